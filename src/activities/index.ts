@@ -1,0 +1,27 @@
+import { runHttp } from './http';
+import { runShell } from './shell';
+
+export type { StepFailureDetails, StepResult } from './context';
+
+/** A user activity callable from a plan's `activity` step. */
+export type UserActivity = (input: unknown) => Promise<unknown>;
+
+/** What the worker needs to build its activities. */
+export interface ActivityDeps {
+  /** Activities registered by the user, callable by name from `activity` steps. */
+  userActivities?: Record<string, UserActivity>;
+}
+
+/** The built-in step activities, typed for `proxyActivities` in the workflows. */
+export const builtinActivities = { runShell, runHttp };
+export type BuiltinActivities = typeof builtinActivities;
+
+/**
+ * Builds the activity map for a worker. A factory rather than a module so tests and embedders can
+ * add their own activities without globals.
+ */
+export function createActivities(deps: ActivityDeps = {}): Record<string, (...args: never[]) => Promise<unknown>> {
+  const clash = Object.keys(deps.userActivities ?? {}).find((name) => name in builtinActivities);
+  if (clash) throw new Error(`user activity "${clash}" clashes with a built-in ptq activity: rename it`);
+  return { ...builtinActivities, ...deps.userActivities };
+}

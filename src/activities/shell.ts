@@ -1,0 +1,71 @@
+import { spawn } from 'node:child_process';
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import type { ShellStep } from '../core';
+import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
+import { Tail } from './tail';
+
+const KILL_GRACE_MS = 2_000;
+
+/**
+ * Runs a program from an argv array in its own process group. No shell is involved, so values in
+ * the plan are never interpreted. On cancel or timeout the whole group is killed: SIGTERM, then
+ * SIGKILL after a grace period.
+ */
+export async function runShell(step: ShellStep): Promise<StepResult> {
+  const ctx = Context.current();
+  const [program, ...args] = step.command;
+  const out = new Tail();
+  const err = new Tail();
+  const child = spawn(program, args, {
+    cwd: step.cwd,
+    env: { ...process.env, ...step.env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => err.push(c));
+
+  let stopReason: 'cancelled' | 'timeout' | undefined;
+  const stop = (reason: 'cancelled' | 'timeout') => {
+    stopReason ??= reason;
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  const onCancel = () => stop('cancelled');
+  ctx.cancellationSignal.addEventListener('abort', onCancel);
+  const timer = step.timeout ? setTimeout(() => stop('timeout'), step.timeout) : undefined;
+  const stopHeartbeats = keepHeartbeating();
+
+  try {
+    const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('close', (code, signal) => resolve({ code, signal }));
+    }).catch((e: NodeJS.ErrnoException) => {
+      const hint = e.code === 'ENOENT' ? `program "${program}" not found (is it installed and on PATH?)` : e.message;
+      throw stepFailure(hint, 'CommandNotFound', '', true);
+    });
+    const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
+    if (stopReason === 'cancelled') throw new CancelledFailure('shell step cancelled; process group killed');
+    if (stopReason === 'timeout') throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output);
+    if (exit.code !== 0) {
+      const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+      const last = err.lastLine() || out.lastLine();
+      throw stepFailure(last ? `${why}: ${last}` : why, 'ShellExitError', output);
+    }
+    return stepResult(output);
+  } finally {
+    stopHeartbeats();
+    if (timer) clearTimeout(timer);
+    ctx.cancellationSignal.removeEventListener('abort', onCancel);
+  }
+}
+
+function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone: nothing to kill.
+  }
+}

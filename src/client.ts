@@ -1,0 +1,139 @@
+import {
+  Client,
+  Connection,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+  type WorkflowHandle,
+} from '@temporalio/client';
+import { formatDuration, type Plan, type Policy, type Progress, type RunSummary } from './core';
+import { connectionSettings, type ConnectionFlags } from './connection';
+import { ExitCode, PtqError, UnreachableError } from './errors';
+import {
+  cancelSignal,
+  DEFAULT_TASK_QUEUE,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  searchAttributes,
+  setConcurrencyUpdate,
+  type RunPlanInput,
+} from './shared';
+import type { runPlan } from './workflows';
+
+/** Opens a client, turning connection failures into one clear line with exit code 3. */
+export async function connectClient(flags: ConnectionFlags = {}): Promise<Client> {
+  const settings = connectionSettings(flags);
+  try {
+    const connection = await Connection.connect({
+      address: settings.address,
+      tls: settings.tls,
+      apiKey: settings.apiKey,
+      connectTimeout: 5_000,
+    });
+    return new Client({ connection, namespace: settings.namespace });
+  } catch {
+    throw new UnreachableError(settings.address);
+  }
+}
+
+/** Options of a new run. */
+export interface StartOptions {
+  id?: string;
+  policy?: Policy;
+  maxConcurrency?: number;
+  taskQueue?: string;
+  continueAsNewAfter?: number;
+}
+
+/** Starts a run of a validated plan; rejects an id that was used before. */
+export async function startRun(client: Client, plan: Plan, options: StartOptions = {}): Promise<WorkflowHandle<typeof runPlan>> {
+  const id = options.id ?? newRunId(plan.name);
+  const input: RunPlanInput = {
+    plan,
+    policy: options.policy,
+    maxConcurrency: options.maxConcurrency,
+    continueAsNewAfter: options.continueAsNewAfter,
+  };
+  const parallel = options.maxConcurrency ?? plan.maxConcurrency;
+  try {
+    return await client.workflow.start<typeof runPlan>('runPlan', {
+      workflowId: id,
+      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+      args: [input],
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
+      staticDetails: planTable(plan),
+      typedSearchAttributes: [
+        { key: searchAttributes.plan, value: plan.name },
+        { key: searchAttributes.status, value: 'running' },
+        { key: searchAttributes.total, value: plan.tasks.length },
+        { key: searchAttributes.done, value: 0 },
+      ],
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new PtqError(`a run with id "${id}" already exists`, ExitCode.usage, 'pick another --id or omit it');
+    }
+    throw err;
+  }
+}
+
+/** A readable, unique run id: plan name plus a time-based suffix. */
+export function newRunId(planName: string): string {
+  const slug = planName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  return `${slug}-${Date.now().toString(36)}`;
+}
+
+/** The plan's tasks as a Markdown table, shown as the run's details in the Web UI. */
+export function planTable(plan: Plan): string {
+  const rows = plan.tasks.slice(0, 200).map((t) => {
+    const deps = t.dependsOn.length ? t.dependsOn.join(', ') : '-';
+    const est = t.estimate !== undefined ? formatDuration(t.estimate) : '-';
+    return `| ${t.id} | ${t.title ?? ''} | ${deps} | ${est} | ${t.group ?? '-'} |`;
+  });
+  const more = plan.tasks.length > 200 ? [`| … ${plan.tasks.length - 200} more | | | | |`] : [];
+  return ['| task | title | depends on | estimate | group |', '|---|---|---|---|---|', ...rows, ...more].join('\n');
+}
+
+/** A handle on an existing run; fails with a clear message if there is none. */
+export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
+  const handle = client.workflow.getHandle<typeof runPlan>(id);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
+    throw err;
+  }
+  return handle;
+}
+
+/** Live progress of a run. */
+export async function getProgress(client: Client, id: string): Promise<Progress> {
+  return (await runHandle(client, id)).query(progressQuery);
+}
+
+/** Waits for the run to end and returns its summary. */
+export async function getResult(client: Client, id: string): Promise<RunSummary> {
+  return (await runHandle(client, id)).result();
+}
+
+/** Asks a run to stop: running tasks are cancelled and their processes killed. */
+export async function cancelRun(client: Client, id: string, reason?: string): Promise<void> {
+  await (await runHandle(client, id)).signal(cancelSignal, reason);
+}
+
+/** Stops starting new tasks; running ones go on. */
+export async function pauseRun(client: Client, id: string): Promise<void> {
+  await (await runHandle(client, id)).signal(pauseSignal);
+}
+
+/** Starts new tasks again. */
+export async function resumeRun(client: Client, id: string): Promise<void> {
+  await (await runHandle(client, id)).signal(resumeSignal);
+}
+
+/** Changes M of a live run; the workflow validates it and answers with the new value. */
+export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
+  return (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
+}

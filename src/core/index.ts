@@ -1,0 +1,10 @@
+/** The pure core: schema, graph, scheduler and simulator. No Temporal, no clock, no I/O. */
+export * from './duration';
+export * from './graph';
+export * from './plan';
+export * from './progress';
+export * from './scheduler';
+export * from './simulate';
+export * from './status';
+export * from './summary';
+export * from './validate';

@@ -1,0 +1,77 @@
+import { formatDuration } from './duration';
+import type { Scheduler } from './scheduler';
+import { TASK_STATUSES, type RunStatus, type TaskStatus } from './status';
+
+/** A live view of a run: what the `progress` query returns and `ptq status` shows. */
+export interface Progress {
+  plan: string;
+  status: RunStatus;
+  paused: boolean;
+  policy: string;
+  maxConcurrency: number;
+  total: number;
+  counts: Record<TaskStatus, number>;
+  running: Array<{ id: string; title?: string; startedAt: string }>;
+  recentFailures: Array<{ id: string; error: string; at: string }>;
+  reason: string | null;
+}
+
+/** Reads progress from scheduler state in O(running + recent failures). */
+export function progressOf(scheduler: Scheduler): Progress {
+  const { plan, graph, state } = scheduler;
+  return {
+    plan: plan.name,
+    status: scheduler.status(),
+    paused: state.paused,
+    policy: state.policy,
+    maxConcurrency: state.maxConcurrency,
+    total: plan.tasks.length,
+    counts: { ...state.counts },
+    running: Object.entries(state.running).map(([id, at]) => ({
+      id,
+      title: plan.tasks[graph.index[id]].title,
+      startedAt: new Date(at).toISOString(),
+    })),
+    recentFailures: state.recentFailures.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
+    reason: state.halt?.reason ?? null,
+  };
+}
+
+/** Tasks that will not change any more. */
+export function doneCount(p: Pick<Progress, 'counts'>): number {
+  return p.counts.succeeded + p.counts.failed + p.counts.skipped + p.counts.cancelled;
+}
+
+/** A text progress bar: [#########-----------] 45%. */
+export function progressBar(done: number, total: number, width = 24): string {
+  const ratio = total > 0 ? done / total : 1;
+  const filled = Math.round(ratio * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${Math.floor(ratio * 100)}%`;
+}
+
+const MAX_RUNNING_ROWS = 15;
+
+/** The Markdown progress view shown in the Temporal Web UI (setCurrentDetails). */
+export function progressMarkdown(p: Progress, now: number): string {
+  const done = doneCount(p);
+  const lines = [
+    `**${p.status}${p.paused ? ' (paused)' : ''}** ${progressBar(done, p.total)} ${done}/${p.total} done`,
+    '',
+    TASK_STATUSES.filter((s) => p.counts[s] > 0)
+      .map((s) => `${s}: ${p.counts[s]}`)
+      .join(' · ') + ` · M=${p.maxConcurrency} · ${p.policy}`,
+  ];
+  if (p.reason) lines.push('', `Stopped: ${p.reason}`);
+  if (p.running.length) {
+    lines.push('', '| running | for |', '|---|---|');
+    for (const r of p.running.slice(0, MAX_RUNNING_ROWS)) {
+      lines.push(`| ${r.title ?? r.id} | ${formatDuration(now - Date.parse(r.startedAt))} |`);
+    }
+    if (p.running.length > MAX_RUNNING_ROWS) lines.push(`| … and ${p.running.length - MAX_RUNNING_ROWS} more | |`);
+  }
+  if (p.recentFailures.length) {
+    lines.push('', '**Recent failures**', '');
+    for (const f of p.recentFailures.slice(-5)) lines.push(`- \`${f.id}\`: ${f.error.split('\n')[0].slice(0, 200)}`);
+  }
+  return lines.join('\n');
+}

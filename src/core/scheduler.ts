@@ -1,0 +1,337 @@
+import { buildGraph, type Graph } from './graph';
+import { heapPop, heapPush, heapRemove, type Key } from './heap';
+import { Concurrency, type Plan, type Policy } from './plan';
+import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
+
+/** Longest output tail kept per task in scheduler state; full output stays in the child's history. */
+export const OUTPUT_TAIL_CHARS = 512;
+const RECENT_FAILURES = 10;
+
+/** What the scheduler remembers about one task. Plain JSON. */
+export interface TaskRecord {
+  status: TaskStatus;
+  waitingOn: number;
+  seq?: number;
+  attempts: number;
+  startedAt?: number;
+  endedAt?: number;
+  worker?: string;
+  error?: string;
+  output?: string;
+  /** Why a task was skipped or cancelled. */
+  reason?: string;
+}
+
+/** Why a run stopped starting new work. */
+export interface Halt {
+  kind: 'cancelled' | 'fail-fast';
+  reason: string;
+}
+
+/** The complete scheduler state: plain JSON, so it can cross continue-as-new as is. */
+export interface SchedulerState {
+  policy: Policy;
+  maxConcurrency: number;
+  paused: boolean;
+  halt?: Halt;
+  tasks: TaskRecord[];
+  /** Min-heap of startable task indices. */
+  ready: number[];
+  /** Tasks held back by a full group or a held resource, keyed "g:name" / "r:name". */
+  parked: Record<string, number[]>;
+  running: Record<string, number>;
+  groupRunning: Record<string, number>;
+  resourceHolder: Record<string, number>;
+  counts: Record<TaskStatus, number>;
+  seq: number;
+  currentLevel: number;
+  levelLeft: number[];
+  recentFailures: Array<{ id: string; error: string; at: number }>;
+}
+
+/** What a finished child reports back. */
+export interface TaskOutcome {
+  endedAt: number;
+  attempts?: number;
+  worker?: string;
+  output?: string;
+  error?: string;
+}
+
+/**
+ * The dependency-aware ready queue. It decides what starts next; the workflow only carries out its
+ * decisions. Every operation is O(log n) or O(dependents): the ready queue is fed by counting down
+ * remaining dependencies, never by scanning all tasks.
+ */
+export class Scheduler {
+  readonly graph: Graph;
+  private readonly key: Key;
+
+  private constructor(
+    readonly plan: Plan,
+    readonly state: SchedulerState,
+  ) {
+    this.graph = buildGraph(plan);
+    const { rank, level } = this.graph;
+    const n = plan.tasks.length;
+    const key: Record<Policy, Key> = {
+      'critical-path': (i) => rank[i],
+      fifo: (i) => state.tasks[i].seq ?? i,
+      levels: (i) => level[i] * n + i,
+    };
+    this.key = key[state.policy];
+  }
+
+  /** A fresh run of a validated plan. */
+  static create(plan: Plan, options: { policy?: Policy; maxConcurrency?: number } = {}): Scheduler {
+    const levelLeft: number[] = [];
+    const state: SchedulerState = {
+      policy: options.policy ?? plan.policy,
+      maxConcurrency: Concurrency.parse(options.maxConcurrency ?? plan.maxConcurrency),
+      paused: false,
+      tasks: plan.tasks.map((t) => ({ status: 'pending', waitingOn: t.dependsOn.length, attempts: 0 })),
+      ready: [],
+      parked: {},
+      running: {},
+      groupRunning: {},
+      resourceHolder: {},
+      counts: { ...emptyCounts(), pending: plan.tasks.length },
+      seq: 0,
+      currentLevel: 0,
+      levelLeft,
+      recentFailures: [],
+    };
+    const scheduler = new Scheduler(plan, state);
+    scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
+    state.tasks.forEach((t, i) => t.waitingOn === 0 && scheduler.makeReady(i));
+    return scheduler;
+  }
+
+  /** Resumes from a snapshot, e.g. after continue-as-new. */
+  static restore(plan: Plan, state: SchedulerState): Scheduler {
+    return new Scheduler(plan, state);
+  }
+
+  /** A deep copy of the state, safe to hand to continue-as-new or a query. */
+  snapshot(): SchedulerState {
+    return JSON.parse(JSON.stringify(this.state)) as SchedulerState;
+  }
+
+  /** Ready task ids, best first. */
+  ready(): string[] {
+    const waiting = [...this.state.ready, ...Object.values(this.state.parked).flat()];
+    return waiting.sort((a, b) => this.key(a) - this.key(b)).map((i) => this.graph.ids[i]);
+  }
+
+  /** The task to start now, or undefined when limits, a pause, a halt or a level barrier say wait. */
+  next(): string | undefined {
+    const s = this.state;
+    if (s.paused || s.halt || s.counts.running >= s.maxConcurrency) return undefined;
+    for (;;) {
+      const top = s.ready[0];
+      if (top === undefined) return undefined;
+      if (s.policy === 'levels' && this.graph.level[top] > s.currentLevel) return undefined;
+      const blocker = this.blocker(top);
+      if (!blocker) return this.graph.ids[top];
+      heapPop(s.ready, this.key);
+      heapPush((s.parked[blocker] ??= []), top, this.key);
+    }
+  }
+
+  /** Marks a ready task as running and takes its group slot and resources. */
+  start(id: string, now: number): void {
+    const i = this.indexOf(id, 'ready');
+    const s = this.state;
+    if (!heapRemove(s.ready, i, this.key)) {
+      for (const heap of Object.values(s.parked)) if (heapRemove(heap, i, this.key)) break;
+    }
+    const task = this.plan.tasks[i];
+    this.move(i, 'running');
+    Object.assign(s.tasks[i], { startedAt: now });
+    s.running[id] = now;
+    if (task.group) s.groupRunning[task.group] = (own(s.groupRunning, task.group) ?? 0) + 1;
+    for (const r of task.resources ?? []) s.resourceHolder[r] = i;
+  }
+
+  /** Records a success and makes dependents ready once all their dependencies are done. */
+  succeed(id: string, outcome: TaskOutcome): void {
+    const i = this.finish(id, 'succeeded', outcome);
+    for (const c of this.graph.dependents[i]) {
+      const dep = this.state.tasks[c];
+      if (dep.status === 'pending' && --dep.waitingOn === 0) this.makeReady(c);
+    }
+  }
+
+  /**
+   * Records a failure and skips everything downstream of it. Returns the ids of running tasks to
+   * cancel when this failure makes the run fail fast, otherwise an empty list.
+   */
+  fail(id: string, outcome: TaskOutcome): string[] {
+    const i = this.finish(id, 'failed', outcome);
+    const s = this.state;
+    const error = outcome.error ?? 'failed';
+    s.recentFailures = [...s.recentFailures, { id, error, at: outcome.endedAt }].slice(-RECENT_FAILURES);
+    this.skipDownstream(i, 'failed');
+    if (!s.halt && (this.plan.onFailure === 'fail-fast' || s.counts.failed > this.toleratedFailures())) {
+      return this.halt('fail-fast', `task "${id}" failed`);
+    }
+    return [];
+  }
+
+  /** Records that a running task was cancelled; its dependents can no longer run. */
+  cancelled(id: string, outcome: TaskOutcome): void {
+    this.skipDownstream(this.finish(id, 'cancelled', outcome), 'was cancelled');
+  }
+
+  /** Cancels the run: nothing new starts; returns the running task ids to cancel. */
+  cancel(reason: string): string[] {
+    return this.state.halt ? Object.keys(this.state.running) : this.halt('cancelled', reason);
+  }
+
+  /** Stops starting new tasks; running ones go on. */
+  pause(): void {
+    this.state.paused = true;
+  }
+
+  /** Starts new tasks again after a pause. */
+  resume(): void {
+    this.state.paused = false;
+  }
+
+  /** Changes M for the rest of the run. Throws a RangeError-like zod error if out of range. */
+  setConcurrency(n: number): void {
+    this.state.maxConcurrency = Concurrency.parse(n);
+  }
+
+  /** True when no task runs and none will start. */
+  isDone(): boolean {
+    const c = this.state.counts;
+    return c.running === 0 && c.succeeded + c.failed + c.skipped + c.cancelled === this.plan.tasks.length;
+  }
+
+  /** The run's status as a person would describe it. */
+  status(): RunStatus {
+    const s = this.state;
+    if (s.halt?.kind === 'cancelled') return 'cancelled';
+    if (!this.isDone()) return 'running';
+    return s.counts.failed > 0 || s.halt ? 'failed' : 'succeeded';
+  }
+
+  /** The record of one task by id. */
+  task(id: string): TaskRecord {
+    return this.state.tasks[this.indexOf(id)];
+  }
+
+  private toleratedFailures(): number {
+    const t = this.plan.toleratedFailures;
+    if (t === undefined) return Number.POSITIVE_INFINITY;
+    if (typeof t === 'number') return t;
+    return Math.floor((parseFloat(t) / 100) * this.plan.tasks.length);
+  }
+
+  private halt(kind: Halt['kind'], reason: string): string[] {
+    const s = this.state;
+    s.halt = { kind, reason };
+    const next: TaskStatus = kind === 'cancelled' ? 'cancelled' : 'skipped';
+    s.tasks.forEach((t, i) => {
+      if (t.status !== 'pending' && t.status !== 'ready') return;
+      this.move(i, next);
+      t.reason = kind === 'cancelled' ? `run cancelled: ${reason}` : `not started: run failed fast after ${reason}`;
+    });
+    s.ready = [];
+    s.parked = {};
+    return Object.keys(s.running);
+  }
+
+  private skipDownstream(failed: number, what: string): void {
+    const failedId = this.graph.ids[failed];
+    const stack = [...this.graph.dependents[failed]];
+    while (stack.length) {
+      const c = stack.pop() as number;
+      const t = this.state.tasks[c];
+      if (t.status !== 'pending') continue;
+      this.move(c, 'skipped');
+      t.reason = `skipped because "${failedId}" ${what}`;
+      stack.push(...this.graph.dependents[c]);
+    }
+  }
+
+  private finish(id: string, status: TaskStatus, outcome: TaskOutcome): number {
+    const i = this.indexOf(id, 'running');
+    const s = this.state;
+    const t = s.tasks[i];
+    this.move(i, status);
+    t.endedAt = outcome.endedAt;
+    t.attempts = outcome.attempts ?? t.attempts;
+    t.worker = outcome.worker ?? t.worker;
+    if (outcome.output !== undefined) t.output = outcome.output.slice(-OUTPUT_TAIL_CHARS);
+    if (outcome.error !== undefined) t.error = outcome.error;
+    delete s.running[id];
+    const task = this.plan.tasks[i];
+    if (task.group) {
+      s.groupRunning[task.group]--;
+      this.release(`g:${task.group}`);
+    }
+    for (const r of task.resources ?? []) {
+      delete s.resourceHolder[r];
+      this.release(`r:${r}`);
+    }
+    return i;
+  }
+
+  /** A freed slot lets one parked task back into the ready queue, or parks it on its next blocker. */
+  private release(slot: string): void {
+    const s = this.state;
+    const parked = s.parked[slot];
+    while (parked?.length) {
+      const i = heapPop(parked, this.key) as number;
+      const blocker = this.blocker(i);
+      if (!blocker) {
+        heapPush(s.ready, i, this.key);
+        break;
+      }
+      heapPush((s.parked[blocker] ??= []), i, this.key);
+    }
+    if (parked?.length === 0) delete s.parked[slot];
+  }
+
+  private blocker(i: number): string | undefined {
+    const s = this.state;
+    const task = this.plan.tasks[i];
+    const limit = task.group ? this.plan.groups[task.group]?.maxConcurrency : undefined;
+    if (task.group && limit !== undefined && (own(s.groupRunning, task.group) ?? 0) >= limit) return `g:${task.group}`;
+    const held = (task.resources ?? []).find((r) => own(s.resourceHolder, r) !== undefined);
+    return held === undefined ? undefined : `r:${held}`;
+  }
+
+  private makeReady(i: number): void {
+    this.move(i, 'ready');
+    this.state.tasks[i].seq = this.state.seq++;
+    heapPush(this.state.ready, i, this.key);
+  }
+
+  private move(i: number, to: TaskStatus): void {
+    const s = this.state;
+    const t = s.tasks[i];
+    s.counts[t.status]--;
+    s.counts[to]++;
+    t.status = to;
+    if (isTerminal(to)) {
+      s.levelLeft[this.graph.level[i]]--;
+      while (s.currentLevel < s.levelLeft.length - 1 && s.levelLeft[s.currentLevel] === 0) s.currentLevel++;
+    }
+  }
+
+  private indexOf(id: string, expected?: TaskStatus): number {
+    const i = own(this.graph.index, id);
+    if (i === undefined) throw new Error(`unknown task "${id}"`);
+    const actual = this.state.tasks[i].status;
+    if (expected && actual !== expected) throw new Error(`task "${id}" is ${actual}, not ${expected}`);
+    return i;
+  }
+}
+
+/** Reads a key only if the record has it, so ids like "constructor" are safe. */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

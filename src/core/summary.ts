@@ -1,0 +1,92 @@
+import type { Scheduler } from './scheduler';
+import type { RunStatus, TaskStatus } from './status';
+
+/** One task's line in the run summary. */
+export interface TaskSummary {
+  id: string;
+  title?: string;
+  status: TaskStatus;
+  attempts: number;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  worker: string | null;
+  error: string | null;
+  reason: string | null;
+  output: string | null;
+}
+
+/** The result of a run: what `runPlan` returns and `ptq start --wait --json` prints. */
+export interface RunSummary {
+  id: string;
+  plan: string;
+  status: RunStatus;
+  policy: string;
+  maxConcurrency: number;
+  counts: { total: number; succeeded: number; failed: number; skipped: number; cancelled: number };
+  startedAt: string;
+  endedAt: string;
+  makespanMs: number;
+  workMs: number;
+  criticalPathMs: number;
+  speedup: number;
+  efficiency: number;
+  reason: string | null;
+  tasks: TaskSummary[];
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+/**
+ * Builds the summary from scheduler state. Work and critical path use measured durations, so
+ * speedup (work / makespan) and efficiency (speedup / M) say how well the run used its workers.
+ */
+export function summarize(scheduler: Scheduler, id: string, startedAt: number, endedAt: number): RunSummary {
+  const { plan, graph, state } = scheduler;
+  const duration = state.tasks.map((t) =>
+    t.startedAt !== undefined && t.endedAt !== undefined ? t.endedAt - t.startedAt : 0,
+  );
+  const workMs = duration.reduce((s, d) => s + d, 0);
+  const longest = new Array<number>(duration.length).fill(0);
+  // Tasks are not in topological order in the plan, so relax edges in the graph's level order.
+  const byLevel = graph.ids.map((_, i) => i).sort((a, b) => graph.level[a] - graph.level[b]);
+  for (const i of byLevel) {
+    longest[i] = duration[i] + graph.deps[i].reduce((m, d) => Math.max(m, longest[d]), 0);
+  }
+  const makespanMs = Math.max(0, endedAt - startedAt);
+  const speedup = makespanMs > 0 ? workMs / makespanMs : 0;
+  const c = state.counts;
+  return {
+    id,
+    plan: plan.name,
+    status: scheduler.status(),
+    policy: state.policy,
+    maxConcurrency: state.maxConcurrency,
+    counts: { total: plan.tasks.length, succeeded: c.succeeded, failed: c.failed, skipped: c.skipped, cancelled: c.cancelled },
+    startedAt: iso(startedAt) as string,
+    endedAt: iso(endedAt) as string,
+    makespanMs,
+    workMs,
+    criticalPathMs: longest.reduce((m, l) => Math.max(m, l), 0),
+    speedup: round(speedup),
+    efficiency: round(speedup / state.maxConcurrency),
+    reason: state.halt?.reason ?? null,
+    tasks: state.tasks.map((t, i) => ({
+      id: graph.ids[i],
+      title: plan.tasks[i].title,
+      status: t.status,
+      attempts: t.attempts,
+      startedAt: iso(t.startedAt),
+      endedAt: iso(t.endedAt),
+      durationMs: t.startedAt !== undefined && t.endedAt !== undefined ? duration[i] : null,
+      worker: t.worker ?? null,
+      error: t.error ?? null,
+      reason: t.reason ?? null,
+      output: t.output ?? null,
+    })),
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}

@@ -1,0 +1,83 @@
+import type { z } from 'zod';
+import { Plan } from './plan';
+
+/** A result as data: callers switch on `ok` instead of catching. */
+export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
+
+/**
+ * Checks a plan completely and reports every problem, one line each, so a person can fix them all
+ * in one pass. Schema problems come first; graph checks run only on a well-formed plan.
+ */
+export function validatePlan(input: unknown): Result<Plan, string[]> {
+  const parsed = Plan.safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues.map(formatIssue) };
+  const problems = graphProblems(parsed.data);
+  return problems.length ? { ok: false, error: problems } : { ok: true, value: parsed.data };
+}
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
+    .join('');
+  return path ? `${path}: ${issue.message}` : issue.message;
+}
+
+function graphProblems(plan: Plan): string[] {
+  const problems: string[] = [];
+  const known = new Set<string>();
+  for (const task of plan.tasks) {
+    if (known.has(task.id)) problems.push(`duplicate task id "${task.id}": every task needs its own id`);
+    known.add(task.id);
+  }
+  for (const task of plan.tasks) {
+    for (const dep of task.dependsOn) {
+      if (dep === task.id) problems.push(`task "${task.id}" depends on itself: remove "${dep}" from its dependsOn`);
+      else if (!known.has(dep)) problems.push(`task "${task.id}" depends on unknown task "${dep}"`);
+    }
+    const resources = task.resources ?? [];
+    const dup = resources.find((r, i) => resources.indexOf(r) !== i);
+    if (dup) problems.push(`task "${task.id}" lists resource "${dup}" twice, so it would wait on itself forever`);
+  }
+  for (const [name, group] of Object.entries(plan.groups)) {
+    if (group.maxConcurrency < 1) {
+      problems.push(`group "${name}" has maxConcurrency ${group.maxConcurrency}, so its tasks could never start: use 1 or more`);
+    }
+  }
+  if (problems.length === 0) {
+    const cycle = findCycle(plan);
+    if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
+  }
+  return problems;
+}
+
+/** Iterative DFS (no recursion limit on long chains); returns a cycle along dependsOn, closed on itself. */
+export function findCycle(plan: Plan): string[] | undefined {
+  const deps = new Map(plan.tasks.map((t) => [t.id, t.dependsOn] as const));
+  const state = new Map<string, 'visiting' | 'done'>();
+  for (const root of deps.keys()) {
+    if (state.has(root)) continue;
+    const stack: Array<{ id: string; next: number }> = [{ id: root, next: 0 }];
+    state.set(root, 'visiting');
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const children = deps.get(frame.id) ?? [];
+      if (frame.next >= children.length) {
+        state.set(frame.id, 'done');
+        stack.pop();
+        continue;
+      }
+      const child = children[frame.next++];
+      if (!deps.has(child)) continue;
+      const seen = state.get(child);
+      if (seen === 'visiting') {
+        const path = stack.slice(stack.findIndex((f) => f.id === child)).map((f) => f.id);
+        return [...path, child];
+      }
+      if (seen === undefined) {
+        state.set(child, 'visiting');
+        stack.push({ id: child, next: 0 });
+      }
+    }
+  }
+  return undefined;
+}

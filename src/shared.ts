@@ -1,0 +1,47 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { Plan, Policy, Progress, SchedulerState } from './core';
+
+/**
+ * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot
+ * leave one side behind.
+ */
+
+/** The task queue ptq workers poll unless told otherwise. */
+export const DEFAULT_TASK_QUEUE = 'ptq';
+
+/** Input of the orchestrator workflow. Plans are validated before they get here, and again inside. */
+export interface RunPlanInput {
+  plan: Plan;
+  policy?: Policy;
+  maxConcurrency?: number;
+  /** Set by continue-as-new: where the previous run left off. */
+  resume?: { state: SchedulerState; startedAt: number; generation: number };
+  /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */
+  continueAsNewAfter?: number;
+}
+
+/** Child workflow ids are `${runId}/${taskId}` so the UI groups them under their run. */
+export function taskWorkflowId(runId: string, taskId: string): string {
+  return `${runId}/${taskId}`;
+}
+
+export const pauseSignal = defineSignal('pause');
+export const resumeSignal = defineSignal('resume');
+export const cancelSignal = defineSignal<[reason?: string]>('cancel');
+export const progressQuery = defineQuery<Progress>('progress');
+export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcurrency');
+
+/** Custom search attributes; they must be registered on the server (see README). */
+export const searchAttributes = {
+  plan: defineSearchAttributeKey('PtqPlan', SearchAttributeType.KEYWORD),
+  status: defineSearchAttributeKey('PtqStatus', SearchAttributeType.KEYWORD),
+  total: defineSearchAttributeKey('PtqTasksTotal', SearchAttributeType.INT),
+  done: defineSearchAttributeKey('PtqTasksDone', SearchAttributeType.INT),
+} as const;
+
+/** `--search-attribute` flags for `temporal server start-dev`, from the keys above. */
+export const SEARCH_ATTRIBUTE_FLAGS = Object.values(searchAttributes).flatMap((k) => [
+  '--search-attribute',
+  `${k.name}=${k.type === SearchAttributeType.INT ? 'Int' : 'Keyword'}`,
+]);

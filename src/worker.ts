@@ -1,0 +1,41 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities, type UserActivity } from './activities';
+import { connectionSettings, type ConnectionFlags } from './connection';
+import { DEFAULT_TASK_QUEUE } from './shared';
+
+/** How to build a ptq worker. Everything has a sensible default. */
+export interface PtqWorkerOptions extends ConnectionFlags {
+  /** Reuse an open connection instead of opening one from the settings. */
+  connection?: NativeConnection;
+  taskQueue?: string;
+  /** Activities callable by name from plans' `activity` steps. */
+  activities?: Record<string, UserActivity>;
+  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled here. */
+  workflowBundle?: { code: string } | { codePath: string };
+  maxConcurrentActivityTaskExecutions?: number;
+  maxCachedWorkflows?: number;
+}
+
+/**
+ * Creates a worker that runs ptq's workflows and activities. Heartbeats are throttled to at most
+ * one second so a cancel reaches a running step within about a second.
+ */
+export async function createWorker(options: PtqWorkerOptions = {}): Promise<Worker> {
+  const settings = connectionSettings(options);
+  const connection =
+    options.connection ??
+    (await NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey }));
+  return Worker.create({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    activities: createActivities({ userActivities: options.activities }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 200,
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    maxHeartbeatThrottleInterval: '1s',
+    defaultHeartbeatThrottleInterval: '1s',
+  });
+}

@@ -1,0 +1,3 @@
+/** Workflow entry points; the worker bundles this file. */
+export { runPlan } from './runPlan';
+export { runTask } from './runTask';

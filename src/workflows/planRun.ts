@@ -1,0 +1,219 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  continueAsNew,
+  executeChild,
+  isCancellation,
+  ParentClosePolicy,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { Concurrency, progressMarkdown, progressOf, Scheduler, summarize, type Plan, type RunSummary, type TaskOutcome } from '../core';
+import {
+  cancelSignal,
+  pauseSignal,
+  progressQuery,
+  resumeSignal,
+  searchAttributes,
+  setConcurrencyUpdate,
+  taskWorkflowId,
+  type RunPlanInput,
+} from '../shared';
+import { runTask, type TaskResult } from './runTask';
+
+type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
+
+const DETAILS_EVERY_MS = 1_000;
+const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
+
+/**
+ * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
+ * starts children, feeds their results back, answers messages and publishes progress.
+ */
+export class PlanRun {
+  private readonly scheduler: Scheduler;
+  private readonly scopes = new Map<string, CancellationScope>();
+  private readonly startedAt: number;
+  private inbox: Completion[] = [];
+  private wake = false;
+  private draining = false;
+  private startedThisRun = 0;
+  private lastDetails = 0;
+  private lastSearchAttributes = 0;
+
+  constructor(
+    private readonly plan: Plan,
+    private readonly input: RunPlanInput,
+  ) {
+    this.scheduler = input.resume
+      ? Scheduler.restore(plan, input.resume.state)
+      : Scheduler.create(plan, { policy: input.policy, maxConcurrency: input.maxConcurrency });
+    this.startedAt = input.resume?.startedAt ?? Date.now();
+  }
+
+  /** Signals, the progress query and the setConcurrency update. */
+  registerHandlers(): void {
+    setHandler(pauseSignal, () => this.poke(() => this.scheduler.pause()));
+    setHandler(resumeSignal, () => this.poke(() => this.scheduler.resume()));
+    setHandler(cancelSignal, (reason) => this.cancelRun(reason || 'cancelled by request'));
+    setHandler(progressQuery, () => progressOf(this.scheduler));
+    setHandler(
+      setConcurrencyUpdate,
+      (n) => {
+        this.poke(() => this.scheduler.setConcurrency(n));
+        return n;
+      },
+      {
+        validator: (n) => {
+          if (!Concurrency.safeParse(n).success) throw new Error(`concurrency must be an integer from 1 to 2000, got ${n}`);
+        },
+      },
+    );
+  }
+
+  /** Runs to the end (or to a continue-as-new boundary) and returns the summary. */
+  async execute(): Promise<RunSummary> {
+    if (!this.input.resume) this.upsertSearchAttributes(true);
+    try {
+      await this.loop();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      this.cancelRun('workflow cancelled');
+    }
+    // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable.
+    return CancellationScope.nonCancellable(async () => {
+      await this.settle();
+      await condition(allHandlersFinished);
+      this.publish(true);
+      return summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now());
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const s = this.scheduler;
+    while (!s.isDone()) {
+      this.startReady();
+      if (this.draining && s.state.counts.running === 0) await this.continueAsNew();
+      await condition(() => this.inbox.length > 0 || this.wake);
+      this.wake = false;
+      this.takeInbox();
+      this.publish(false);
+    }
+  }
+
+  private startReady(): void {
+    const s = this.scheduler;
+    for (let id = s.next(); id !== undefined && !this.draining; id = s.next()) {
+      s.start(id, Date.now());
+      this.launch(id);
+      this.startedThisRun++;
+      const limit = this.input.continueAsNewAfter;
+      this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
+    }
+  }
+
+  private launch(id: string): void {
+    const task = this.plan.tasks[this.scheduler.graph.index[id]];
+    const scope = new CancellationScope();
+    this.scopes.set(id, scope);
+    const done = (c: Completion) => {
+      this.scopes.delete(id);
+      this.inbox.push(c);
+    };
+    scope
+      .run(() =>
+        executeChild(runTask, {
+          workflowId: taskWorkflowId(workflowInfo().workflowId, id),
+          args: [{ task, defaults: this.plan.defaults }],
+          staticSummary: task.title ?? id,
+          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        }),
+      )
+      .then(
+        (result) => done({ id, ok: true, result }),
+        (error: unknown) => done({ id, ok: false, error }),
+      );
+  }
+
+  private takeInbox(): void {
+    const s = this.scheduler;
+    for (const c of this.inbox.splice(0)) {
+      const endedAt = Date.now();
+      if (c.ok) s.succeed(c.id, { endedAt, ...c.result });
+      else if (isCancellation(c.error)) s.cancelled(c.id, { endedAt });
+      else this.cancelTasks(s.fail(c.id, { endedAt, ...failureOutcome(c.error) }));
+    }
+  }
+
+  /** After a cancel or fail-fast: wait for every running child to stop and report back. */
+  private async settle(): Promise<void> {
+    while (this.scheduler.state.counts.running > 0) {
+      await condition(() => this.inbox.length > 0);
+      this.takeInbox();
+    }
+  }
+
+  private cancelRun(reason: string): void {
+    this.poke(() => this.cancelTasks(this.scheduler.cancel(reason)));
+  }
+
+  private cancelTasks(ids: string[]): void {
+    for (const id of ids) this.scopes.get(id)?.cancel();
+  }
+
+  private poke(change: () => void): void {
+    change();
+    this.wake = true;
+    this.publish(false);
+  }
+
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    const generation = (this.input.resume?.generation ?? 0) + 1;
+    return continueAsNew<(input: RunPlanInput) => Promise<RunSummary>>({
+      ...this.input,
+      plan: this.plan,
+      resume: { state: this.scheduler.snapshot(), startedAt: this.startedAt, generation },
+    });
+  }
+
+  /** Progress for the Web UI; rate-limited because rendering is O(running). */
+  private publish(force: boolean): void {
+    const now = Date.now();
+    if (force || now - this.lastDetails >= DETAILS_EVERY_MS) {
+      this.lastDetails = now;
+      setCurrentDetails(progressMarkdown(progressOf(this.scheduler), now));
+    }
+    if (force || now - this.lastSearchAttributes >= SEARCH_ATTRIBUTES_EVERY_MS) this.upsertSearchAttributes(false);
+  }
+
+  /** Each upsert costs a history event, so they are rate-limited too. */
+  private upsertSearchAttributes(first: boolean): void {
+    this.lastSearchAttributes = Date.now();
+    const c = this.scheduler.state.counts;
+    const done = c.succeeded + c.failed + c.skipped + c.cancelled;
+    upsertSearchAttributes([
+      ...(first ? [{ key: searchAttributes.plan, value: this.plan.name }] : []),
+      ...(first ? [{ key: searchAttributes.total, value: this.plan.tasks.length }] : []),
+      { key: searchAttributes.status, value: this.scheduler.status() },
+      { key: searchAttributes.done, value: done },
+    ]);
+  }
+}
+
+/** Attempts, worker, output and a one-line error from a child's failure. */
+function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
+  let cause = error;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && cause.type === 'TaskFailed') {
+    const d = (cause.details?.[0] ?? {}) as { attempts?: number; worker?: string; output?: string };
+    return { error: cause.message, attempts: d.attempts, worker: d.worker, output: d.output };
+  }
+  return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
+}

@@ -1,0 +1,120 @@
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  isCancellation,
+  proxyActivities,
+  sleep,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
+import { formatDuration, stepsOf, type Plan, type Step, type Task } from '../core';
+import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
+
+/** Input of one task's child workflow. */
+export interface RunTaskInput {
+  task: Task;
+  defaults: Plan['defaults'];
+}
+
+/** What a finished task reports to its run. Failures are thrown as `TaskFailed` with the same details. */
+export interface TaskResult {
+  attempts: number;
+  worker?: string;
+  output: string;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+const DEFAULT_HEARTBEAT_MS = 10_000;
+
+/**
+ * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
+ * flaky step is retried durably by Temporal; a step that fails for good fails the task.
+ */
+export async function runTask({ task, defaults }: RunTaskInput): Promise<TaskResult> {
+  let result: TaskResult = { attempts: 0, output: '' };
+  for (const step of stepsOf(task)) {
+    if (step.type === 'sleep') {
+      await sleep(step.duration, { summary: describeStep(step) });
+      result = { ...result, attempts: Math.max(result.attempts, 1) };
+      continue;
+    }
+    const options = activityOptions(task, defaults, step);
+    try {
+      const r = await runStep(step, options);
+      result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output };
+    } catch (err) {
+      throw taskFailure(err, options);
+    }
+  }
+  return result;
+}
+
+function runStep(step: Exclude<Step, { type: 'sleep' }>, options: ActivityOptions): Promise<StepResult> {
+  switch (step.type) {
+    case 'shell':
+      return proxyActivities<BuiltinActivities>(options).runShell(step);
+    case 'http':
+      return proxyActivities<BuiltinActivities>(options).runHttp(step);
+    case 'activity':
+      return proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options)
+        [step.name](step.input)
+        .then((value) => ({ output: JSON.stringify(value ?? null), attempt: 0, worker: '' }));
+  }
+}
+
+function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): ActivityOptions {
+  const retry = { ...defaults.retry, ...task.retry };
+  const stepTimeout = 'timeout' in step ? step.timeout : undefined;
+  // A shell/http step enforces its own timeout and reports it clearly; the activity's
+  // start-to-close is a backstop a little above it.
+  const timeout = stepTimeout ? stepTimeout + 5_000 : (task.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT_MS);
+  return {
+    startToCloseTimeout: timeout,
+    heartbeatTimeout: step.type === 'activity' ? undefined : (task.heartbeatTimeout ?? defaults.heartbeatTimeout ?? DEFAULT_HEARTBEAT_MS),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    summary: describeStep(step),
+    retry: {
+      maximumAttempts: retry.maximumAttempts ?? 3,
+      initialInterval: retry.initialInterval ?? 1_000,
+      backoffCoefficient: retry.backoffCoefficient ?? 2,
+      maximumInterval: retry.maximumInterval ?? 60_000,
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
+    },
+  };
+}
+
+/** A one-line description of a step for the Web UI, e.g. `npm run migrate`. */
+export function describeStep(step: Step): string {
+  if (step.description) return step.description;
+  switch (step.type) {
+    case 'shell':
+      return shorten(step.command.join(' '));
+    case 'http':
+      return shorten(`${step.method} ${step.url}`);
+    case 'sleep':
+      return `sleep ${formatDuration(step.duration)}`;
+    case 'activity':
+      return `activity ${step.name}`;
+  }
+}
+
+function shorten(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Turns a step's final failure into the task's failure, keeping attempts, worker and output. */
+function taskFailure(err: unknown, options: ActivityOptions): unknown {
+  if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
+  const cause = err.cause;
+  const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as StepFailureDetails | undefined;
+  const exhausted = err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
+  const message = cause?.message ?? err.message;
+  return ApplicationFailure.create({
+    message: `${options.summary}: ${message}`,
+    type: 'TaskFailed',
+    nonRetryable: true,
+    details: [{ attempts, worker: details?.worker, output: details?.output ?? '' }],
+  });
+}

@@ -1,0 +1,35 @@
+import { startRun } from '../src/client';
+import { plan, runId, withWorker } from './helpers';
+
+describe('end to end on the real dev server', () => {
+  it('runs a 3-task plan with one child workflow per task, in dependency order', async () => {
+    const p = plan({
+      name: 'three',
+      maxConcurrency: 2,
+      tasks: [
+        { id: 'a', run: { type: 'shell', command: ['node', '-e', 'console.log("A:" + Date.now())'] } },
+        { id: 'b', dependsOn: ['a'], run: { type: 'shell', command: ['node', '-e', 'console.log("B:" + Date.now())'] } },
+        { id: 'c', dependsOn: ['a'], run: { type: 'shell', command: ['echo', 'hello from c'] } },
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('e2e'), taskQueue });
+      const summary = await handle.result();
+
+      expect(summary.status).toBe('succeeded');
+      expect(summary.counts).toEqual({ total: 3, succeeded: 3, failed: 0, skipped: 0, cancelled: 0 });
+      const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+      expect(byId.c.output).toContain('hello from c');
+      const stamp = (id: string) => Number(/[AB]:(\d+)/.exec(byId[id].output ?? '')?.[1]);
+      expect(stamp('b')).toBeGreaterThan(stamp('a'));
+      expect(Date.parse(byId.b.startedAt as string)).toBeGreaterThanOrEqual(Date.parse(byId.a.endedAt as string));
+      expect(byId.a.worker).toMatch(/^.+:\d+$/);
+
+      const children: string[] = [];
+      for await (const wf of client.workflow.list({ query: `WorkflowType = 'runTask' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) {
+        children.push(wf.workflowId);
+      }
+      expect(children.sort()).toEqual(['a', 'b', 'c'].map((t) => `${handle.workflowId}/${t}`));
+    });
+  });
+});
