@@ -47,7 +47,11 @@ export interface StartOptions {
 }
 
 /** Starts a run of a validated plan; rejects an id that was used before. */
-export async function startRun(client: Client, plan: Plan, options: StartOptions = {}): Promise<WorkflowHandle<typeof runPlan>> {
+export async function startRun(
+  client: Client,
+  plan: Plan,
+  options: StartOptions = {},
+): Promise<WorkflowHandle<typeof runPlan>> {
   const id = options.id ?? newRunId(plan.name);
   const input: RunPlanInput = {
     plan,
@@ -81,7 +85,11 @@ export async function startRun(client: Client, plan: Plan, options: StartOptions
 
 /** A readable, unique run id: plan name plus a time-based suffix. */
 export function newRunId(planName: string): string {
-  const slug = planName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'run';
+  const slug =
+    planName
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'run';
   return `${slug}-${Date.now().toString(36)}`;
 }
 
@@ -102,7 +110,8 @@ export async function runHandle(client: Client, id: string): Promise<WorkflowHan
   try {
     await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
+    if (err instanceof WorkflowNotFoundError)
+      throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
     throw err;
   }
   return handle;
@@ -136,4 +145,23 @@ export async function resumeRun(client: Client, id: string): Promise<void> {
 /** Changes M of a live run; the workflow validates it and answers with the new value. */
 export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
   return (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
+}
+
+/** The run's page in the Temporal Web UI (`PTQ_UI_URL`, default the dev server's UI). */
+export function runUrl(id: string, namespace = process.env.TEMPORAL_NAMESPACE ?? 'default'): string {
+  const base = (process.env.PTQ_UI_URL ?? 'http://localhost:8233').replace(/\/$/, '');
+  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
+}
+
+/** The CLI's exit code for a run's final status. */
+export function exitCodeFor(status: RunSummary['status']): ExitCode {
+  switch (status) {
+    case 'succeeded':
+      return ExitCode.ok;
+    case 'failed':
+    case 'running':
+      return ExitCode.failed;
+    case 'cancelled':
+      return ExitCode.cancelled;
+  }
 }

@@ -48,7 +48,9 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new PtqError(`Temporal dev server exited with code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`))),
+    child.once('exit', (code) =>
+      reject(new PtqError(`Temporal dev server exited with code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`)),
+    ),
   );
   exited.catch(() => undefined);
   const address = `127.0.0.1:${port}`;
@@ -78,7 +80,8 @@ async function waitUntilReady(address: string): Promise<void> {
         await connection.close();
       }
     } catch (err) {
-      if (Date.now() > deadline) throw new PtqError(`Temporal dev server at ${address} did not become ready: ${(err as Error).message}`);
+      if (Date.now() > deadline)
+        throw new PtqError(`Temporal dev server at ${address} did not become ready: ${(err as Error).message}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -114,7 +117,13 @@ function assertPortFree(port: number, flag: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', () =>
-      reject(new PtqError(`port ${port} is already in use (another \`ptq dev\` or Temporal server?)`, ExitCode.usage, `stop it or pass another ${flag}`)),
+      reject(
+        new PtqError(
+          `port ${port} is already in use (another \`ptq dev\` or Temporal server?)`,
+          ExitCode.usage,
+          `stop it or pass another ${flag}`,
+        ),
+      ),
     );
     server.listen(port, '127.0.0.1', () => server.close(() => resolve()));
   });

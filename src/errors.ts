@@ -41,7 +41,11 @@ export class PlanError extends PtqError {
 /** Thrown when the Temporal server cannot be reached. */
 export class UnreachableError extends PtqError {
   constructor(address: string) {
-    super(`cannot reach Temporal at ${address}`, ExitCode.unreachable, 'start one with `ptq dev` or set TEMPORAL_ADDRESS');
+    super(
+      `cannot reach Temporal at ${address}`,
+      ExitCode.unreachable,
+      'start one with `ptq dev` or set TEMPORAL_ADDRESS',
+    );
   }
 }
 

@@ -55,11 +55,15 @@ export async function ensureTemporalCli(log: (line: string) => void = (l) => con
       env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: binDir },
       maxBuffer: 64 * 1024 * 1024,
     });
-    log(`ptq: built Temporal CLI v${TEMPORAL_CLI_VERSION} in ${Math.round((Date.now() - started) / 1000)}s -> ${cached}`);
+    log(
+      `ptq: built Temporal CLI v${TEMPORAL_CLI_VERSION} in ${Math.round((Date.now() - started) / 1000)}s -> ${cached}`,
+    );
     return cached;
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stderr?: string };
-    failures.push(e.code === 'ENOENT' ? 'go install: Go is not installed' : `go install: ${lastLine(e.stderr ?? e.message)}`);
+    failures.push(
+      e.code === 'ENOENT' ? 'go install: Go is not installed' : `go install: ${lastLine(e.stderr ?? e.message)}`,
+    );
   }
   throw new TemporalCliMissingError(failures.join('; '));
 }

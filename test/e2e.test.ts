@@ -8,7 +8,11 @@ describe('end to end on the real dev server', () => {
       maxConcurrency: 2,
       tasks: [
         { id: 'a', run: { type: 'shell', command: ['node', '-e', 'console.log("A:" + Date.now())'] } },
-        { id: 'b', dependsOn: ['a'], run: { type: 'shell', command: ['node', '-e', 'console.log("B:" + Date.now())'] } },
+        {
+          id: 'b',
+          dependsOn: ['a'],
+          run: { type: 'shell', command: ['node', '-e', 'console.log("B:" + Date.now())'] },
+        },
         { id: 'c', dependsOn: ['a'], run: { type: 'shell', command: ['echo', 'hello from c'] } },
       ],
     });
@@ -26,7 +30,9 @@ describe('end to end on the real dev server', () => {
       expect(byId.a.worker).toMatch(/^.+:\d+$/);
 
       const children: string[] = [];
-      for await (const wf of client.workflow.list({ query: `WorkflowType = 'runTask' AND WorkflowId STARTS_WITH '${handle.workflowId}/'` })) {
+      for await (const wf of client.workflow.list({
+        query: `WorkflowType = 'runTask' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
+      })) {
         children.push(wf.workflowId);
       }
       expect(children.sort()).toEqual(['a', 'b', 'c'].map((t) => `${handle.workflowId}/${t}`));

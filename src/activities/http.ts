@@ -30,7 +30,12 @@ export async function runHttp(step: HttpStep): Promise<StepResult> {
     const output = `HTTP ${response.status}\n${body}`;
     if (!expected) {
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, !retryable);
+      throw stepFailure(
+        `${step.method} ${step.url} returned ${response.status}`,
+        'HttpStatusError',
+        output,
+        !retryable,
+      );
     }
     return stepResult(output);
   } finally {

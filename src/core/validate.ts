@@ -40,7 +40,9 @@ function graphProblems(plan: Plan): string[] {
   }
   for (const [name, group] of Object.entries(plan.groups)) {
     if (group.maxConcurrency < 1) {
-      problems.push(`group "${name}" has maxConcurrency ${group.maxConcurrency}, so its tasks could never start: use 1 or more`);
+      problems.push(
+        `group "${name}" has maxConcurrency ${group.maxConcurrency}, so its tasks could never start: use 1 or more`,
+      );
     }
   }
   if (problems.length === 0) {

@@ -13,7 +13,16 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { Concurrency, progressMarkdown, progressOf, Scheduler, summarize, type Plan, type RunSummary, type TaskOutcome } from '../core';
+import {
+  Concurrency,
+  progressMarkdown,
+  progressOf,
+  Scheduler,
+  summarize,
+  type Plan,
+  type RunSummary,
+  type TaskOutcome,
+} from '../core';
 import {
   cancelSignal,
   pauseSignal,
@@ -70,7 +79,8 @@ export class PlanRun {
       },
       {
         validator: (n) => {
-          if (!Concurrency.safeParse(n).success) throw new Error(`concurrency must be an integer from 1 to 2000, got ${n}`);
+          if (!Concurrency.safeParse(n).success)
+            throw new Error(`concurrency must be an integer from 1 to 2000, got ${n}`);
         },
       },
     );

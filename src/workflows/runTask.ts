@@ -56,10 +56,14 @@ function runStep(step: Exclude<Step, { type: 'sleep' }>, options: ActivityOption
       return proxyActivities<BuiltinActivities>(options).runShell(step);
     case 'http':
       return proxyActivities<BuiltinActivities>(options).runHttp(step);
-    case 'activity':
-      return proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options)
-        [step.name](step.input)
-        .then((value) => ({ output: JSON.stringify(value ?? null), attempt: 0, worker: '' }));
+    case 'activity': {
+      const userActivities = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options);
+      return userActivities[step.name](step.input).then((value) => ({
+        output: JSON.stringify(value ?? null),
+        attempt: 1,
+        worker: '',
+      }));
+    }
   }
 }
 
@@ -71,7 +75,10 @@ function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): Ac
   const timeout = stepTimeout ? stepTimeout + 5_000 : (task.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT_MS);
   return {
     startToCloseTimeout: timeout,
-    heartbeatTimeout: step.type === 'activity' ? undefined : (task.heartbeatTimeout ?? defaults.heartbeatTimeout ?? DEFAULT_HEARTBEAT_MS),
+    heartbeatTimeout:
+      step.type === 'activity'
+        ? undefined
+        : (task.heartbeatTimeout ?? defaults.heartbeatTimeout ?? DEFAULT_HEARTBEAT_MS),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     summary: describeStep(step),
     retry: {
@@ -107,7 +114,8 @@ function shorten(text: string, max = 80): string {
 function taskFailure(err: unknown, options: ActivityOptions): unknown {
   if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
   const cause = err.cause;
-  const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as StepFailureDetails | undefined;
+  const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
+    StepFailureDetails | undefined;
   const exhausted = err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
   const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
   const message = cause?.message ?? err.message;

@@ -23,7 +23,9 @@ export default async function globalSetup(): Promise<void> {
   globalThis.ptqDevServer = server;
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.PTQ_TEST_WORKFLOW_BUNDLE = bundlePath;
-  console.log(`\nTemporal dev server ready at ${server.address} (pid ${server.process.pid}) in ${Date.now() - started}ms`);
+  console.log(
+    `\nTemporal dev server ready at ${server.address} (pid ${server.process.pid}) in ${Date.now() - started}ms`,
+  );
 }
 
 const noop = () => undefined;

@@ -1,0 +1,65 @@
+import { Command } from 'commander';
+import { connectClient, exitCodeFor, runUrl, startRun } from '../../client';
+import { startDevServer } from '../../devServer';
+import { loadPlanFile } from '../../planFile';
+import { createWorker } from '../../worker';
+import { action, intOption } from '../common';
+import { summaryTable } from '../render';
+import { watchRun } from '../watch';
+
+interface DevFlags {
+  port: number;
+  uiPort?: number;
+  db?: string;
+  headless?: boolean;
+  run?: string;
+  exit?: boolean;
+}
+
+/**
+ * `ptq dev`: a local Temporal dev server and a worker in one command, for trying ptq and for
+ * development. With --run it also starts a plan and shows it to the end.
+ */
+export function devCommand(): Command {
+  return new Command('dev')
+    .description('start a local Temporal dev server (with Web UI) and a worker')
+    .option('--port <port>', 'gRPC port', intOption('--port', 1, 65535), 7233)
+    .option('--ui-port <port>', 'Web UI port (default: port + 1000)', intOption('--ui-port', 1, 65535))
+    .option('--db <file>', 'SQLite file so runs survive a restart (default: in memory)')
+    .option('--headless', 'no Web UI')
+    .option('--run <plan>', 'also start this plan and watch it')
+    .option('--exit', 'with --run: stop everything once the run ends')
+    .addHelpText('after', '\nExamples:\n  ptq dev\n  ptq dev --db ptq.db --run examples/build-app.json')
+    .action(
+      action(async (flags: DevFlags) => {
+        const plan = flags.run ? loadPlanFile(flags.run) : undefined;
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        const server = await startDevServer({ ...flags, log });
+        process.env.TEMPORAL_ADDRESS = server.address;
+        if (server.uiUrl) process.env.PTQ_UI_URL ??= server.uiUrl;
+        const worker = await createWorker({ address: server.address });
+        log(`Temporal dev server: ${server.address}`);
+        log(server.uiUrl ? `Web UI: ${server.uiUrl}` : 'Web UI: off (--headless)');
+        const running = worker.run();
+        let code: number | undefined;
+        try {
+          if (plan) {
+            const client = await connectClient({ address: server.address });
+            const handle = await startRun(client, plan);
+            log(`started ${handle.workflowId}\n${runUrl(handle.workflowId)}`);
+            const summary = await watchRun(client, handle.workflowId);
+            process.stdout.write(`${summaryTable(summary)}\n\nSee it in the Web UI: ${runUrl(handle.workflowId)}\n`);
+            code = exitCodeFor(summary.status);
+            await client.connection.close();
+          }
+          if (!flags.exit) log('ptq dev is running; Ctrl-C to stop');
+          if (flags.exit) worker.shutdown();
+          await running;
+        } finally {
+          await server.stop();
+          log('ptq dev stopped');
+        }
+        return code;
+      }),
+    );
+}

@@ -1,0 +1,58 @@
+import { Command, Option } from 'commander';
+import { buildGraph, criticalPath, formatDuration, type Graph } from '../../core';
+import { loadPlanFile } from '../../planFile';
+import { action } from '../common';
+
+const FORMATS = ['text', 'mermaid', 'dot'] as const;
+
+/** `ptq graph FILE`: the DAG with its critical path marked. */
+export function graphCommand(): Command {
+  return new Command('graph')
+    .description('print the plan as a graph, critical path marked')
+    .argument('<file>', 'plan file')
+    .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq graph plan.json\n  ptq graph plan.json --format dot | dot -Tsvg > plan.svg',
+    )
+    .action(
+      action(async (file: string, flags: { format: (typeof FORMATS)[number] }) => {
+        const g = buildGraph(loadPlanFile(file));
+        const critical = new Set(criticalPath(g));
+        process.stdout.write(`${render(g, critical, flags.format)}\n`);
+      }),
+    );
+}
+
+function render(g: Graph, critical: Set<string>, format: (typeof FORMATS)[number]): string {
+  const edges = g.deps.flatMap((ds, i) => ds.map((d) => [g.ids[d], g.ids[i]] as const));
+  const onPath = (a: string, b: string) => critical.has(a) && critical.has(b);
+  switch (format) {
+    case 'text': {
+      const order = g.ids.map((_, i) => i).sort((a, b) => g.level[a] - g.level[b] || a - b);
+      const lines = order.map((i) => {
+        const deps = g.deps[i].map((d) => g.ids[d]);
+        const mark = critical.has(g.ids[i]) ? '*' : ' ';
+        return `${mark} L${g.level[i]} ${g.ids[i]} (${formatDuration(g.estimate[i])})${deps.length ? ` <- ${deps.join(', ')}` : ''}`;
+      });
+      return [...lines, `* = critical path, ${formatDuration(g.criticalPathMs)}`].join('\n');
+    }
+    case 'mermaid': {
+      const lines = ['graph TD', ...g.ids.map((id) => `  ${safe(id)}["${id}"]`)];
+      edges.forEach(([a, b]) => lines.push(`  ${safe(a)} ${onPath(a, b) ? '==>' : '-->'} ${safe(b)}`));
+      lines.push('  classDef critical stroke:#d33,stroke-width:3px');
+      if (critical.size) lines.push(`  class ${[...critical].map(safe).join(',')} critical`);
+      return lines.join('\n');
+    }
+    case 'dot': {
+      const lines = ['digraph plan {', '  rankdir=LR;'];
+      g.ids.forEach((id) => lines.push(`  "${id}"${critical.has(id) ? ' [color=red, penwidth=2]' : ''};`));
+      edges.forEach(([a, b]) => lines.push(`  "${a}" -> "${b}"${onPath(a, b) ? ' [color=red, penwidth=2]' : ''};`));
+      return [...lines, '}'].join('\n');
+    }
+  }
+}
+
+function safe(id: string): string {
+  return id.replace(/[^\w]/g, '_');
+}

@@ -1,0 +1,43 @@
+import { Command, Option } from 'commander';
+import { searchAttributes } from '../../shared';
+import { action, clientFor, intOption, printJson, withConnection } from '../common';
+
+const STATUSES = ['running', 'completed', 'succeeded', 'failed', 'cancelled'] as const;
+
+/** `ptq list`: recent runs, filtered through ptq's search attributes. */
+export function listCommand(): Command {
+  return withConnection(new Command('list'))
+    .description('list recent runs')
+    .addOption(new Option('--status <status>', 'only runs with this status').choices(STATUSES))
+    .option('--limit <n>', 'at most this many', intOption('--limit', 1, 10_000), 20)
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  ptq list --status failed\n  ptq list --json | jq -r ".[].id"')
+    .action(
+      action(async (flags: { status?: (typeof STATUSES)[number]; limit: number; json?: boolean }) => {
+        const client = await clientFor(flags);
+        const status = flags.status === 'completed' ? 'succeeded' : flags.status;
+        const query = `WorkflowType = 'runPlan'${status ? ` AND PtqStatus = '${status}'` : ''}`;
+        const runs = [];
+        for await (const wf of client.workflow.list({ query, pageSize: flags.limit })) {
+          const sa = wf.typedSearchAttributes;
+          runs.push({
+            id: wf.workflowId,
+            status: sa.get(searchAttributes.status) ?? wf.status.name.toLowerCase(),
+            plan: sa.get(searchAttributes.plan) ?? null,
+            done: sa.get(searchAttributes.done) ?? null,
+            total: sa.get(searchAttributes.total) ?? null,
+            startedAt: wf.startTime.toISOString(),
+            closedAt: wf.closeTime?.toISOString() ?? null,
+          });
+          if (runs.length >= flags.limit) break;
+        }
+        if (flags.json) return printJson(runs);
+        if (!runs.length) return void process.stdout.write('no runs\n');
+        for (const r of runs) {
+          process.stdout.write(
+            `${r.id.padEnd(36)} ${String(r.status).padEnd(10)} ${`${r.done ?? '?'}/${r.total ?? '?'}`.padStart(9)}  ${r.startedAt}  ${r.plan ?? ''}\n`,
+          );
+        }
+      }),
+    );
+}

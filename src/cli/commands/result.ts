@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { exitCodeFor, getResult } from '../../client';
+import { action, clientFor, printJson, withConnection } from '../common';
+import { summaryTable } from '../render';
+
+/** `ptq result ID`: waits for the end and prints the summary. */
+export function resultCommand(): Command {
+  return withConnection(new Command('result'))
+    .description('wait for a run to end and print its summary')
+    .argument('<id>', 'run id')
+    .option('--json', 'print the summary as JSON')
+    .addHelpText('after', '\nExample:\n  ptq result nightly-1 --json > summary.json')
+    .action(
+      action(async (id: string, flags: { json?: boolean }) => {
+        const summary = await getResult(await clientFor(flags), id);
+        if (flags.json) printJson(summary);
+        else process.stdout.write(`${summaryTable(summary)}\n`);
+        return exitCodeFor(summary.status);
+      }),
+    );
+}

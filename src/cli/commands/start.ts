@@ -1,0 +1,59 @@
+import { Command, Option } from 'commander';
+import { POLICIES, type Policy } from '../../core';
+import { exitCodeFor, runUrl, startRun } from '../../client';
+import { loadPlanFile } from '../../planFile';
+import { action, clientFor, namespaceOf, intOption, printJson, withConnection } from '../common';
+import { summaryTable } from '../render';
+import { watchRun } from '../watch';
+
+interface StartFlags {
+  plan: string;
+  id?: string;
+  maxConcurrency?: number;
+  policy?: Policy;
+  taskQueue?: string;
+  wait?: boolean;
+  watch?: boolean;
+  json?: boolean;
+}
+
+/** `ptq start`: validate locally, start a durable run, optionally wait or watch. */
+export function startCommand(): Command {
+  return withConnection(new Command('start'))
+    .description('start a run of a plan (validated locally first)')
+    .requiredOption('--plan <file>', 'plan file, JSON or YAML')
+    .option('--id <id>', 'run id (default: plan name + time)')
+    .option(
+      '--max-concurrency <n>',
+      'M: tasks running at once (overrides the plan)',
+      intOption('--max-concurrency', 1, 2000),
+    )
+    .addOption(new Option('--policy <policy>', 'ready-queue order').choices(POLICIES))
+    .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
+    .option('--wait', 'wait for the end and print the summary')
+    .option('--watch', 'show live progress until the end')
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan plan.yaml --id nightly-1 --wait --json',
+    )
+    .action(
+      action(async (flags: StartFlags) => {
+        const plan = loadPlanFile(flags.plan);
+        const client = await clientFor(flags);
+        const handle = await startRun(client, plan, flags);
+        const id = handle.workflowId;
+        const url = runUrl(id, namespaceOf(flags));
+        if (!flags.wait && !flags.watch) {
+          if (flags.json) printJson({ id, url });
+          else process.stdout.write(`started ${id}\n${url}\n`);
+          return;
+        }
+        if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
+        const summary = flags.watch && !flags.json ? await watchRun(client, id) : await handle.result();
+        if (flags.json) printJson(summary);
+        else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
+        return exitCodeFor(summary.status);
+      }),
+    );
+}

@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { getProgress, runUrl } from '../../client';
+import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
+import { progressView } from '../render';
+
+/** `ptq status ID`: a snapshot of a run's progress. */
+export function statusCommand(): Command {
+  return withConnection(new Command('status'))
+    .description('show the progress of a run')
+    .argument('<id>', 'run id')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExamples:\n  ptq status nightly-1\n  ptq status nightly-1 --json | jq .counts')
+    .action(
+      action(async (id: string, flags: { json?: boolean }) => {
+        const client = await clientFor(flags);
+        const progress = await getProgress(client, id);
+        const url = runUrl(id, namespaceOf(flags));
+        if (flags.json) return printJson({ id, url, ...progress });
+        const started = (await client.workflow.getHandle(id).describe()).startTime.getTime();
+        const now = Date.now();
+        process.stdout.write(
+          `${id}: ${progress.status}  (${progress.plan}, M=${progress.maxConcurrency}, ${progress.policy})\n`,
+        );
+        process.stdout.write(`${progressView(progress, now, now - started, 50).join('\n')}\n${url}\n`);
+      }),
+    );
+}

@@ -1,0 +1,45 @@
+import { Command } from 'commander';
+import { buildGraph, criticalPath, formatDuration, lowerBoundMs } from '../../core';
+import { ExitCode, PlanError } from '../../errors';
+import { loadPlanFile } from '../../planFile';
+import { action, printJson } from '../common';
+
+/** `ptq validate FILE`: every problem on its own line, or "ok" with the plan's shape. */
+export function validateCommand(): Command {
+  return new Command('validate')
+    .description('check a plan without running it')
+    .argument('<file>', 'plan file, JSON or YAML')
+    .option('--json', 'print JSON')
+    .addHelpText('after', '\nExample:\n  ptq validate examples/build-app.json')
+    .action(
+      action(async (file: string, flags: { json?: boolean }) => {
+        let plan;
+        try {
+          plan = loadPlanFile(file);
+        } catch (err) {
+          if (!(err instanceof PlanError)) throw err;
+          if (flags.json) printJson({ ok: false, problems: err.problems });
+          else for (const p of err.problems) process.stderr.write(`${file}: ${p}\n`);
+          return ExitCode.usage;
+        }
+        const g = buildGraph(plan);
+        const edges = g.deps.reduce((n, d) => n + d.length, 0);
+        const info = {
+          ok: true,
+          tasks: plan.tasks.length,
+          edges,
+          levels: g.levels,
+          criticalPathMs: g.criticalPathMs,
+          criticalPath: criticalPath(g),
+          workMs: g.workMs,
+          maxConcurrency: plan.maxConcurrency,
+          lowerBoundMs: lowerBoundMs(g, plan.maxConcurrency),
+        };
+        if (flags.json) return printJson(info);
+        process.stdout.write(
+          `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
+            `(${info.criticalPath.join(' -> ')}); lower bound at M=${plan.maxConcurrency}: ${formatDuration(info.lowerBoundMs)}\n`,
+        );
+      }),
+    );
+}

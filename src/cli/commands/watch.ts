@@ -1,0 +1,20 @@
+import { Command } from 'commander';
+import { exitCodeFor } from '../../client';
+import { action, clientFor, withConnection } from '../common';
+import { summaryTable } from '../render';
+import { watchRun } from '../watch';
+
+/** `ptq watch ID`: live progress until the run ends; exits with the run's exit code. */
+export function watchCommand(): Command {
+  return withConnection(new Command('watch'))
+    .description('follow a run live until it ends (plain lines when not on a terminal)')
+    .argument('<id>', 'run id')
+    .addHelpText('after', '\nExample:\n  ptq watch nightly-1')
+    .action(
+      action(async (id: string, flags: object) => {
+        const summary = await watchRun(await clientFor(flags), id);
+        process.stdout.write(`${summaryTable(summary)}\n`);
+        return exitCodeFor(summary.status);
+      }),
+    );
+}

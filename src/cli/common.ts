@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { isGrpcServiceError } from '@temporalio/client';
+import { ExitCode, PtqError, UnreachableError } from '../errors';
+import { connectionSettings, type ConnectionFlags } from '../connection';
+import { connectClient } from '../client';
+
+/** Adds the connection flags every server-facing command takes. */
+export function withConnection(cmd: Command): Command {
+  return cmd
+    .option('--address <host:port>', 'Temporal frontend (env TEMPORAL_ADDRESS)')
+    .option('--namespace <ns>', 'Temporal namespace (env TEMPORAL_NAMESPACE)')
+    .option('--api-key <key>', 'API key, e.g. for Temporal Cloud (env TEMPORAL_API_KEY)')
+    .option('--tls-cert <file>', 'client certificate (env TEMPORAL_TLS_CERT)')
+    .option('--tls-key <file>', 'client key (env TEMPORAL_TLS_KEY)')
+    .option('--tls-ca <file>', 'server CA certificate (env TEMPORAL_TLS_CA)');
+}
+
+/** A client for the connection flags of this command (other flags are ignored). */
+export function clientFor(flags: object) {
+  return connectClient(flags as ConnectionFlags);
+}
+
+/** The namespace the flags point at, for links. */
+export function namespaceOf(flags: object): string {
+  return connectionSettings(flags as ConnectionFlags).namespace;
+}
+
+/** The address the flags point at, for messages. */
+export function addressOf(flags: object): string {
+  return connectionSettings(flags as ConnectionFlags).address;
+}
+
+/** Prints machine-readable output. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Parses a positive integer flag or fails with a clear line. */
+export function intOption(name: string, min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new PtqError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+    }
+    return n;
+  };
+}
+
+/**
+ * Wraps a command action: errors meant for people print as one line with their exit code; an
+ * unreachable server becomes exit code 3; anything else is a bug and shows its stack with --verbose.
+ */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number | void>) {
+  return async (...args: A): Promise<void> => {
+    const cmd = args[args.length - 1] as Command;
+    const verbose = Boolean(cmd.optsWithGlobals?.().verbose);
+    try {
+      process.exitCode = (await fn(...args)) ?? ExitCode.ok;
+    } catch (err) {
+      const known = asPtqError(err, cmd.optsWithGlobals?.() ?? {});
+      process.stderr.write(`ptq: ${known ? known.line() : (err as Error).message}\n`);
+      if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+      process.exitCode = known ? known.code : ExitCode.failed;
+    }
+  };
+}
+
+function asPtqError(err: unknown, flags: object): PtqError | undefined {
+  if (err instanceof PtqError) return err;
+  if (isGrpcServiceError(err) && err.code === 14) return new UnreachableError(addressOf(flags));
+  if (err instanceof Error && err.name === 'ZodError') return new PtqError(err.message);
+  return undefined;
+}

@@ -1,0 +1,62 @@
+import { Command } from 'commander';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { cancelCommand } from './commands/cancel';
+import { devCommand } from './commands/dev';
+import { graphCommand } from './commands/graph';
+import { listCommand } from './commands/list';
+import { pauseCommand, resumeCommand } from './commands/pause';
+import { resultCommand } from './commands/result';
+import { schemaCommand } from './commands/schema';
+import { setConcurrencyCommand } from './commands/setConcurrency';
+import { simulateCommand } from './commands/simulate';
+import { startCommand } from './commands/start';
+import { statusCommand } from './commands/status';
+import { validateCommand } from './commands/validate';
+import { watchCommand } from './commands/watch';
+import { workerCommand } from './commands/worker';
+import { ExitCode } from '../errors';
+
+/** Builds the `ptq` program. This file only wires commands; each lives in commands/. */
+export function program(): Command {
+  const root = new Command('ptq')
+    .description('ptq: a durable parallel task queue on Temporal')
+    .option('--verbose', 'show details (stack traces) on errors')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.usage))
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq dev --run examples/build-app.json   # local server + worker + a run\n  ptq start --plan plan.json --watch\n  ptq status <id> --json',
+    );
+  for (const cmd of [
+    devCommand(),
+    workerCommand(),
+    startCommand(),
+    statusCommand(),
+    watchCommand(),
+    resultCommand(),
+    cancelCommand(),
+    pauseCommand(),
+    resumeCommand(),
+    setConcurrencyCommand(),
+    listCommand(),
+    validateCommand(),
+    graphCommand(),
+    simulateCommand(),
+    schemaCommand(),
+  ]) {
+    root.addCommand(cmd);
+  }
+  return root;
+}
+
+/** Entry point of bin/ptq.js. */
+export function main(argv: string[]): void {
+  // Worker logs at INFO drown the progress view; warnings and errors still show.
+  Runtime.install({ logger: new DefaultLogger(process.env.PTQ_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
+  program()
+    .parseAsync(argv)
+    .catch((err: Error) => {
+      process.stderr.write(`ptq: ${err.message}\n`);
+      process.exitCode = ExitCode.usage;
+    });
+}

@@ -1,0 +1,44 @@
+import { doneCount, formatDuration, progressBar, type Progress, type RunSummary } from '../core';
+
+/** The summary as a table for people. */
+export function summaryTable(s: RunSummary): string {
+  const width = Math.max(4, ...s.tasks.map((t) => t.id.length));
+  const lines = [
+    `${s.plan} (${s.id}): ${s.status.toUpperCase()} in ${formatDuration(s.makespanMs)}`,
+    `  ${s.counts.succeeded} succeeded, ${s.counts.failed} failed, ${s.counts.skipped} skipped, ${s.counts.cancelled} cancelled of ${s.counts.total}`,
+    `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on M=${s.maxConcurrency} (efficiency ${Math.round(s.efficiency * 100)}%)`,
+  ];
+  if (s.reason) lines.push(`  stopped: ${s.reason}`);
+  lines.push('', `  ${'task'.padEnd(width)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}  tries  note`);
+  for (const t of s.tasks) {
+    const time = t.durationMs === null ? '-' : formatDuration(t.durationMs);
+    const note = (t.error ?? t.reason ?? '').split('\n')[0].slice(0, 100);
+    lines.push(
+      `  ${t.id.padEnd(width)}  ${t.status.padEnd(9)}  ${time.padStart(7)}  ${String(t.attempts).padStart(5)}  ${note}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** Estimated time left from the pace so far; undefined until there is a pace. */
+export function eta(p: Progress, elapsedMs: number): number | undefined {
+  const done = doneCount(p);
+  if (done === 0 || done >= p.total) return undefined;
+  return (elapsedMs / done) * (p.total - done);
+}
+
+/** The live view: a bar, counts, running tasks with elapsed time, recent failures. */
+export function progressView(p: Progress, now: number, elapsedMs: number, maxRunning = 10): string[] {
+  const done = doneCount(p);
+  const left = eta(p, elapsedMs);
+  const lines = [
+    `${progressBar(done, p.total, 30)} ${done}/${p.total}  ${p.counts.running} running  ${p.counts.failed} failed` +
+      `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}`,
+  ];
+  for (const r of p.running.slice(0, maxRunning)) {
+    lines.push(`  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}`);
+  }
+  if (p.running.length > maxRunning) lines.push(`  … ${p.running.length - maxRunning} more running`);
+  for (const f of p.recentFailures.slice(-3)) lines.push(`  ✗ ${f.id}: ${f.error.split('\n')[0].slice(0, 120)}`);
+  return lines;
+}

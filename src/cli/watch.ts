@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import { doneCount, type Progress, type RunSummary } from '../core';
+import { runHandle } from '../client';
+import { progressQuery } from '../shared';
+import { progressView } from './render';
+
+const POLL_MS = 500;
+
+/**
+ * Follows a run until it ends and returns its summary. On a terminal it redraws a live view in
+ * place; otherwise it prints one plain line per change, which suits logs and CI.
+ */
+export async function watchRun(
+  client: Client,
+  id: string,
+  out: NodeJS.WriteStream = process.stdout,
+): Promise<RunSummary> {
+  const handle = await runHandle(client, id);
+  const tty = Boolean(out.isTTY);
+  const startedAt = (await handle.describe()).startTime.getTime();
+  const seenFailures = new Set<string>();
+  let drawn = 0;
+  let lastLine = '';
+  for (;;) {
+    const description = await handle.describe();
+    if (description.status.name !== 'RUNNING') break;
+    const p = await handle.query(progressQuery).catch(() => undefined);
+    if (p) {
+      const now = Date.now();
+      if (tty) {
+        const lines = progressView(p, now, now - startedAt);
+        out.write(`${drawn ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
+        drawn = lines.length;
+      } else {
+        lastLine = printPlain(out, p, seenFailures, lastLine);
+      }
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return handle.result();
+}
+
+function printPlain(out: NodeJS.WriteStream, p: Progress, seen: Set<string>, last: string): string {
+  for (const f of p.recentFailures) {
+    const key = `${f.id}@${f.at}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.write(`failed ${f.id}: ${f.error.split('\n')[0]}\n`);
+  }
+  const line = `progress ${doneCount(p)}/${p.total} done, ${p.counts.running} running, ${p.counts.failed} failed${p.paused ? ', paused' : ''}`;
+  if (line !== last) out.write(`${line}\n`);
+  return line;
+}
