@@ -75,6 +75,16 @@ export type Step = z.infer<typeof Step>;
 export type ShellStep = z.infer<typeof ShellStep>;
 export type HttpStep = z.infer<typeof HttpStep>;
 
+/** Points at the real problem inside `run`, instead of the union's generic "Invalid input". */
+function runError(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code !== 'invalid_union') return undefined;
+  const branch = issue.errors[Array.isArray(issue.input) ? 1 : 0];
+  const first = branch?.[0];
+  if (!first) return undefined;
+  const step = typeof first.path[0] === 'number' ? `step ${first.path[0] + 1}: ` : '';
+  return `${step}${first.message}`;
+}
+
 const TaskId = z
   .string()
   .regex(/^[A-Za-z0-9][\w.:-]*$/, 'task ids use letters, digits, "_", ".", ":" and "-" (they become workflow ids)');
@@ -89,7 +99,7 @@ export const Task = z
     priority: z.number().default(0).describe('Tie-break between equally critical tasks; higher first.'),
     group: z.string().optional(),
     resources: z.array(z.string()).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
-    run: z.union([Step, z.array(Step).min(1)]),
+    run: z.union([Step, z.array(Step).min(1)], { error: runError }),
     retry: RetrySpec.optional(),
     timeout: Duration.optional().describe('Per-attempt timeout of each step.'),
     heartbeatTimeout: Duration.optional(),
@@ -104,7 +114,11 @@ export type Policy = z.infer<typeof Policy>;
 
 export const MAX_CONCURRENCY = 2000;
 /** M: how many tasks may run at once. */
-export const Concurrency = z.number().int().min(1).max(MAX_CONCURRENCY);
+export const Concurrency = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be at least 1')
+  .max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`);
 
 /** A whole plan, as read from a file or produced by the planner. */
 export const Plan = z
