@@ -4,6 +4,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
 import { formatDuration, type Plan, type Policy, type Progress, type RunSummary } from './core';
@@ -144,7 +145,12 @@ export async function resumeRun(client: Client, id: string): Promise<void> {
 
 /** Changes M of a live run; the workflow validates it and answers with the new value. */
 export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
-  return (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
+  try {
+    return await (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
+    throw err;
+  }
 }
 
 /** The run's page in the Temporal Web UI (`PTQ_UI_URL`, default the dev server's UI). */

@@ -4,7 +4,7 @@ import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { Plan, type PlanInput } from '../src/core';
 import { createWorker, type PtqWorkerOptions } from '../src/worker';
 
-Runtime.install({ logger: new DefaultLogger('WARN') });
+Runtime.install({ logger: new DefaultLogger('ERROR') });
 
 /** What a test gets inside `withWorker`. */
 export interface TestContext {

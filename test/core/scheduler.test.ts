@@ -1,7 +1,12 @@
 import { Plan, Scheduler, type PlanInput } from '../../src/core';
 
 const step = { type: 'sleep', duration: 10 } as const;
-const t = (id: string, dependsOn: string[] = [], extra: Partial<PlanInput['tasks'][number]> = {}) => ({ id, dependsOn, run: step, ...extra });
+const t = (id: string, dependsOn: string[] = [], extra: Partial<PlanInput['tasks'][number]> = {}) => ({
+  id,
+  dependsOn,
+  run: step,
+  ...extra,
+});
 const plan = (tasks: PlanInput['tasks'], extra: Partial<PlanInput> = {}) => Plan.parse({ tasks, ...extra });
 
 /** Starts everything the scheduler allows, returning the ids in start order. */
@@ -42,7 +47,9 @@ describe('scheduler', () => {
   });
 
   it('keeps a level barrier under levels', () => {
-    const p = plan([t('a', [], { estimate: 100 }), t('b', [], { estimate: 5000 }), t('c', ['a'])], { maxConcurrency: 3 });
+    const p = plan([t('a', [], { estimate: 100 }), t('b', [], { estimate: 5000 }), t('c', ['a'])], {
+      maxConcurrency: 3,
+    });
     const s = Scheduler.create(p, { policy: 'levels' });
     expect(startAll(s)).toEqual(['a', 'b']);
     s.succeed('a', { endedAt: 1 });
@@ -83,11 +90,16 @@ describe('scheduler', () => {
   });
 
   it('fails fast: stops new starts and names the running tasks to cancel', () => {
-    const s = Scheduler.create(plan([t('a'), t('b'), t('c', ['b']), t('d')], { onFailure: 'fail-fast', maxConcurrency: 2 }));
+    const s = Scheduler.create(
+      plan([t('a'), t('b'), t('c', ['b']), t('d')], { onFailure: 'fail-fast', maxConcurrency: 2 }),
+    );
     startAll(s);
     expect(s.fail('a', { endedAt: 1 })).toEqual(['b']);
     expect(s.next()).toBeUndefined();
-    expect(s.task('d')).toMatchObject({ status: 'skipped', reason: 'not started: run failed fast after task "a" failed' });
+    expect(s.task('d')).toMatchObject({
+      status: 'skipped',
+      reason: 'not started: run failed fast after task "a" failed',
+    });
     s.cancelled('b', { endedAt: 2 });
     expect(s.isDone()).toBe(true);
     expect(s.status()).toBe('failed');
@@ -99,7 +111,9 @@ describe('scheduler', () => {
     expect(s.fail('a', { endedAt: 1 })).toEqual([]);
     expect(s.fail('b', { endedAt: 1 })).toEqual(['c']);
     expect(s.task('d').status).toBe('skipped');
-    const pct = Scheduler.create(plan([t('a'), t('b'), t('c'), t('d')], { toleratedFailures: '50%', maxConcurrency: 4 }));
+    const pct = Scheduler.create(
+      plan([t('a'), t('b'), t('c'), t('d')], { toleratedFailures: '50%', maxConcurrency: 4 }),
+    );
     startAll(pct);
     expect(pct.fail('a', { endedAt: 1 })).toEqual([]);
     expect(pct.fail('b', { endedAt: 1 })).toEqual([]);
@@ -127,7 +141,9 @@ describe('scheduler', () => {
   });
 
   it('survives a JSON round trip of its state mid-run', () => {
-    const p = plan([t('a'), t('b', ['a']), t('c', ['a'], { group: 'g' }), t('d', ['b', 'c'])], { groups: { g: { maxConcurrency: 1 } } });
+    const p = plan([t('a'), t('b', ['a']), t('c', ['a'], { group: 'g' }), t('d', ['b', 'c'])], {
+      groups: { g: { maxConcurrency: 1 } },
+    });
     const s = Scheduler.create(p);
     startAll(s);
     s.succeed('a', { endedAt: 1, output: 'x'.repeat(10_000) });

@@ -10,7 +10,12 @@ describe('virtual-time simulator', () => {
     }
     const chain = Plan.parse({
       maxConcurrency: 4,
-      tasks: [100, 200, 300].map((ms, i) => ({ id: `c${i}`, dependsOn: i ? [`c${i - 1}`] : [], estimate: ms, run: { type: 'sleep', duration: ms } })),
+      tasks: [100, 200, 300].map((ms, i) => ({
+        id: `c${i}`,
+        dependsOn: i ? [`c${i - 1}`] : [],
+        estimate: ms,
+        run: { type: 'sleep', duration: ms },
+      })),
     });
     expect(simulate(chain, 'critical-path')).toMatchObject({ makespanMs: 600, lowerBoundMs: 600, ratio: 1 });
   });

@@ -22,8 +22,21 @@ describe('plan validation', () => {
   });
 
   it.each([
-    ['duplicate ids', { tasks: [{ id: 'a', run: shell }, { id: 'a', run: shell }] }, 'duplicate task id "a"'],
-    ['unknown dependency', { tasks: [{ id: 'a', dependsOn: ['ghost'], run: shell }] }, 'task "a" depends on unknown task "ghost"'],
+    [
+      'duplicate ids',
+      {
+        tasks: [
+          { id: 'a', run: shell },
+          { id: 'a', run: shell },
+        ],
+      },
+      'duplicate task id "a"',
+    ],
+    [
+      'unknown dependency',
+      { tasks: [{ id: 'a', dependsOn: ['ghost'], run: shell }] },
+      'task "a" depends on unknown task "ghost"',
+    ],
     ['self dependency', { tasks: [{ id: 'a', dependsOn: ['a'], run: shell }] }, 'task "a" depends on itself'],
     [
       'cycle',
@@ -39,12 +52,36 @@ describe('plan validation', () => {
     ['empty plan', { tasks: [] }, 'tasks: the plan has no tasks'],
     ['M < 1', { maxConcurrency: 0, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at least 1'],
     ['M > 2000', { maxConcurrency: 2001, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at most 2000'],
-    ['bad duration', { tasks: [{ id: 'a', estimate: '5 minutes', run: shell }] }, 'tasks[0].estimate: bad duration "5 minutes"'],
-    ['unknown step type', { tasks: [{ id: 'a', run: { type: 'ftp' } }] }, 'tasks[0].run: unknown step type "ftp": use one of shell, http, sleep, activity'],
-    ['group that can never run', { groups: { db: { maxConcurrency: 0 } }, tasks: [{ id: 'a', group: 'db', run: shell }] }, 'group "db" has maxConcurrency 0, so its tasks could never start'],
-    ['resource held twice by one task', { tasks: [{ id: 'a', resources: ['f', 'f'], run: shell }] }, 'task "a" lists resource "f" twice'],
-    ['unknown type in a list of steps', { tasks: [{ id: 'a', run: [shell, { type: 'ftp' }] }] }, 'tasks[0].run: step 2: unknown step type "ftp"'],
-    ['shell command as a string', { tasks: [{ id: 'a', run: { type: 'shell', command: 'rm -rf /' } }] }, 'tasks[0].run'],
+    [
+      'bad duration',
+      { tasks: [{ id: 'a', estimate: '5 minutes', run: shell }] },
+      'tasks[0].estimate: bad duration "5 minutes"',
+    ],
+    [
+      'unknown step type',
+      { tasks: [{ id: 'a', run: { type: 'ftp' } }] },
+      'tasks[0].run: unknown step type "ftp": use one of shell, http, sleep, activity',
+    ],
+    [
+      'group that can never run',
+      { groups: { db: { maxConcurrency: 0 } }, tasks: [{ id: 'a', group: 'db', run: shell }] },
+      'group "db" has maxConcurrency 0, so its tasks could never start',
+    ],
+    [
+      'resource held twice by one task',
+      { tasks: [{ id: 'a', resources: ['f', 'f'], run: shell }] },
+      'task "a" lists resource "f" twice',
+    ],
+    [
+      'unknown type in a list of steps',
+      { tasks: [{ id: 'a', run: [shell, { type: 'ftp' }] }] },
+      'tasks[0].run: step 2: unknown step type "ftp"',
+    ],
+    [
+      'shell command as a string',
+      { tasks: [{ id: 'a', run: { type: 'shell', command: 'rm -rf /' } }] },
+      'tasks[0].run',
+    ],
   ])('rejects %s', (_name, plan, message) => {
     const found = problems(plan);
     expect(found.some((p) => p.includes(message))).toBe(true);

@@ -1,0 +1,137 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRun } from '../src/client';
+import { randomDag } from '../bench/dags';
+import { plan, runId, withWorker } from './helpers';
+import { maxOverlap, recorder, workTask } from './support/recorder';
+
+describe('engine on the real server', () => {
+  it('keeps every dependency edge, M, group limits and resource mutexes', async () => {
+    const { intervals, activities } = recorder();
+    const dag = randomDag(42, 30, 4);
+    const p = plan({
+      name: 'limits',
+      maxConcurrency: 4,
+      groups: { g: { maxConcurrency: 2 } },
+      tasks: dag.tasks.map((t, i) => ({
+        ...workTask(t.id, 50 + (i % 5) * 40),
+        dependsOn: t.dependsOn,
+        group: i % 3 === 0 ? 'g' : undefined,
+        resources: i % 4 === 0 ? ['file:shared.txt'] : undefined,
+      })),
+    });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const summary = await (await startRun(client, p, { id: runId('limits'), taskQueue })).result();
+        expect(summary.status).toBe('succeeded');
+        expect(summary.counts.succeeded).toBe(30);
+      },
+      { activities },
+    );
+    const at = Object.fromEntries(intervals.map((i) => [i.id, i]));
+    for (const task of p.tasks)
+      for (const dep of task.dependsOn) expect(at[dep].end).toBeLessThanOrEqual(at[task.id].start);
+    expect(maxOverlap(intervals)).toBeLessThanOrEqual(4);
+    expect(maxOverlap(intervals)).toBeGreaterThan(1);
+    const inGroup = new Set(p.tasks.filter((t) => t.group === 'g').map((t) => t.id));
+    expect(maxOverlap(intervals, (id) => inGroup.has(id))).toBeLessThanOrEqual(2);
+    const holders = new Set(p.tasks.filter((t) => t.resources).map((t) => t.id));
+    expect(maxOverlap(intervals, (id) => holders.has(id))).toBe(1);
+  });
+
+  it('retries a flaky task with backoff until it succeeds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-retry-'));
+    const log = join(dir, 'attempts');
+    writeFileSync(log, '');
+    // Fails on attempts 1 and 2, succeeds on 3; each attempt appends its start time.
+    const script = `const fs=require('fs');fs.appendFileSync(${JSON.stringify(log)},Date.now()+'\\n');const n=fs.readFileSync(${JSON.stringify(log)},'utf8').trim().split('\\n').length;if(n<3){console.error('flaky '+n);process.exit(1)}console.log('ok after '+n)`;
+    const p = plan({
+      tasks: [
+        {
+          id: 'flaky',
+          retry: { maximumAttempts: 5, initialInterval: '200ms', backoffCoefficient: 2 },
+          run: { type: 'shell', command: ['node', '-e', script] },
+        },
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const summary = await (await startRun(client, p, { id: runId('retry'), taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      expect(summary.tasks[0]).toMatchObject({ attempts: 3, error: null });
+      expect(summary.tasks[0].output).toContain('ok after 3');
+    });
+    const starts = readFileSync(log, 'utf8').trim().split('\n').map(Number);
+    expect(starts).toHaveLength(3);
+    expect(starts[1] - starts[0]).toBeGreaterThanOrEqual(200);
+    expect(starts[2] - starts[1]).toBeGreaterThanOrEqual(400);
+  });
+
+  it('skips dependents of a failed task, runs independent work, and ends failed', async () => {
+    const p = plan({
+      name: 'partial',
+      tasks: [
+        {
+          id: 'broken',
+          retry: { maximumAttempts: 2, initialInterval: '50ms' },
+          run: { type: 'shell', command: ['node', '-e', 'console.error("disk full"); process.exit(3)'] },
+        },
+        { id: 'after', dependsOn: ['broken'], run: { type: 'shell', command: ['echo', 'never'] } },
+        { id: 'after2', dependsOn: ['after'], run: { type: 'shell', command: ['echo', 'never'] } },
+        { id: 'independent', run: { type: 'shell', command: ['echo', 'fine'] } },
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const summary = await (await startRun(client, p, { id: runId('partial'), taskQueue })).result();
+      expect(summary.status).toBe('failed');
+      expect(summary.counts).toEqual({ total: 4, succeeded: 1, failed: 1, skipped: 2, cancelled: 0 });
+      const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+      expect(byId.broken.error).toContain('exit code 3: disk full');
+      expect(byId.broken.attempts).toBe(2);
+      expect(byId.after.reason).toBe('skipped because "broken" failed');
+      expect(byId.after2.reason).toBe('skipped because "broken" failed');
+      expect(byId.independent.output).toContain('fine');
+    });
+  });
+
+  it('continues as new with its scheduler state and loses no task across the boundary', async () => {
+    const { intervals, activities } = recorder();
+    const dag = randomDag(9, 14, 3);
+    const p = plan({
+      maxConcurrency: 3,
+      tasks: dag.tasks.map((t) => ({ ...workTask(t.id, 60), dependsOn: t.dependsOn })),
+    });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('can'), taskQueue, continueAsNewAfter: 4 });
+        const summary = await handle.result();
+        expect(summary.status).toBe('succeeded');
+        expect(summary.id).toBe(handle.workflowId);
+        expect(summary.tasks.every((t) => t.status === 'succeeded' && t.startedAt !== null)).toBe(true);
+        const runs = [];
+        for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+          runs.push(wf.status.name);
+        expect(runs.filter((r) => r === 'CONTINUED_AS_NEW').length).toBeGreaterThanOrEqual(3);
+      },
+      { activities },
+    );
+    expect(intervals.map((i) => i.id).sort()).toEqual(p.tasks.map((t) => t.id).sort());
+    const at = Object.fromEntries(intervals.map((i) => [i.id, i]));
+    for (const task of p.tasks)
+      for (const dep of task.dependsOn) expect(at[dep].end).toBeLessThanOrEqual(at[task.id].start);
+  });
+
+  it('rejects an invalid plan inside the workflow too (histories outlive clients)', async () => {
+    await withWorker(async ({ client, taskQueue }) => {
+      const bad = { tasks: [{ id: 'a', dependsOn: ['a'], run: { type: 'sleep', duration: 1 } }] };
+      const handle = await client.workflow.start('runPlan', {
+        workflowId: runId('invalid'),
+        taskQueue,
+        args: [{ plan: bad }],
+      });
+      await expect(handle.result()).rejects.toMatchObject({
+        cause: { type: 'PlanValidationError', message: expect.stringContaining('depends on itself') },
+      });
+    });
+  });
+});
