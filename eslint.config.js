@@ -18,10 +18,25 @@ module.exports = tseslint.config(
     },
   },
   {
-    // Workflows must be deterministic and the core must stay pure: no Node built-ins.
-    files: ['src/workflows/**/*.ts', 'src/core/**/*.ts'],
+    // Workflows must be deterministic: no Node built-ins. They also must not load zod (values), which
+    // would be evaluated again for every workflow execution; type imports are free.
+    files: ['src/workflows/**/*.ts', 'src/shared.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: nodeBuiltins.map((name) => ({ name, message: 'no I/O here' })) }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'workflow code is deterministic: no I/O' })),
+            ...['zod', '../core', '../core/index', '../core/plan', '../core/validate', './core', './core/plan'].map(
+              (name) => ({
+                name,
+                allowTypeImports: true,
+                message: 'import zod-free core modules (zod costs CPU per workflow)',
+              }),
+            ),
+          ],
+        },
+      ],
     },
   },
   {

@@ -1,6 +1,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Plan, Policy, Progress, SchedulerState } from './core';
+import type { Plan, Policy } from './core/plan';
+import type { Progress } from './core/progress';
+import type { SchedulerState } from './core/scheduler';
 
 /**
  * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot

@@ -1,3 +1,4 @@
+import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
 import { runShell } from './shell';
 
@@ -13,7 +14,7 @@ export interface ActivityDeps {
 }
 
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
-export const builtinActivities = { runShell, runHttp };
+export const builtinActivities = { checkPlan, runShell, runHttp };
 export type BuiltinActivities = typeof builtinActivities;
 
 /**

@@ -1,5 +1,3 @@
-import { z } from 'zod';
-
 const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
 const PATTERN = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 
@@ -24,19 +22,3 @@ export function formatDuration(ms: number): string {
   const h = Math.floor(totalSeconds / 3_600);
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(s).padStart(2, '0')}s`;
 }
-
-/** A duration in a plan file; parses to milliseconds so the rest of ptq only sees numbers. */
-export const Duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `bad duration ${JSON.stringify(value)}: use e.g. "250ms", "2s", "5m", "1h" or a number of milliseconds`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration: "250ms", "2s", "5m", "1h", or a number of milliseconds.' });

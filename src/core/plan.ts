@@ -1,10 +1,27 @@
 import { z } from 'zod';
-import { Duration } from './duration';
+import { parseDuration } from './duration';
+import { MAX_CONCURRENCY } from './limits';
 
 /**
  * The plan schema. It is the single source of truth: plan files, AI planner output, workflow input
  * and `ptq schema` all come from here. Types are inferred, never written twice.
  */
+
+/** A duration in a plan file; parses to milliseconds so the rest of ptq only sees numbers. */
+export const Duration = z
+  .union([z.string(), z.number()])
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `bad duration ${JSON.stringify(value)}: use e.g. "250ms", "2s", "5m", "1h" or a number of milliseconds`,
+      });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .meta({ description: 'A duration: "250ms", "2s", "5m", "1h", or a number of milliseconds.' });
 
 /** Retry policy for a task's activities; Temporal carries it out durably. */
 export const RetrySpec = z
@@ -112,7 +129,6 @@ export const POLICIES = ['critical-path', 'fifo', 'levels'] as const;
 export const Policy = z.enum(POLICIES);
 export type Policy = z.infer<typeof Policy>;
 
-export const MAX_CONCURRENCY = 2000;
 /** M: how many tasks may run at once. */
 export const Concurrency = z
   .number()
@@ -143,11 +159,6 @@ export const Plan = z
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written by a person, before defaults and durations are applied. */
 export type PlanInput = z.input<typeof Plan>;
-
-/** The steps of a task as an array, whatever form the plan used. */
-export function stepsOf(task: Task): Step[] {
-  return Array.isArray(task.run) ? task.run : [task.run];
-}
 
 /** JSON Schema for editors and for structured AI output, generated from the same zod schema. */
 export function planJsonSchema(): Record<string, unknown> {

@@ -1,6 +1,7 @@
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
-import { Concurrency, type Plan, type Policy } from './plan';
+import { concurrencyProblem } from './limits';
+import type { Plan, Policy } from './plan';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
 
 /** Longest output tail kept per task in scheduler state; full output stays in the child's history. */
@@ -87,7 +88,7 @@ export class Scheduler {
     const levelLeft: number[] = [];
     const state: SchedulerState = {
       policy: options.policy ?? plan.policy,
-      maxConcurrency: Concurrency.parse(options.maxConcurrency ?? plan.maxConcurrency),
+      maxConcurrency: checkedConcurrency(options.maxConcurrency ?? plan.maxConcurrency),
       paused: false,
       tasks: plan.tasks.map((t) => ({ status: 'pending', waitingOn: t.dependsOn.length, attempts: 0 })),
       ready: [],
@@ -198,9 +199,9 @@ export class Scheduler {
     this.state.paused = false;
   }
 
-  /** Changes M for the rest of the run. Throws a RangeError-like zod error if out of range. */
+  /** Changes M for the rest of the run. Throws a RangeError if out of range. */
   setConcurrency(n: number): void {
-    this.state.maxConcurrency = Concurrency.parse(n);
+    this.state.maxConcurrency = checkedConcurrency(n);
   }
 
   /** True when no task runs and none will start. */
@@ -329,6 +330,12 @@ export class Scheduler {
     if (expected && actual !== expected) throw new Error(`task "${id}" is ${actual}, not ${expected}`);
     return i;
   }
+}
+
+function checkedConcurrency(n: number): number {
+  const problem = concurrencyProblem(n);
+  if (problem) throw new RangeError(problem);
+  return n;
 }
 
 /** Reads a key only if the record has it, so ids like "constructor" are safe. */

@@ -13,16 +13,11 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import {
-  Concurrency,
-  progressMarkdown,
-  progressOf,
-  Scheduler,
-  summarize,
-  type Plan,
-  type RunSummary,
-  type TaskOutcome,
-} from '../core';
+import { concurrencyProblem } from '../core/limits';
+import type { Plan } from '../core/plan';
+import { progressMarkdown, progressOf } from '../core/progress';
+import { Scheduler, type TaskOutcome } from '../core/scheduler';
+import { summarize, type RunSummary } from '../core/summary';
 import {
   cancelSignal,
   pauseSignal,
@@ -79,8 +74,8 @@ export class PlanRun {
       },
       {
         validator: (n) => {
-          if (!Concurrency.safeParse(n).success)
-            throw new Error(`concurrency must be an integer from 1 to 2000, got ${n}`);
+          const problem = concurrencyProblem(n);
+          if (problem) throw new Error(problem);
         },
       },
     );

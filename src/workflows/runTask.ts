@@ -8,7 +8,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import { formatDuration, stepsOf, type Plan, type Step, type Task } from '../core';
+import type { Plan, Step, Task } from '../core/plan';
+import { describeStep, stepsOf } from '../core/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
 
 /** Input of one task's child workflow. */
@@ -89,25 +90,6 @@ function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): Ac
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
   };
-}
-
-/** A one-line description of a step for the Web UI, e.g. `npm run migrate`. */
-export function describeStep(step: Step): string {
-  if (step.description) return step.description;
-  switch (step.type) {
-    case 'shell':
-      return shorten(step.command.join(' '));
-    case 'http':
-      return shorten(`${step.method} ${step.url}`);
-    case 'sleep':
-      return `sleep ${formatDuration(step.duration)}`;
-    case 'activity':
-      return `activity ${step.name}`;
-  }
-}
-
-function shorten(text: string, max = 80): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
 /** Turns a step's final failure into the task's failure, keeping attempts, worker and output. */

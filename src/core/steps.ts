@@ -1,0 +1,26 @@
+import { formatDuration } from './duration';
+import type { Step, Task } from './plan';
+
+/** The steps of a task as an array, whatever form the plan used. */
+export function stepsOf(task: Task): Step[] {
+  return Array.isArray(task.run) ? task.run : [task.run];
+}
+
+/** A one-line description of a step for the Web UI and errors, e.g. `npm run migrate`. */
+export function describeStep(step: Step): string {
+  if (step.description) return step.description;
+  switch (step.type) {
+    case 'shell':
+      return shorten(step.command.join(' '));
+    case 'http':
+      return shorten(`${step.method} ${step.url}`);
+    case 'sleep':
+      return `sleep ${formatDuration(step.duration)}`;
+    case 'activity':
+      return `activity ${step.name}`;
+  }
+}
+
+function shorten(text: string, max = 80): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
