@@ -54,27 +54,12 @@ export async function startRun(
   options: StartOptions = {},
 ): Promise<WorkflowHandle<typeof runPlan>> {
   const id = options.id ?? newRunId(plan.name);
-  const input: RunPlanInput = {
-    plan,
-    policy: options.policy,
-    maxConcurrency: options.maxConcurrency,
-    continueAsNewAfter: options.continueAsNewAfter,
-  };
-  const parallel = options.maxConcurrency ?? plan.maxConcurrency;
   try {
     return await client.workflow.start<typeof runPlan>('runPlan', {
+      ...runOptions(plan, options),
       workflowId: id,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      args: [input],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
-      staticDetails: planTable(plan),
-      typedSearchAttributes: [
-        { key: searchAttributes.plan, value: plan.name },
-        { key: searchAttributes.status, value: 'running' },
-        { key: searchAttributes.total, value: plan.tasks.length },
-        { key: searchAttributes.done, value: 0 },
-      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -82,6 +67,28 @@ export async function startRun(
     }
     throw err;
   }
+}
+
+/** Input, Web UI metadata and search attributes of a run; shared by direct starts and schedules. */
+export function runOptions(plan: Plan, options: StartOptions) {
+  const input: RunPlanInput = {
+    plan,
+    policy: options.policy,
+    maxConcurrency: options.maxConcurrency,
+    continueAsNewAfter: options.continueAsNewAfter,
+  };
+  const parallel = options.maxConcurrency ?? plan.maxConcurrency;
+  return {
+    args: [input] as [RunPlanInput],
+    staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
+    staticDetails: planTable(plan),
+    typedSearchAttributes: [
+      { key: searchAttributes.plan, value: plan.name },
+      { key: searchAttributes.status, value: 'running' },
+      { key: searchAttributes.total, value: plan.tasks.length },
+      { key: searchAttributes.done, value: 0 },
+    ],
+  };
 }
 
 /** A readable, unique run id: plan name plus a time-based suffix. */

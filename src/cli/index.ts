@@ -6,6 +6,7 @@ import { graphCommand } from './commands/graph';
 import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { resultCommand } from './commands/result';
+import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { setConcurrencyCommand } from './commands/setConcurrency';
 import { simulateCommand } from './commands/simulate';
@@ -43,6 +44,7 @@ export function program(): Command {
     graphCommand(),
     simulateCommand(),
     schemaCommand(),
+    scheduleCommand(),
   ]) {
     root.addCommand(cmd);
   }

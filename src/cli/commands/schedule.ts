@@ -1,0 +1,115 @@
+import { Command, Option } from 'commander';
+import { parseDuration } from '../../core';
+import { PtqError } from '../../errors';
+import { loadPlanFile } from '../../planFile';
+import { createSchedule, OVERLAP, scheduleInfo, withSchedule, type Overlap } from '../../schedules';
+import { action, clientFor, printJson, withConnection } from '../common';
+
+interface CreateFlags {
+  plan: string;
+  cron?: string;
+  every?: string;
+  id?: string;
+  overlap: Overlap;
+  paused?: boolean;
+  taskQueue: string;
+}
+
+/** `ptq schedule ...`: recurring runs on Temporal Schedules. */
+export function scheduleCommand(): Command {
+  const schedule = new Command('schedule')
+    .description('run a plan on a schedule (Temporal Schedules)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq schedule create --plan nightly.json --cron "0 3 * * *" --id nightly\n  ptq schedule trigger nightly',
+    );
+
+  schedule.addCommand(
+    withConnection(new Command('create'))
+      .description('create a schedule')
+      .requiredOption('--plan <file>', 'plan file')
+      .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
+      .option('--every <duration>', 'interval, e.g. 30m or 1h')
+      .option('--id <id>', 'schedule id (runs are named <id>-<time>)')
+      .addOption(
+        new Option('--overlap <policy>', 'what to do if the previous run is still going')
+          .choices(Object.keys(OVERLAP))
+          .default('skip'),
+      )
+      .option('--paused', 'create it paused')
+      .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
+      .addHelpText('after', '\nExamples:\n  ptq schedule create --plan checks.yaml --every 15m --overlap buffer-one')
+      .action(
+        action(async (flags: CreateFlags) => {
+          if (Boolean(flags.cron) === Boolean(flags.every)) throw new PtqError('give exactly one of --cron or --every');
+          const everyMs = flags.every === undefined ? undefined : parseDuration(flags.every);
+          if (flags.every !== undefined && !everyMs)
+            throw new PtqError(`bad --every "${flags.every}": use e.g. 30s, 15m, 1h`);
+          const plan = loadPlanFile(flags.plan);
+          const id = await createSchedule(await clientFor(flags), plan, { ...flags, everyMs });
+          process.stdout.write(`created schedule ${id}\n`);
+        }),
+      ),
+  );
+
+  schedule.addCommand(
+    withConnection(new Command('list'))
+      .description('list schedules')
+      .option('--json', 'print JSON')
+      .action(
+        action(async (flags: { json?: boolean }) => {
+          const client = await clientFor(flags);
+          const rows = [];
+          for await (const s of client.schedule.list()) {
+            rows.push({
+              id: s.scheduleId,
+              paused: s.state.paused,
+              nextRun: s.info.nextActionTimes[0]?.toISOString() ?? null,
+            });
+          }
+          if (flags.json) return printJson(rows);
+          if (!rows.length) return void process.stdout.write('no schedules\n');
+          for (const r of rows)
+            process.stdout.write(`${r.id.padEnd(32)} ${r.paused ? 'paused ' : 'active '} next ${r.nextRun ?? '-'}\n`);
+        }),
+      ),
+  );
+
+  const simple = (
+    name: string,
+    description: string,
+    fn: (h: Parameters<Parameters<typeof withSchedule>[2]>[0]) => Promise<unknown>,
+    done: string,
+  ) =>
+    withConnection(new Command(name))
+      .description(description)
+      .argument('<id>', 'schedule id')
+      .action(
+        action(async (id: string, flags: object) => {
+          await withSchedule(await clientFor(flags), id, fn);
+          process.stdout.write(`${done} ${id}\n`);
+        }),
+      );
+
+  schedule.addCommand(
+    withConnection(new Command('describe'))
+      .description('show a schedule, its next and recent runs')
+      .argument('<id>', 'schedule id')
+      .option('--json', 'print JSON')
+      .action(
+        action(async (id: string, flags: { json?: boolean }) => {
+          const info = await withSchedule(await clientFor(flags), id, async (h) => scheduleInfo(await h.describe()));
+          if (flags.json) return printJson(info);
+          process.stdout.write(
+            `${info.id}: ${info.paused ? 'paused' : 'active'}, overlap ${info.overlap}\n` +
+              `  next: ${info.nextRuns.join(', ') || '-'}\n  recent: ${info.recentRuns.map((r) => r.id).join(', ') || '-'}\n`,
+          );
+        }),
+      ),
+  );
+  schedule.addCommand(simple('pause', 'pause a schedule', (h) => h.pause(), 'paused'));
+  schedule.addCommand(simple('unpause', 'unpause a schedule', (h) => h.unpause(), 'unpaused'));
+  schedule.addCommand(simple('trigger', 'start a run now', (h) => h.trigger(), 'triggered'));
+  schedule.addCommand(simple('delete', 'delete a schedule (runs already started go on)', (h) => h.delete(), 'deleted'));
+  return schedule;
+}

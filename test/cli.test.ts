@@ -1,0 +1,201 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../src/devServer';
+import { runId, withWorker } from './helpers';
+import { ptq, spawnPtq } from './support/cli';
+import { execFileSync } from 'node:child_process';
+
+const dir = mkdtempSync(join(tmpdir(), 'ptq-cli-'));
+function planFile(name: string, plan: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof plan === 'string' ? plan : JSON.stringify(plan));
+  return path;
+}
+const ok = planFile('ok.json', {
+  name: 'cli-ok',
+  tasks: [
+    { id: 'a', run: { type: 'shell', command: ['echo', 'alpha'] } },
+    { id: 'b', dependsOn: ['a'], run: { type: 'shell', command: ['echo', 'beta'] } },
+  ],
+});
+const failing = planFile('fail.json', {
+  name: 'cli-fail',
+  tasks: [{ id: 'x', retry: { maximumAttempts: 1 }, run: { type: 'shell', command: ['false'] } }],
+});
+const slow = planFile('slow.json', {
+  name: 'cli-slow',
+  tasks: [{ id: 's', run: { type: 'shell', command: ['sleep', '600'] } }],
+});
+
+describe('ptq CLI against the real server', () => {
+  it('start --wait --json prints the summary and exits by outcome', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const good = await ptq(['start', '--plan', ok, '--task-queue', taskQueue, '--wait', '--json']);
+      expect(good.code).toBe(0);
+      const summary = JSON.parse(good.stdout);
+      expect(summary).toMatchObject({ plan: 'cli-ok', status: 'succeeded', counts: { total: 2, succeeded: 2 } });
+      expect(summary.tasks.find((t: { id: string }) => t.id === 'b').output).toContain('beta');
+
+      const bad = await ptq(['start', '--plan', failing, '--task-queue', taskQueue, '--wait']);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toContain('FAILED');
+      expect(bad.stderr).toMatch(
+        /started cli-fail-\w+\nhttp:\/\/localhost:8233\/namespaces\/default\/workflows\/cli-fail-/,
+      );
+    });
+  });
+
+  it('status and cancel work on a live run; result reports the cancellation', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const id = runId('live');
+      const started = await ptq(['start', '--plan', slow, '--id', id, '--task-queue', taskQueue, '--json']);
+      expect(JSON.parse(started.stdout)).toMatchObject({ id, url: expect.stringContaining(`/workflows/${id}`) });
+      let status;
+      for (let i = 0; i < 50; i++) {
+        status = JSON.parse((await ptq(['status', id, '--json'])).stdout);
+        if (status.counts.running === 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(status).toMatchObject({ id, status: 'running', counts: { running: 1 }, running: [{ id: 's' }] });
+      expect((await ptq(['status', id])).stdout).toContain('▶ s');
+      const dup = await ptq(['start', '--plan', slow, '--id', id, '--task-queue', taskQueue]);
+      expect(dup.code).toBe(2);
+      expect(dup.stderr.trim()).toBe(`ptq: a run with id "${id}" already exists: pick another --id or omit it`);
+      expect((await ptq(['cancel', id, '--reason', 'test over'])).code).toBe(0);
+      const result = await ptq(['result', id, '--json']);
+      expect(result.code).toBe(130);
+      expect(JSON.parse(result.stdout)).toMatchObject({ status: 'cancelled', reason: 'test over' });
+    });
+  });
+
+  it('watch falls back to plain lines when stdout is not a terminal', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const id = runId('watch');
+      await ptq(['start', '--plan', ok, '--id', id, '--task-queue', taskQueue]);
+      const watched = await ptq(['watch', id]);
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).not.toContain(String.fromCharCode(27));
+      expect(watched.stdout).toMatch(/SUCCEEDED/);
+    });
+  });
+
+  it('gives one clear line and a distinct exit code for each user error', async () => {
+    const unreachable = await ptq(['status', 'x', '--address', `127.0.0.1:${await freePort()}`]);
+    expect(unreachable.code).toBe(3);
+    expect(unreachable.stderr).toMatch(/^ptq: cannot reach Temporal at 127\.0\.0\.1:\d+: start one with `ptq dev`/);
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+
+    const unknown = await ptq(['status', 'no-such-run']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe('ptq: no run with id "no-such-run": see `ptq list`');
+
+    const missing = await ptq(['start', '--plan', join(dir, 'nope.json')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.json: file not found');
+
+    const badM = await ptq(['start', '--plan', ok, '--max-concurrency', '5000']);
+    expect(badM.code).toBe(2);
+    expect(badM.stderr).toContain('--max-concurrency must be an integer from 1 to 2000');
+
+    const badCron = await ptq(['schedule', 'create', '--plan', ok, '--cron', 'every tuesday-ish']);
+    expect(badCron.code).toBe(2);
+    expect(badCron.stderr).toMatch(/^ptq: the server rejected the schedule: .*check --cron/);
+  });
+
+  it('validate lists every problem of a broken plan, one per line', async () => {
+    const cases: Array<[string, unknown, string]> = [
+      ['json', '{"tasks": [', 'invalid JSON'],
+      ['yaml', 'tasks: [a: b: c', 'invalid YAML'],
+      [
+        'cycle',
+        {
+          tasks: [
+            { id: 'a', dependsOn: ['b'], run: { type: 'sleep', duration: 1 } },
+            { id: 'b', dependsOn: ['a'], run: { type: 'sleep', duration: 1 } },
+          ],
+        },
+        'dependency cycle: a -> b -> a',
+      ],
+      [
+        'unknown',
+        { tasks: [{ id: 'a', dependsOn: ['zz'], run: { type: 'sleep', duration: 1 } }] },
+        'task "a" depends on unknown task "zz"',
+      ],
+      ['empty', { tasks: [] }, 'the plan has no tasks'],
+    ];
+    for (const [name, plan, message] of cases) {
+      const r = await ptq(['validate', planFile(`${name}.${name === 'yaml' ? 'yaml' : 'json'}`, plan)]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(message);
+    }
+    const many = await ptq([
+      'validate',
+      planFile('many.json', { maxConcurrency: 0, tasks: [{ id: 'a', run: { type: 'ftp' } }] }),
+    ]);
+    expect(many.stderr.trim().split('\n')).toHaveLength(2);
+    const good = await ptq(['validate', ok]);
+    expect(good.stdout).toMatch(/^ok: 2 tasks, 1 edges, 2 levels; critical path 2\.0s \(a -> b\)/);
+  });
+
+  it('schedule create -> trigger -> a run appears -> delete', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const id = runId('sched');
+      expect(
+        (await ptq(['schedule', 'create', '--plan', ok, '--every', '1h', '--id', id, '--task-queue', taskQueue])).code,
+      ).toBe(0);
+      expect((await ptq(['schedule', 'trigger', id])).code).toBe(0);
+      let recent: Array<{ id: string }> = [];
+      for (let i = 0; i < 100 && recent.length === 0; i++) {
+        recent = JSON.parse((await ptq(['schedule', 'describe', id, '--json'])).stdout).recentRuns;
+        if (!recent.length) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(recent[0].id.startsWith(`${id}-`)).toBe(true);
+      const result = JSON.parse((await ptq(['result', recent[0].id, '--json'])).stdout);
+      expect(result).toMatchObject({ plan: 'cli-ok', status: 'succeeded' });
+      const listed = JSON.parse((await ptq(['list', '--status', 'succeeded', '--json', '--limit', '200'])).stdout);
+      expect(listed.map((r: { id: string }) => r.id)).toContain(recent[0].id);
+      expect((await ptq(['schedule', 'delete', id])).code).toBe(0);
+      expect((await ptq(['schedule', 'describe', id])).code).toBe(2);
+    });
+  });
+
+  it('prints graph, simulation and schema for editors', async () => {
+    const mermaid = await ptq(['graph', ok, '--format', 'mermaid']);
+    expect(mermaid.stdout).toContain('a ==> b');
+    const sim = JSON.parse((await ptq(['simulate', ok, '--json'])).stdout);
+    expect(sim).toMatchObject({ maxConcurrency: 4, criticalPathMs: 2000, workMs: 2000, lowerBoundMs: 2000 });
+    expect(Object.keys(sim.policies)).toEqual(['critical-path', 'fifo', 'levels']);
+    const schema = JSON.parse((await ptq(['schema'])).stdout);
+    expect(schema.properties.tasks.type).toBe('array');
+  });
+
+  it('ptq dev starts a server and worker, refuses a busy port, and stops cleanly on Ctrl-C', async () => {
+    const port = await freePort();
+    const dev = spawnPtq(['dev', '--port', String(port), '--headless']);
+    let stderr = '';
+    dev.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    for (let i = 0; i < 300 && !stderr.includes('ptq dev is running'); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(stderr).toContain(`Temporal dev server: 127.0.0.1:${port}`);
+
+    const second = await ptq(['dev', '--port', String(port), '--headless']);
+    expect(second.code).toBe(2);
+    expect(second.stderr.trim()).toBe(
+      `ptq: port ${port} is already in use (another \`ptq dev\` or Temporal server?): stop it or pass another --port`,
+    );
+
+    const run = await ptq(['start', '--plan', ok, '--wait', '--json', '--address', `127.0.0.1:${port}`]);
+    expect(JSON.parse(run.stdout).status).toBe('succeeded');
+
+    const exited = new Promise<number | null>((resolve) => dev.once('exit', (code) => resolve(code)));
+    dev.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('ptq dev stopped');
+    const leftovers = execFileSync('ps', ['-eo', 'args'])
+      .toString()
+      .split('\n')
+      .filter((l) => l.includes(`--port ${port}`));
+    expect(leftovers).toEqual([]);
+  });
+});
