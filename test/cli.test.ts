@@ -198,4 +198,28 @@ describe('ptq CLI against the real server', () => {
       .filter((l) => l.includes(`--port ${port}`));
     expect(leftovers).toEqual([]);
   });
+
+  it('ptq worker serves Prometheus metrics and shuts down gracefully on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const worker = spawnPtq(['worker', '--task-queue', runId('metrics'), '--metrics', `127.0.0.1:${metricsPort}`]);
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      let body = '';
+      for (let i = 0; i < 100 && !(body.includes('temporal_') && stderr.includes('polling')); i++) {
+        body = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+          (r) => r.text(),
+          () => '',
+        );
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(body).toMatch(/^temporal_\w+/m);
+      expect(stderr).toContain(`Prometheus metrics: http://127.0.0.1:${metricsPort}/metrics`);
+    } finally {
+      worker.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('ptq worker stopped');
+  });
 });

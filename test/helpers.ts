@@ -20,7 +20,7 @@ export async function withWorker<T>(
   fn: (ctx: TestContext) => Promise<T>,
   options: Omit<PtqWorkerOptions, 'connection' | 'taskQueue' | 'workflowBundle'> = {},
 ): Promise<T> {
-  const address = process.env.TEMPORAL_ADDRESS as string;
+  const address = options.address ?? (process.env.TEMPORAL_ADDRESS as string);
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });

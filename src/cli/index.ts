@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { cancelCommand } from './commands/cancel';
 import { devCommand } from './commands/dev';
 import { graphCommand } from './commands/graph';
@@ -53,8 +52,6 @@ export function program(): Command {
 
 /** Entry point of bin/ptq.js. */
 export function main(argv: string[]): void {
-  // Worker logs at INFO drown the progress view; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger(process.env.PTQ_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN') });
   program()
     .parseAsync(argv)
     .catch((err: Error) => {

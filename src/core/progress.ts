@@ -55,7 +55,7 @@ const MAX_RUNNING_ROWS = 15;
 export function progressMarkdown(p: Progress, now: number): string {
   const done = doneCount(p);
   const lines = [
-    `**${p.status}${p.paused ? ' (paused)' : ''}** ${progressBar(done, p.total)} ${done}/${p.total} done`,
+    `**${p.status}${p.paused ? ' (paused)' : ''}** ${progressBar(done, p.total)} ${done} of ${p.total} done`,
     '',
     TASK_STATUSES.filter((s) => p.counts[s] > 0)
       .map((s) => `${s}: ${p.counts[s]}`)

@@ -102,7 +102,7 @@ function taskFailure(err: unknown, options: ActivityOptions): unknown {
   const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
   const message = cause?.message ?? err.message;
   return ApplicationFailure.create({
-    message: `${options.summary}: ${message}`,
+    message: `${message} (in: ${options.summary})`,
     type: 'TaskFailed',
     nonRetryable: true,
     details: [{ attempts, worker: details?.worker, output: details?.output ?? '' }],

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { connectClient, exitCodeFor, runUrl, startRun } from '../../client';
 import { startDevServer } from '../../devServer';
 import { loadPlanFile } from '../../planFile';
+import { installRuntime } from '../../runtime';
 import { createWorker } from '../../worker';
 import { action, intOption } from '../common';
 import { summaryTable } from '../render';
@@ -33,6 +34,7 @@ export function devCommand(): Command {
     .action(
       action(async (flags: DevFlags) => {
         const plan = flags.run ? loadPlanFile(flags.run) : undefined;
+        installRuntime();
         const log = (line: string) => process.stderr.write(`${line}\n`);
         const server = await startDevServer({ ...flags, log });
         process.env.TEMPORAL_ADDRESS = server.address;

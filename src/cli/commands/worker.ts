@@ -1,6 +1,14 @@
 import { Command } from 'commander';
+import { installRuntime } from '../../runtime';
 import { createWorker } from '../../worker';
 import { action, intOption, withConnection } from '../common';
+
+interface WorkerFlags {
+  taskQueue: string;
+  maxConcurrentActivities?: number;
+  maxCachedWorkflows?: number;
+  metrics?: string;
+}
 
 /** `ptq worker`: poll a task queue until SIGINT/SIGTERM, then shut down gracefully. */
 export function workerCommand(): Command {
@@ -9,17 +17,20 @@ export function workerCommand(): Command {
     .option('--task-queue <queue>', 'task queue to poll', 'ptq')
     .option('--max-concurrent-activities <n>', 'activity slots', intOption('--max-concurrent-activities', 1, 10_000))
     .option('--max-cached-workflows <n>', 'sticky workflow cache size', intOption('--max-cached-workflows', 0, 100_000))
+    .option('--metrics <host:port>', 'serve Prometheus metrics here, e.g. 127.0.0.1:9464')
     .addHelpText(
       'after',
-      '\nExamples:\n  TEMPORAL_ADDRESS=temporal:7233 ptq worker\n  ptq worker --task-queue gpu --max-concurrent-activities 4',
+      '\nExamples:\n  TEMPORAL_ADDRESS=temporal:7233 ptq worker --metrics 127.0.0.1:9464\n  ptq worker --task-queue gpu --max-concurrent-activities 4',
     )
     .action(
-      action(async (flags: { taskQueue: string; maxConcurrentActivities?: number; maxCachedWorkflows?: number }) => {
+      action(async (flags: WorkerFlags) => {
+        installRuntime({ metrics: flags.metrics });
         const worker = await createWorker({
           ...flags,
           maxConcurrentActivityTaskExecutions: flags.maxConcurrentActivities,
         });
         process.stderr.write(`ptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`);
+        if (flags.metrics) process.stderr.write(`Prometheus metrics: http://${flags.metrics}/metrics\n`);
         // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops and
         // running activities get the shutdown grace time to finish.
         await worker.run();

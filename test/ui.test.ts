@@ -1,0 +1,142 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startRun } from '../src/client';
+import { startDevServer, type DevServer } from '../src/devServer';
+import { searchAttributes } from '../src/shared';
+import { plan, runId, withWorker } from './helpers';
+import { ptq } from './support/cli';
+
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'ui');
+/** The flags this machine's Chromium needs: no sandbox as root, and no background network calls. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+const demo = plan({
+  name: 'ui-demo',
+  maxConcurrency: 2,
+  tasks: [
+    { id: 'setup', title: 'Prepare workspace', run: { type: 'shell', command: ['echo', 'ready'] } },
+    {
+      id: 'deploy',
+      title: 'Deploy to staging',
+      dependsOn: ['setup'],
+      retry: { maximumAttempts: 1 },
+      run: { type: 'shell', command: ['node', '-e', 'console.error("deploy target unreachable"); process.exit(2)'] },
+    },
+    { id: 'report', title: 'Write report', dependsOn: ['setup'], run: { type: 'sleep', duration: '1s' } },
+    { id: 'notify', title: 'Notify team', dependsOn: ['deploy'], run: { type: 'shell', command: ['echo', 'sent'] } },
+  ],
+});
+
+describe('a run in the Temporal Web UI, seen in a real browser', () => {
+  let server: DevServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [server, browser] = await Promise.all([
+      startDevServer({}),
+      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
+    ]);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  async function open(page: Page, path: string, shot: string): Promise<void> {
+    await page.goto(`${server.uiUrl}${path}`);
+    await page.waitForLoadState('networkidle');
+    await page.screenshot({ path: join(ARTIFACTS, `${shot}.png`), fullPage: true });
+  }
+
+  /** The page's text including its iframes (the UI renders Markdown in sandboxed frames). */
+  async function textIncluding(page: Page, needle: string, timeoutMs = 20_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const texts = await Promise.all(
+        page.frames().map((f) =>
+          f
+            .locator('body')
+            .innerText()
+            .catch(() => ''),
+        ),
+      );
+      const text = texts.join('\n');
+      if (text.includes(needle) || Date.now() > deadline) return text;
+      await page.waitForTimeout(200);
+    }
+  }
+
+  it('shows the plan summary, live progress, the failed task with its error, and the child workflows', async () => {
+    const id = runId('ui-demo');
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const summary = await (await startRun(client, demo, { id, taskQueue })).result();
+        expect(summary.status).toBe('failed');
+
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+        await open(page, `/namespaces/default/workflows/${id}`, 'run-history');
+        await expect(page.getByText('Deploy to staging').first().isVisible()).resolves.toBe(true);
+
+        await page.getByText('User Metadata').click();
+        const metadata = await textIncluding(page, '4 of 4 done');
+        await page.screenshot({ path: join(ARTIFACTS, 'run-metadata.png'), fullPage: true });
+        expect(metadata).toContain('ui-demo, 4 tasks, 2 parallel');
+        expect(metadata).toMatch(/failed \[#+\] 100% 4 of 4 done/);
+        expect(metadata).toContain('succeeded: 2 · failed: 1 · skipped: 1 · M=2 · critical-path');
+        expect(metadata).toMatch(/deploy: exit code 2: deploy target unreachable/);
+        expect(metadata).toMatch(/Deploy to staging\s+Failed/);
+
+        await page.getByText('Relationships').first().click();
+        await page.getByText(`${id}/deploy`).waitFor();
+        await page.screenshot({ path: join(ARTIFACTS, 'run-children.png'), fullPage: true });
+        const children = await page.innerText('main');
+        for (const task of ['setup', 'deploy', 'report']) expect(children).toContain(`${id}/${task}`);
+
+        await open(page, `/namespaces/default/workflows/${encodeURIComponent(`${id}/deploy`)}`, 'failed-task');
+        await page.getByText('Failed').first().waitFor();
+        await page.getByText('User Metadata').click();
+        expect(await textIncluding(page, 'Deploy to staging')).toContain('Deploy to staging');
+        await page.screenshot({ path: join(ARTIFACTS, 'failed-task-metadata.png'), fullPage: true });
+        await page.getByRole('tab', { name: /History/ }).click();
+        const history = await textIncluding(page, 'Workflow Execution Failed');
+        await page.screenshot({ path: join(ARTIFACTS, 'failed-task-history.png'), fullPage: true });
+        expect(history).toContain('Workflow Execution Failed');
+        expect(history).toContain('exit code 2: deploy target unreachable');
+        writeFileSync(join(ARTIFACTS, 'README.txt'), `screenshots of run ${id} in Temporal Web UI ${server.uiUrl}\n`);
+      },
+      { address: server.address },
+    );
+  });
+
+  it('finds runs by their search attributes, through the client and `ptq list`', async () => {
+    const id = runId('ui-sa');
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        await (await startRun(client, demo, { id, taskQueue })).result();
+        const found = [];
+        for await (const wf of client.workflow.list({
+          query: `PtqStatus = 'failed' AND PtqPlan = 'ui-demo' AND PtqTasksDone = 4`,
+        })) {
+          found.push(wf);
+        }
+        const run = found.find((w) => w.workflowId === id);
+        expect(run?.typedSearchAttributes.get(searchAttributes.total)).toBe(4);
+        const listed = await ptq(['list', '--status', 'failed', '--json', '--address', server.address]);
+        expect(JSON.parse(listed.stdout)).toContainEqual(
+          expect.objectContaining({ id, status: 'failed', plan: 'ui-demo', done: 4, total: 4 }),
+        );
+      },
+      { address: server.address },
+    );
+  });
+});
