@@ -10,11 +10,15 @@ import {
 import { formatDuration, type Plan, type Policy, type Progress, type RunSummary } from './core';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
+import type { PlanRequestInput } from './planner/request';
 import {
+  approveUpdate,
   cancelSignal,
   DEFAULT_TASK_QUEUE,
   pauseSignal,
+  planQuery,
   progressQuery,
+  rejectUpdate,
   resumeSignal,
   searchAttributes,
   setConcurrencyUpdate,
@@ -60,6 +64,44 @@ export async function startRun(
       workflowId: id,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new PtqError(`a run with id "${id}" already exists`, ExitCode.usage, 'pick another --id or omit it');
+    }
+    throw err;
+  }
+}
+
+/**
+ * Starts a run that first asks the AI planning activity (on the worker, where the API keys are)
+ * to turn written requirements into a plan, then runs it; with `approve`, it waits for approval.
+ */
+export async function startPlanned(
+  client: Client,
+  requirements: PlanRequestInput,
+  options: StartOptions & { approve?: boolean } = {},
+): Promise<WorkflowHandle<typeof runPlan>> {
+  const name = requirements.name ?? 'planned';
+  const id = options.id ?? newRunId(name);
+  const input: RunPlanInput = {
+    requirements,
+    approve: options.approve,
+    policy: options.policy,
+    maxConcurrency: options.maxConcurrency,
+  };
+  try {
+    return await client.workflow.start<typeof runPlan>('runPlan', {
+      args: [input],
+      workflowId: id,
+      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      staticSummary: `${name}: planned by AI from requirements, ${requirements.budget ?? 4} parallel`,
+      staticDetails: `**Requirements**\n\n${requirements.requirements}`,
+      typedSearchAttributes: [
+        { key: searchAttributes.plan, value: name },
+        { key: searchAttributes.status, value: 'running' },
+      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
@@ -148,6 +190,24 @@ export async function pauseRun(client: Client, id: string): Promise<void> {
 /** Starts new tasks again. */
 export async function resumeRun(client: Client, id: string): Promise<void> {
   await (await runHandle(client, id)).signal(resumeSignal);
+}
+
+/** The plan a run is executing (for AI-planned runs: the plan the model made), or null while planning. */
+export async function getPlan(client: Client, id: string): Promise<Plan | null> {
+  return (await runHandle(client, id)).query(planQuery);
+}
+
+/** Approves (or rejects, with a reason) the plan of a run started with `approve`. */
+export async function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
+  const handle = await runHandle(client, id);
+  try {
+    return approve
+      ? await handle.executeUpdate(approveUpdate)
+      : await handle.executeUpdate(rejectUpdate, { args: [reason] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
+    throw err;
+  }
 }
 
 /** Changes M of a live run; the workflow validates it and answers with the new value. */

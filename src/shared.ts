@@ -3,6 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Plan, Policy } from './core/plan';
 import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
+import type { PlanRequestInput } from './planner/request';
 
 /**
  * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot
@@ -14,7 +15,12 @@ export const DEFAULT_TASK_QUEUE = 'ptq';
 
 /** Input of the orchestrator workflow. Plans are validated before they get here, and again inside. */
 export interface RunPlanInput {
-  plan: Plan;
+  /** A validated plan, or... */
+  plan?: Plan;
+  /** ...written requirements for the AI planning activity to turn into one. */
+  requirements?: PlanRequestInput;
+  /** Wait for `approve` (or `reject`) after planning, before anything runs. */
+  approve?: boolean;
   policy?: Policy;
   maxConcurrency?: number;
   /** Set by continue-as-new: where the previous run left off. */
@@ -33,6 +39,9 @@ export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const progressQuery = defineQuery<Progress>('progress');
 export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcurrency');
+export const planQuery = defineQuery<Plan | null>('plan');
+export const approveUpdate = defineUpdate<string>('approve');
+export const rejectUpdate = defineUpdate<string, [reason: string]>('reject');
 
 /** Custom search attributes; they must be registered on the server (see README). */
 export const searchAttributes = {

@@ -1,8 +1,11 @@
 import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
+import { runLlm } from './llm';
+import { planTasks } from './planTasks';
 import { runShell } from './shell';
 
 export type { StepFailureDetails, StepResult } from './context';
+export type { LlmResult } from './llm';
 
 /** A user activity callable from a plan's `activity` step. */
 export type UserActivity = (input: unknown) => Promise<unknown>;
@@ -14,7 +17,7 @@ export interface ActivityDeps {
 }
 
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
-export const builtinActivities = { checkPlan, runShell, runHttp };
+export const builtinActivities = { checkPlan, planTasks, runShell, runHttp, runLlm };
 export type BuiltinActivities = typeof builtinActivities;
 
 /**

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
+import { approveCommand, rejectCommand } from './commands/approve';
 import { cancelCommand } from './commands/cancel';
 import { devCommand } from './commands/dev';
 import { graphCommand } from './commands/graph';
 import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
+import { planCommand } from './commands/plan';
 import { resultCommand } from './commands/result';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
@@ -44,6 +46,9 @@ export function program(): Command {
     simulateCommand(),
     schemaCommand(),
     scheduleCommand(),
+    planCommand(),
+    approveCommand(),
+    rejectCommand(),
   ]) {
     root.addCommand(cmd);
   }

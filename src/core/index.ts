@@ -9,4 +9,5 @@ export * from './simulate';
 export * from './status';
 export * from './steps';
 export * from './summary';
+export * from './usage';
 export * from './validate';

@@ -79,10 +79,26 @@ export const ActivityStep = z
   })
   .strict();
 
-export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity'] as const;
+/**
+ * Sends a prompt to the configured model provider. `{{tasks.ID.output}}` in the prompt is replaced
+ * by the output of dependency ID, so a chain of llm tasks can build on each other.
+ */
+export const LlmStep = z
+  .object({
+    type: z.literal('llm'),
+    prompt: z.string().min(1),
+    system: z.string().optional(),
+    model: z.string().optional().describe('Default: PTQ_MODEL on the worker.'),
+    maxOutputTokens: z.number().int().min(1).optional(),
+    timeout: Duration.optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm'] as const;
 
 /** One unit of work inside a task. */
-export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep, ActivityStep], {
+export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep, ActivityStep, LlmStep], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? `unknown step type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}: use one of ${STEP_TYPES.join(', ')}`
@@ -91,6 +107,7 @@ export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep
 export type Step = z.infer<typeof Step>;
 export type ShellStep = z.infer<typeof ShellStep>;
 export type HttpStep = z.infer<typeof HttpStep>;
+export type LlmStep = z.infer<typeof LlmStep>;
 
 /** Points at the real problem inside `run`, instead of the union's generic "Invalid input". */
 function runError(issue: z.core.$ZodRawIssue): string | undefined {
@@ -124,6 +141,27 @@ export const Task = z
   .strict();
 export type Task = z.infer<typeof Task>;
 
+/** Token usage and estimated cost of model calls. */
+export const Usage = z.object({
+  calls: z.number().int().min(0),
+  inputTokens: z.number().int().min(0),
+  outputTokens: z.number().int().min(0),
+  costUsd: z.number().min(0).nullable().describe('null when the model is not in the price table'),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** How a plan came to be: set by the AI planner, shown in the run summary. */
+export const PlanMetadata = z
+  .object({
+    planner: z.string(),
+    model: z.string().optional(),
+    complexity: z.enum(['simple', 'moderate', 'complex']).optional(),
+    reasoning: z.string().optional(),
+    usage: Usage.optional(),
+  })
+  .strict();
+export type PlanMetadata = z.infer<typeof PlanMetadata>;
+
 export const POLICIES = ['critical-path', 'fifo', 'levels'] as const;
 /** How the ready queue is ordered. */
 export const Policy = z.enum(POLICIES);
@@ -154,6 +192,7 @@ export const Plan = z
       .default({}),
     groups: z.record(z.string(), z.object({ maxConcurrency: z.number().int() }).strict()).default({}),
     tasks: z.array(Task).min(1, 'the plan has no tasks: add at least one to "tasks"'),
+    metadata: PlanMetadata.optional(),
   })
   .strict();
 export type Plan = z.infer<typeof Plan>;

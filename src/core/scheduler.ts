@@ -1,11 +1,17 @@
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { concurrencyProblem } from './limits';
-import type { Plan, Policy } from './plan';
+import type { Plan, Policy, Usage } from './plan';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
 
-/** Longest output tail kept per task in scheduler state; full output stays in the child's history. */
-export const OUTPUT_TAIL_CHARS = 512;
+/**
+ * Output tail kept per task in scheduler state (full output stays in the child's history). The
+ * state crosses continue-as-new as one payload, so the budget is shared: 2,000 characters per task
+ * for small plans, less for big ones, about 1 MB in all.
+ */
+export function outputTailChars(tasks: number): number {
+  return Math.max(64, Math.min(2_000, Math.floor(1_000_000 / tasks)));
+}
 const RECENT_FAILURES = 10;
 
 /** What the scheduler remembers about one task. Plain JSON. */
@@ -21,6 +27,7 @@ export interface TaskRecord {
   output?: string;
   /** Why a task was skipped or cancelled. */
   reason?: string;
+  usage?: Usage;
 }
 
 /** Why a run stopped starting new work. */
@@ -57,6 +64,7 @@ export interface TaskOutcome {
   worker?: string;
   output?: string;
   error?: string;
+  usage?: Usage;
 }
 
 /**
@@ -265,7 +273,8 @@ export class Scheduler {
     t.endedAt = outcome.endedAt;
     t.attempts = outcome.attempts ?? t.attempts;
     t.worker = outcome.worker ?? t.worker;
-    if (outcome.output !== undefined) t.output = outcome.output.slice(-OUTPUT_TAIL_CHARS);
+    if (outcome.output !== undefined) t.output = outcome.output.slice(-outputTailChars(this.plan.tasks.length));
+    if (outcome.usage !== undefined) t.usage = outcome.usage;
     if (outcome.error !== undefined) t.error = outcome.error;
     delete s.running[id];
     const task = this.plan.tasks[i];

@@ -18,6 +18,8 @@ export function describeStep(step: Step): string {
       return `sleep ${formatDuration(step.duration)}`;
     case 'activity':
       return `activity ${step.name}`;
+    case 'llm':
+      return shorten(`llm: ${step.prompt.split('\n')[0]}`);
   }
 }
 

@@ -1,4 +1,6 @@
+import type { PlanMetadata, Usage } from './plan';
 import type { Scheduler } from './scheduler';
+import { sumUsage } from './usage';
 import type { RunStatus, TaskStatus } from './status';
 
 /** One task's line in the run summary. */
@@ -32,6 +34,10 @@ export interface RunSummary {
   speedup: number;
   efficiency: number;
   reason: string | null;
+  /** How the plan was made, when an AI planner made it: complexity and reasoning. */
+  planner: PlanMetadata | null;
+  /** Tokens and estimated USD of model calls: planning, llm steps, and in all. */
+  cost: { planning: Usage | null; tasks: Usage | null; totalUsd: number | null };
   tasks: TaskSummary[];
 }
 
@@ -56,6 +62,9 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
   const makespanMs = Math.max(0, endedAt - startedAt);
   const speedup = makespanMs > 0 ? workMs / makespanMs : 0;
   const c = state.counts;
+  const planning = plan.metadata?.usage ?? null;
+  const taskUsage = state.tasks.reduce<Usage | undefined>((sum, t) => sumUsage(sum, t.usage), undefined) ?? null;
+  const total = sumUsage(planning ?? undefined, taskUsage ?? undefined);
   return {
     id,
     plan: plan.name,
@@ -77,6 +86,8 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
     speedup: round(speedup),
     efficiency: round(speedup / state.maxConcurrency),
     reason: state.halt?.reason ?? null,
+    planner: plan.metadata ?? null,
+    cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0 },
     tasks: state.tasks.map((t, i) => ({
       id: graph.ids[i],
       title: plan.tasks[i].title,

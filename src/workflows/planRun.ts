@@ -14,7 +14,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { concurrencyProblem } from '../core/limits';
-import type { Plan } from '../core/plan';
+import type { Plan, Task } from '../core/plan';
+import { stepsOf } from '../core/steps';
 import { progressMarkdown, progressOf } from '../core/progress';
 import { Scheduler, type TaskOutcome } from '../core/scheduler';
 import { summarize, type RunSummary } from '../core/summary';
@@ -134,7 +135,7 @@ export class PlanRun {
       .run(() =>
         executeChild(runTask, {
           workflowId: taskWorkflowId(workflowInfo().workflowId, id),
-          args: [{ task, defaults: this.plan.defaults }],
+          args: [{ task, defaults: this.plan.defaults, inputs: this.inputsOf(task) }],
           staticSummary: task.title ?? id,
           cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -144,6 +145,12 @@ export class PlanRun {
         (result) => done({ id, ok: true, result }),
         (error: unknown) => done({ id, ok: false, error }),
       );
+  }
+
+  /** Dependency outputs, sent only to tasks with llm steps (the only steps that use them). */
+  private inputsOf(task: Task): Record<string, string> | undefined {
+    if (!stepsOf(task).some((s) => s.type === 'llm')) return undefined;
+    return Object.fromEntries(task.dependsOn.map((d) => [d, this.scheduler.task(d).output ?? '']));
   }
 
   private takeInbox(): void {
@@ -162,6 +169,11 @@ export class PlanRun {
       await condition(() => this.inbox.length > 0);
       this.takeInbox();
     }
+  }
+
+  /** Ends the run before anything started: every task is cancelled with this reason. */
+  reject(reason: string): void {
+    this.scheduler.cancel(reason);
   }
 
   private cancelRun(reason: string): void {

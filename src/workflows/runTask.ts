@@ -8,14 +8,17 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import type { Plan, Step, Task } from '../core/plan';
+import type { Plan, Step, Task, Usage } from '../core/plan';
+import { sumUsage } from '../core/usage';
 import { describeStep, stepsOf } from '../core/steps';
-import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
+import type { BuiltinActivities, LlmResult, StepFailureDetails, StepResult } from '../activities';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
   task: Task;
   defaults: Plan['defaults'];
+  /** Outputs of the task's dependencies, for `{{tasks.ID.output}}` in llm prompts. */
+  inputs?: Record<string, string>;
 }
 
 /** What a finished task reports to its run. Failures are thrown as `TaskFailed` with the same details. */
@@ -23,6 +26,8 @@ export interface TaskResult {
   attempts: number;
   worker?: string;
   output: string;
+  /** Tokens and cost of llm steps. */
+  usage?: Usage;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -32,7 +37,7 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
  * flaky step is retried durably by Temporal; a step that fails for good fails the task.
  */
-export async function runTask({ task, defaults }: RunTaskInput): Promise<TaskResult> {
+export async function runTask({ task, defaults, inputs }: RunTaskInput): Promise<TaskResult> {
   let result: TaskResult = { attempts: 0, output: '' };
   for (const step of stepsOf(task)) {
     if (step.type === 'sleep') {
@@ -42,8 +47,9 @@ export async function runTask({ task, defaults }: RunTaskInput): Promise<TaskRes
     }
     const options = activityOptions(task, defaults, step);
     try {
-      const r = await runStep(step, options);
-      result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output };
+      const r = await runStep(step, options, inputs ?? {});
+      const usage = sumUsage(result.usage, 'usage' in r ? (r as LlmResult).usage : undefined);
+      result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output, usage };
     } catch (err) {
       throw taskFailure(err, options);
     }
@@ -51,8 +57,14 @@ export async function runTask({ task, defaults }: RunTaskInput): Promise<TaskRes
   return result;
 }
 
-function runStep(step: Exclude<Step, { type: 'sleep' }>, options: ActivityOptions): Promise<StepResult> {
+function runStep(
+  step: Exclude<Step, { type: 'sleep' }>,
+  options: ActivityOptions,
+  inputs: Record<string, string>,
+): Promise<StepResult> {
   switch (step.type) {
+    case 'llm':
+      return proxyActivities<BuiltinActivities>(options).runLlm(step, inputs);
     case 'shell':
       return proxyActivities<BuiltinActivities>(options).runShell(step);
     case 'http':

@@ -147,7 +147,7 @@ describe('scheduler', () => {
     const s = Scheduler.create(p);
     startAll(s);
     s.succeed('a', { endedAt: 1, output: 'x'.repeat(10_000) });
-    expect(s.task('a').output).toHaveLength(512);
+    expect(s.task('a').output).toHaveLength(2_000);
     const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.snapshot())));
     expect(startAll(restored).sort()).toEqual(['b', 'c']);
     restored.succeed('b', { endedAt: 2 });

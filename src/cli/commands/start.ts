@@ -1,13 +1,16 @@
 import { Command, Option } from 'commander';
 import { POLICIES, type Policy } from '../../core';
-import { exitCodeFor, runUrl, startRun } from '../../client';
+import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
+import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
 import { action, clientFor, namespaceOf, intOption, printJson, withConnection } from '../common';
+import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
 
-interface StartFlags {
-  plan: string;
+interface StartFlags extends RequirementsFlags {
+  plan?: string;
+  approve?: boolean;
   id?: string;
   maxConcurrency?: number;
   policy?: Policy;
@@ -19,9 +22,10 @@ interface StartFlags {
 
 /** `ptq start`: validate locally, start a durable run, optionally wait or watch. */
 export function startCommand(): Command {
-  return withConnection(new Command('start'))
-    .description('start a run of a plan (validated locally first)')
-    .requiredOption('--plan <file>', 'plan file, JSON or YAML')
+  return withPlannerFlags(withConnection(new Command('start')))
+    .description('start a run of a plan file (validated locally first), or of requirements planned by AI')
+    .option('--plan <file>', 'plan file, JSON or YAML')
+    .option('--approve', 'with --requirements: wait for `ptq approve ID` before running the plan')
     .option('--id <id>', 'run id (default: plan name + time)')
     .option(
       '--max-concurrency <n>',
@@ -35,13 +39,20 @@ export function startCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan plan.yaml --id nightly-1 --wait --json',
+      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
     )
     .action(
       action(async (flags: StartFlags) => {
-        const plan = loadPlanFile(flags.plan);
+        if (Boolean(flags.plan) === Boolean(flags.requirements || flags.requirementsFile)) {
+          throw new PtqError('give --plan FILE, or --requirements / --requirements-file to plan with AI');
+        }
+        // Read and check everything local before touching the server: no half-started runs.
+        const source = flags.plan ? { plan: loadPlanFile(flags.plan) } : { request: planRequest(flags) };
         const client = await clientFor(flags);
-        const handle = await startRun(client, plan, flags);
+        const handle =
+          'plan' in source
+            ? await startRun(client, source.plan, flags)
+            : await startPlanned(client, source.request, flags);
         const id = handle.workflowId;
         const url = runUrl(id, namespaceOf(flags));
         if (!flags.wait && !flags.watch) {

@@ -1,0 +1,31 @@
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { ZodError } from 'zod';
+import type { Plan } from '../core';
+import { ModelCallError, planTasks as plan, type PlanRequestInput } from '../planner';
+import { keepHeartbeating } from './context';
+
+/**
+ * The AI planning activity. Rate limits and server errors are thrown as retryable so Temporal's
+ * policy retries them; a bad key, no quota, an unknown model or output that stays invalid after
+ * repair are final. API keys come from this worker's environment and never leave it.
+ */
+export async function planTasks(request: PlanRequestInput): Promise<Plan> {
+  const stopHeartbeats = keepHeartbeating();
+  try {
+    return await plan(request, Context.current().cancellationSignal);
+  } catch (err) {
+    if (err instanceof ModelCallError) {
+      throw ApplicationFailure.create({ message: err.message, type: 'PlannerError', nonRetryable: !err.retryable });
+    }
+    if (err instanceof ZodError) {
+      throw ApplicationFailure.nonRetryable(
+        `bad planning request: ${err.issues.map((i) => i.message).join('; ')}`,
+        'PlannerError',
+      );
+    }
+    throw err;
+  } finally {
+    stopHeartbeats();
+  }
+}
