@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { POLICIES, type Policy } from '../../core';
+import { POLICIES, type Plan, type Policy } from '../../core';
 import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
 import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
