@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
-import { POLICIES, type Plan, type Policy } from '../../core';
+import { POLICIES, type Policy } from '../../core';
+import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
 import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
@@ -47,12 +48,12 @@ export function startCommand(): Command {
           throw new PtqError('give --plan FILE, or --requirements / --requirements-file to plan with AI');
         }
         // Read and check everything local before touching the server: no half-started runs.
-        const source = flags.plan ? { plan: loadPlanFile(flags.plan) } : { request: planRequest(flags) };
+        const plan = flags.plan ? loadPlanFile(flags.plan) : undefined;
+        const request = plan ? undefined : planRequest(flags);
         const client = await clientFor(flags);
-        const handle =
-          'plan' in source
-            ? await startRun(client, source.plan, flags)
-            : await startPlanned(client, source.request, flags);
+        const handle = plan
+          ? await startRun(client, plan, flags)
+          : await startPlanned(client, request as PlanRequestInput, flags);
         const id = handle.workflowId;
         const url = runUrl(id, namespaceOf(flags));
         if (!flags.wait && !flags.watch) {
