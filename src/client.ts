@@ -200,6 +200,9 @@ export async function getPlan(client: Client, id: string): Promise<Plan | null> 
 /** Approves (or rejects, with a reason) the plan of a run started with `approve`. */
 export async function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
   const handle = await runHandle(client, id);
+  if ((await handle.describe()).status.name !== 'RUNNING') {
+    throw new PtqError(`run "${id}" has ended, so there is nothing to ${approve ? 'approve' : 'reject'}`);
+  }
   try {
     return approve
       ? await handle.executeUpdate(approveUpdate)

@@ -9,6 +9,18 @@ export function summaryTable(s: RunSummary): string {
     `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on M=${s.maxConcurrency} (efficiency ${Math.round(s.efficiency * 100)}%)`,
   ];
   if (s.reason) lines.push(`  stopped: ${s.reason}`);
+  if (s.planner) {
+    lines.push(
+      `  planned by ${s.planner.planner}${s.planner.model ? ` (${s.planner.model})` : ''}: ${s.planner.complexity ?? '?'}; ${s.planner.reasoning ?? ''}`,
+    );
+  }
+  const usage = [s.cost.planning, s.cost.tasks].filter((u) => u !== null);
+  if (usage.length) {
+    const tokens = usage.reduce((n, u) => n + u.inputTokens + u.outputTokens, 0);
+    lines.push(
+      `  model cost: ${tokens} tokens, ${s.cost.totalUsd === null ? 'price unknown' : `~$${s.cost.totalUsd.toFixed(4)}`}`,
+    );
+  }
   lines.push('', `  ${'task'.padEnd(width)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}  tries  note`);
   for (const t of s.tasks) {
     const time = t.durationMs === null ? '-' : formatDuration(t.durationMs);

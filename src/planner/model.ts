@@ -1,4 +1,4 @@
-import { generateText, jsonSchema, Output, type ModelMessage } from 'ai';
+import { generateText, jsonSchema, NoObjectGeneratedError, Output, type ModelMessage } from 'ai';
 import type { Plan, Usage } from '../core';
 import { planFromAnswer } from './answer';
 import { addUsage, noUsage } from './prices';
@@ -25,7 +25,7 @@ export async function planWithModel(request: PlanRequest, signal?: AbortSignal):
   let usage: Usage = noUsage();
   let problems: string[] = [];
   for (let attempt = 1; attempt <= request.maxRepairs + 1; attempt++) {
-    let text: string;
+    let text: string | undefined;
     try {
       const result = await generateText({
         model,
@@ -38,7 +38,10 @@ export async function planWithModel(request: PlanRequest, signal?: AbortSignal):
       usage = addUsage(usage, modelId, result.usage.inputTokens, result.usage.outputTokens);
       text = result.text;
     } catch (err) {
-      throw classifyModelError(err, choice);
+      // An answer that is not JSON is something to repair, not a failed call.
+      if (!NoObjectGeneratedError.isInstance(err)) throw classifyModelError(err, choice);
+      usage = addUsage(usage, modelId, err.usage?.inputTokens, err.usage?.outputTokens);
+      text = err.text ?? '';
     }
     const planned = planFromAnswer(text, request, { planner: choice.provider, model: modelId, usage });
     if (planned.ok) return planned.value;

@@ -93,7 +93,8 @@ function resolve(refs: string, tasks: TaskInput[], titles: string[]): string[] {
     if (!ref) continue;
     const byNumber = /^\d+$/.test(ref) ? tasks[Number(ref) - 1] : undefined;
     const byId = tasks.find((t) => t.id === ref);
-    const byTitle = tasks[titles.findIndex((t) => t.includes(ref) || ref.includes(t))];
+    const words = ref.split(/\s+/);
+    const byTitle = tasks[titles.findIndex((t) => words.every((w) => t.split(' ').includes(w)) || ref.includes(t))];
     const found = byNumber ?? byId ?? byTitle;
     if (found && !ids.includes(found.id)) ids.push(found.id);
   }
