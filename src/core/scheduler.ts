@@ -7,10 +7,10 @@ import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './stat
 /**
  * Output tail kept per task in scheduler state (full output stays in the child's history). The
  * state crosses continue-as-new as one payload, so the budget is shared: 2,000 characters per task
- * for small plans, less for big ones, about 1 MB in all.
+ * for small plans, less for big ones, about 500 KB in all.
  */
 export function outputTailChars(tasks: number): number {
-  return Math.max(64, Math.min(2_000, Math.floor(1_000_000 / tasks)));
+  return Math.max(32, Math.min(2_000, Math.floor(500_000 / tasks)));
 }
 const RECENT_FAILURES = 10;
 
