@@ -6,6 +6,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   type WorkflowHandle,
+  type WorkflowStartOptions,
 } from '@temporalio/client';
 import { formatDuration, type Plan, type Policy, type Progress, type RunSummary } from './core';
 import { connectionSettings, type ConnectionFlags } from './connection';
@@ -52,56 +53,49 @@ export interface StartOptions {
 }
 
 /** Starts a run of a validated plan; rejects an id that was used before. */
-export async function startRun(
+export function startRun(
   client: Client,
   plan: Plan,
   options: StartOptions = {},
 ): Promise<WorkflowHandle<typeof runPlan>> {
-  const id = options.id ?? newRunId(plan.name);
-  try {
-    return await client.workflow.start<typeof runPlan>('runPlan', {
-      ...runOptions(plan, options),
-      workflowId: id,
-      taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    });
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
-      throw new PtqError(`a run with id "${id}" already exists`, ExitCode.usage, 'pick another --id or omit it');
-    }
-    throw err;
-  }
+  return startUnique(client, options.id ?? newRunId(plan.name), options, runOptions(plan, options));
 }
 
 /**
  * Starts a run that first asks the AI planning activity (on the worker, where the API keys are)
  * to turn written requirements into a plan, then runs it; with `approve`, it waits for approval.
  */
-export async function startPlanned(
+export function startPlanned(
   client: Client,
   requirements: PlanRequestInput,
   options: StartOptions & { approve?: boolean } = {},
 ): Promise<WorkflowHandle<typeof runPlan>> {
   const name = requirements.name ?? 'planned';
-  const id = options.id ?? newRunId(name);
-  const input: RunPlanInput = {
-    requirements,
-    approve: options.approve,
-    policy: options.policy,
-    maxConcurrency: options.maxConcurrency,
-  };
+  const { approve, policy, maxConcurrency } = options;
+  return startUnique(client, options.id ?? newRunId(name), options, {
+    args: [{ requirements, approve, policy, maxConcurrency }],
+    staticSummary: `${name}: planned by AI from requirements, ${requirements.budget ?? 4} parallel`,
+    staticDetails: `**Requirements**\n\n${requirements.requirements}`,
+    typedSearchAttributes: [
+      { key: searchAttributes.plan, value: name },
+      { key: searchAttributes.status, value: 'running' },
+    ],
+  });
+}
+
+/** Starts `runPlan` under a fresh id; an id used before (even by a finished run) is refused. */
+async function startUnique(
+  client: Client,
+  id: string,
+  options: StartOptions,
+  run: Pick<WorkflowStartOptions<typeof runPlan>, 'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes'>,
+): Promise<WorkflowHandle<typeof runPlan>> {
   try {
     return await client.workflow.start<typeof runPlan>('runPlan', {
-      args: [input],
+      ...run,
       workflowId: id,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      staticSummary: `${name}: planned by AI from requirements, ${requirements.budget ?? 4} parallel`,
-      staticDetails: `**Requirements**\n\n${requirements.requirements}`,
-      typedSearchAttributes: [
-        { key: searchAttributes.plan, value: name },
-        { key: searchAttributes.status, value: 'running' },
-      ],
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {

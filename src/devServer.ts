@@ -105,7 +105,7 @@ async function waitUntilReady(address: string): Promise<void> {
 }
 
 /** SIGTERM, then SIGKILL if it does not exit in time; resolves once the process is gone. */
-export function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
+function stopProcess(child: ChildProcess, graceMs = 5_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);

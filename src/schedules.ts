@@ -5,6 +5,7 @@ import {
   isGrpcServiceError,
   type Client,
   type ScheduleDescription,
+  type ScheduleHandle,
   type ScheduleSpec,
 } from '@temporalio/client';
 import { DEFAULT_TASK_QUEUE } from './shared';
@@ -71,11 +72,7 @@ export async function createSchedule(client: Client, plan: Plan, options: Schedu
 }
 
 /** Runs `fn` on a schedule handle, turning "not found" into a clear message. */
-export async function withSchedule<T>(
-  client: Client,
-  id: string,
-  fn: (h: ReturnType<Client['schedule']['getHandle']>) => Promise<T>,
-): Promise<T> {
+export async function withSchedule<T>(client: Client, id: string, fn: (h: ScheduleHandle) => Promise<T>): Promise<T> {
   try {
     return await fn(client.schedule.getHandle(id));
   } catch (err) {

@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { arch, platform, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { TemporalCliMissingError } from './errors';
 
@@ -85,9 +85,4 @@ async function download(binDir: string): Promise<void> {
 function lastLine(text: string): string {
   const lines = text.trim().split('\n');
   return lines[lines.length - 1] ?? text;
-}
-
-/** Resolves a path relative to the project, for callers that pass relative database files. */
-export function projectPath(...parts: string[]): string {
-  return resolve(projectRoot(), ...parts);
 }

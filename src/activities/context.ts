@@ -17,7 +17,7 @@ export interface StepFailureDetails {
 }
 
 /** host:pid of this worker, shown per task so people see how work spread across workers. */
-export const workerIdentity = `${hostname()}:${process.pid}`;
+const workerIdentity = `${hostname()}:${process.pid}`;
 
 /** Wraps a step's output with the attempt number and worker identity. */
 export function stepResult(output: string): StepResult {

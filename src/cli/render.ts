@@ -33,7 +33,7 @@ export function summaryTable(s: RunSummary): string {
 }
 
 /** Estimated time left from the pace so far; undefined until there is a pace. */
-export function eta(p: Progress, elapsedMs: number): number | undefined {
+function eta(p: Progress, elapsedMs: number): number | undefined {
   const done = doneCount(p);
   if (done === 0 || done >= p.total) return undefined;
   return (elapsedMs / done) * (p.total - done);

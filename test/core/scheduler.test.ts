@@ -41,6 +41,21 @@ describe('scheduler', () => {
     expect(startAll(Scheduler.create(p, { policy: 'fifo' }))).toEqual(['short']);
   });
 
+  it('lists ready tasks best first, including those held back by a limit', () => {
+    const p = plan(
+      [
+        t('small', [], { estimate: 100 }),
+        t('big', [], { estimate: 9000, group: 'g' }),
+        t('mid', [], { estimate: 500, group: 'g' }),
+      ],
+      { maxConcurrency: 3, groups: { g: { maxConcurrency: 1 } } },
+    );
+    const s = Scheduler.create(p);
+    expect(s.ready()).toEqual(['big', 'mid', 'small']);
+    expect(startAll(s)).toEqual(['big', 'small']);
+    expect(s.ready()).toEqual(['mid']);
+  });
+
   it('breaks ties with the user priority', () => {
     const p = plan([t('a'), t('b', [], { priority: 5 })], { maxConcurrency: 1 });
     expect(startAll(Scheduler.create(p))).toEqual(['b']);

@@ -1,3 +1,4 @@
+import type { ScheduleHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../core';
 import { PtqError } from '../../errors';
@@ -75,12 +76,7 @@ export function scheduleCommand(): Command {
       ),
   );
 
-  const simple = (
-    name: string,
-    description: string,
-    fn: (h: Parameters<Parameters<typeof withSchedule>[2]>[0]) => Promise<unknown>,
-    done: string,
-  ) =>
+  const simple = (name: string, description: string, fn: (h: ScheduleHandle) => Promise<unknown>, done: string) =>
     withConnection(new Command(name))
       .description(description)
       .argument('<id>', 'schedule id')
