@@ -21,6 +21,11 @@ export async function watchRun(
   const seenFailures = new Set<string>();
   let drawn = 0;
   let lastLine = '';
+  // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
+  process.once('SIGINT', () => {
+    process.stderr.write(`\nstopped watching; ${id} goes on (\`ptq cancel ${id}\` stops it)\n`);
+    process.exit(130);
+  });
   for (;;) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') break;

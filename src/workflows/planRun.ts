@@ -29,6 +29,7 @@ import {
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
+import { planMarkdown } from './planMarkdown';
 import { runTask, type TaskResult } from './runTask';
 
 type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
@@ -205,7 +206,9 @@ export class PlanRun {
     const now = Date.now();
     if (force || now - this.lastDetails >= DETAILS_EVERY_MS) {
       this.lastDetails = now;
-      setCurrentDetails(progressMarkdown(progressOf(this.scheduler), now));
+      const progress = progressMarkdown(progressOf(this.scheduler), now);
+      // An AI-made plan is shown under the progress: people want to see what the model decided.
+      setCurrentDetails(this.plan.metadata ? `${progress}\n\n---\n\n${planMarkdown(this.plan)}` : progress);
     }
     if (force || now - this.lastSearchAttributes >= SEARCH_ATTRIBUTES_EVERY_MS) this.upsertSearchAttributes(false);
   }

@@ -57,6 +57,7 @@ export function scheduleCommand(): Command {
     withConnection(new Command('list'))
       .description('list schedules')
       .option('--json', 'print JSON')
+      .addHelpText('after', '\nExample:\n  ptq schedule list --json')
       .action(
         action(async (flags: { json?: boolean }) => {
           const client = await clientFor(flags);
@@ -80,6 +81,7 @@ export function scheduleCommand(): Command {
     withConnection(new Command(name))
       .description(description)
       .argument('<id>', 'schedule id')
+      .addHelpText('after', `\nExample:\n  ptq schedule ${name} nightly`)
       .action(
         action(async (id: string, flags: object) => {
           await withSchedule(await clientFor(flags), id, fn);
@@ -92,6 +94,7 @@ export function scheduleCommand(): Command {
       .description('show a schedule, its next and recent runs')
       .argument('<id>', 'schedule id')
       .option('--json', 'print JSON')
+      .addHelpText('after', '\nExample:\n  ptq schedule describe nightly --json')
       .action(
         action(async (id: string, flags: { json?: boolean }) => {
           const info = await withSchedule(await clientFor(flags), id, async (h) => scheduleInfo(await h.describe()));
