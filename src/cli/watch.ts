@@ -13,8 +13,9 @@ const POLL_MS = 500;
 export async function watchRun(
   client: Client,
   id: string,
-  out: NodeJS.WriteStream = process.stdout,
+  options: { detachOnCtrlC?: boolean } = {},
 ): Promise<RunSummary> {
+  const out = process.stdout;
   const handle = await runHandle(client, id);
   const tty = Boolean(out.isTTY);
   const startedAt = (await handle.describe()).startTime.getTime();
@@ -22,10 +23,12 @@ export async function watchRun(
   let drawn = 0;
   let lastLine = '';
   // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
-  process.once('SIGINT', () => {
-    process.stderr.write(`\nstopped watching; ${id} goes on (\`ptq cancel ${id}\` stops it)\n`);
-    process.exit(130);
-  });
+  if (options.detachOnCtrlC) {
+    process.once('SIGINT', () => {
+      process.stderr.write(`\nstopped watching; ${id} goes on (\`ptq cancel ${id}\` stops it)\n`);
+      process.exit(130);
+    });
+  }
   for (;;) {
     const description = await handle.describe();
     if (description.status.name !== 'RUNNING') break;

@@ -62,7 +62,8 @@ export function startCommand(): Command {
           return;
         }
         if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
-        const summary = flags.watch && !flags.json ? await watchRun(client, id) : await handle.result();
+        const summary =
+          flags.watch && !flags.json ? await watchRun(client, id, { detachOnCtrlC: true }) : await handle.result();
         if (flags.json) printJson(summary);
         else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
         return exitCodeFor(summary.status);

@@ -12,7 +12,7 @@ export function watchCommand(): Command {
     .addHelpText('after', '\nExample:\n  ptq watch nightly-1')
     .action(
       action(async (id: string, flags: object) => {
-        const summary = await watchRun(await clientFor(flags), id);
+        const summary = await watchRun(await clientFor(flags), id, { detachOnCtrlC: true });
         process.stdout.write(`${summaryTable(summary)}\n`);
         return exitCodeFor(summary.status);
       }),
