@@ -3,7 +3,7 @@
  *   1. throughput: N no-op tasks at M, ptq (child workflow per task) vs a bare activity fan-out;
  *   2. per-hop latency on a chain: predecessor done -> successor started, vs a bare activity chain;
  *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels.
- * Usage: npm run bench [-- --quick]
+ * Usage: npm run bench [-- --quick | --scale]
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -45,6 +45,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   try {
     await worker.runUntil(async () => {
+      if (process.argv.includes('--scale')) return void rows.push(...(await scale(client, taskQueue)));
       rows.push(...(await throughput(client, taskQueue)));
       rows.push(...(await hops(client, taskQueue)));
       rows.push(...(await quality(client, taskQueue)));
@@ -183,6 +184,34 @@ async function quality(client: Client, taskQueue: string): Promise<string[][]> {
     '',
   ]);
   return rows;
+}
+
+/** The biggest plan allowed, as a fan-out with fan-in: it must cross several continue-as-new boundaries. */
+async function scale(client: Client, taskQueue: string): Promise<string[][]> {
+  const n = 4000;
+  const tasks = Array.from({ length: n }, (_, i) => noopTask(`s${i}`, i % 100 === 99 ? [`s${i - 1}`] : []));
+  const plan = Plan.parse({ name: 'scale', maxConcurrency: 200, tasks });
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
+  const t0 = Date.now();
+  const handle = await startRun(client, plan, { taskQueue });
+  const summary = await handle.result();
+  clearInterval(sampler);
+  let runs = 0;
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+    runs += wf.workflowId ? 1 : 0;
+  const secs = (Date.now() - t0) / 1000;
+  return [
+    [
+      `scale: ${n} tasks, M=200 (${summary.status}, ${summary.counts.succeeded} succeeded)`,
+      `${secs.toFixed(0)}s`,
+      `${(n / secs).toFixed(1)} tasks/s`,
+      '',
+      '',
+    ],
+    ['scale: orchestrator runs (continue-as-new generations)', String(runs), '', '', 'history < 51,200 events each'],
+    ['scale: peak worker RSS (MB)', (peakRss / 1e6).toFixed(0), '', '', 'bounded'],
+  ];
 }
 
 const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { MAX_CONCURRENCY } from './limits';
+import { MAX_CONCURRENCY, MAX_TASKS } from './limits';
 
 /**
  * The plan schema. It is the single source of truth: plan files, AI planner output, workflow input
@@ -191,7 +191,10 @@ export const Plan = z
       .strict()
       .default({}),
     groups: z.record(z.string(), z.object({ maxConcurrency: z.number().int() }).strict()).default({}),
-    tasks: z.array(Task).min(1, 'the plan has no tasks: add at least one to "tasks"'),
+    tasks: z
+      .array(Task)
+      .min(1, 'the plan has no tasks: add at least one to "tasks"')
+      .max(MAX_TASKS, `a plan may have at most ${MAX_TASKS} tasks for now: split it into several plans`),
     metadata: PlanMetadata.optional(),
   })
   .strict();

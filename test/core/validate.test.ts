@@ -50,6 +50,11 @@ describe('plan validation', () => {
       'dependency cycle: a -> c -> b -> a',
     ],
     ['empty plan', { tasks: [] }, 'tasks: the plan has no tasks'],
+    [
+      'too many tasks',
+      { tasks: Array.from({ length: 4001 }, (_, i) => ({ id: `t${i}`, run: shell })) },
+      'tasks: a plan may have at most 4000 tasks for now: split it into several plans',
+    ],
     ['M < 1', { maxConcurrency: 0, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at least 1'],
     ['M > 2000', { maxConcurrency: 2001, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at most 2000'],
     [
