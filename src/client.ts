@@ -3,28 +3,14 @@ import {
   Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { formatDuration, type Plan, type Policy, type Progress, type RunSummary } from './core';
+import { formatDuration, type Plan, type Policy, type RunSummary } from './core';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
 import type { PlanRequestInput } from './planner/request';
-import {
-  approveUpdate,
-  cancelSignal,
-  DEFAULT_TASK_QUEUE,
-  pauseSignal,
-  planQuery,
-  progressQuery,
-  rejectUpdate,
-  resumeSignal,
-  searchAttributes,
-  setConcurrencyUpdate,
-  type RunPlanInput,
-} from './shared';
+import { DEFAULT_TASK_QUEUE, searchAttributes, type RunPlanInput } from './shared';
 import type { runPlan } from './workflows';
 
 /** Opens a client, turning connection failures into one clear line with exit code 3. */
@@ -148,75 +134,6 @@ export function planTable(plan: Plan): string {
   return ['| task | title | depends on | estimate | group |', '|---|---|---|---|---|', ...rows, ...more].join('\n');
 }
 
-/** A handle on an existing run; fails with a clear message if there is none. */
-export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
-  const handle = client.workflow.getHandle<typeof runPlan>(id);
-  try {
-    await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError)
-      throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
-    throw err;
-  }
-  return handle;
-}
-
-/** Live progress of a run. */
-export async function getProgress(client: Client, id: string): Promise<Progress> {
-  return (await runHandle(client, id)).query(progressQuery);
-}
-
-/** Waits for the run to end and returns its summary. */
-export async function getResult(client: Client, id: string): Promise<RunSummary> {
-  return (await runHandle(client, id)).result();
-}
-
-/** Asks a run to stop: running tasks are cancelled and their processes killed. */
-export async function cancelRun(client: Client, id: string, reason?: string): Promise<void> {
-  await (await runHandle(client, id)).signal(cancelSignal, reason);
-}
-
-/** Stops starting new tasks; running ones go on. */
-export async function pauseRun(client: Client, id: string): Promise<void> {
-  await (await runHandle(client, id)).signal(pauseSignal);
-}
-
-/** Starts new tasks again. */
-export async function resumeRun(client: Client, id: string): Promise<void> {
-  await (await runHandle(client, id)).signal(resumeSignal);
-}
-
-/** The plan a run is executing (for AI-planned runs: the plan the model made), or null while planning. */
-export async function getPlan(client: Client, id: string): Promise<Plan | null> {
-  return (await runHandle(client, id)).query(planQuery);
-}
-
-/** Approves (or rejects, with a reason) the plan of a run started with `approve`. */
-export async function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
-  const handle = await runHandle(client, id);
-  if ((await handle.describe()).status.name !== 'RUNNING') {
-    throw new PtqError(`run "${id}" has ended, so there is nothing to ${approve ? 'approve' : 'reject'}`);
-  }
-  try {
-    return approve
-      ? await handle.executeUpdate(approveUpdate)
-      : await handle.executeUpdate(rejectUpdate, { args: [reason] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
-    throw err;
-  }
-}
-
-/** Changes M of a live run; the workflow validates it and answers with the new value. */
-export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
-  try {
-    return await (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
-    throw err;
-  }
-}
-
 /** The run's page in the Temporal Web UI (`PTQ_UI_URL`, default the dev server's UI). */
 export function runUrl(id: string, namespace = process.env.TEMPORAL_NAMESPACE ?? 'default'): string {
   const base = (process.env.PTQ_UI_URL ?? 'http://localhost:8233').replace(/\/$/, '');
@@ -235,3 +152,6 @@ export function exitCodeFor(status: RunSummary['status']): ExitCode {
       return ExitCode.cancelled;
   }
 }
+
+/** Controlling existing runs is part of the same library API. */
+export * from './control';

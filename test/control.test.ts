@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency, startRun } from '../src/client';
+import { startRun } from '../src/client';
+import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
 import { maxOverlap, recorder, workTask } from './support/recorder';
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, type Progress, type RunSummary } from '../core';
-import { runHandle } from '../client';
+import { runHandle } from '../control';
 import { progressQuery } from '../shared';
 import { progressView } from './render';
 

@@ -1,8 +1,11 @@
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { concurrencyProblem } from './limits';
-import type { Plan, Policy, Usage } from './plan';
+import type { Plan, Policy } from './plan';
+import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
+
+export type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 
 /**
  * Output tail kept per task in scheduler state (full output stays in the child's history). The
@@ -13,59 +16,6 @@ export function outputTailChars(tasks: number): number {
   return Math.max(32, Math.min(2_000, Math.floor(500_000 / tasks)));
 }
 const RECENT_FAILURES = 10;
-
-/** What the scheduler remembers about one task. Plain JSON. */
-export interface TaskRecord {
-  status: TaskStatus;
-  waitingOn: number;
-  seq?: number;
-  attempts: number;
-  startedAt?: number;
-  endedAt?: number;
-  worker?: string;
-  error?: string;
-  output?: string;
-  /** Why a task was skipped or cancelled. */
-  reason?: string;
-  usage?: Usage;
-}
-
-/** Why a run stopped starting new work. */
-export interface Halt {
-  kind: 'cancelled' | 'fail-fast';
-  reason: string;
-}
-
-/** The complete scheduler state: plain JSON, so it can cross continue-as-new as is. */
-export interface SchedulerState {
-  policy: Policy;
-  maxConcurrency: number;
-  paused: boolean;
-  halt?: Halt;
-  tasks: TaskRecord[];
-  /** Min-heap of startable task indices. */
-  ready: number[];
-  /** Tasks held back by a full group or a held resource, keyed "g:name" / "r:name". */
-  parked: Record<string, number[]>;
-  running: Record<string, number>;
-  groupRunning: Record<string, number>;
-  resourceHolder: Record<string, number>;
-  counts: Record<TaskStatus, number>;
-  seq: number;
-  currentLevel: number;
-  levelLeft: number[];
-  recentFailures: Array<{ id: string; error: string; at: number }>;
-}
-
-/** What a finished child reports back. */
-export interface TaskOutcome {
-  endedAt: number;
-  attempts?: number;
-  worker?: string;
-  output?: string;
-  error?: string;
-  usage?: Usage;
-}
 
 /**
  * The dependency-aware ready queue. It decides what starts next; the workflow only carries out its

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { pauseRun, resumeRun } from '../../client';
+import { pauseRun, resumeRun } from '../../control';
 import { action, clientFor, withConnection } from '../common';
 
 /** `ptq pause ID`: no new tasks start; running ones finish. */

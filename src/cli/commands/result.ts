@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { exitCodeFor, getResult } from '../../client';
+import { exitCodeFor } from '../../client';
+import { getResult } from '../../control';
 import { action, clientFor, printJson, withConnection } from '../common';
 import { summaryTable } from '../render';
 

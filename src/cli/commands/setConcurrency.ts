@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { setConcurrency } from '../../client';
+import { setConcurrency } from '../../control';
 import { action, clientFor, intOption, withConnection } from '../common';
 
 /** `ptq set-concurrency ID N`: change M of a live run. */

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { getProgress, runUrl } from '../../client';
+import { runUrl } from '../../client';
+import { getProgress } from '../../control';
 import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 

@@ -1,0 +1,86 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import type { Plan, Progress, RunSummary } from './core';
+import { ExitCode, PtqError } from './errors';
+import {
+  approveUpdate,
+  cancelSignal,
+  pauseSignal,
+  planQuery,
+  progressQuery,
+  rejectUpdate,
+  resumeSignal,
+  setConcurrencyUpdate,
+} from './shared';
+import type { runPlan } from './workflows';
+
+// Controlling runs that exist: find, query, signal and update them. Every function turns an
+// unknown id or a refused update into a PtqError with one clear line.
+
+/** A handle on an existing run; fails with a clear message if there is none. */
+export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
+  const handle = client.workflow.getHandle<typeof runPlan>(id);
+  try {
+    await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError)
+      throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
+    throw err;
+  }
+  return handle;
+}
+
+/** Live progress of a run. */
+export async function getProgress(client: Client, id: string): Promise<Progress> {
+  return (await runHandle(client, id)).query(progressQuery);
+}
+
+/** Waits for the run to end and returns its summary. */
+export async function getResult(client: Client, id: string): Promise<RunSummary> {
+  return (await runHandle(client, id)).result();
+}
+
+/** Asks a run to stop: running tasks are cancelled and their processes killed. */
+export async function cancelRun(client: Client, id: string, reason?: string): Promise<void> {
+  await (await runHandle(client, id)).signal(cancelSignal, reason);
+}
+
+/** Stops starting new tasks; running ones go on. */
+export async function pauseRun(client: Client, id: string): Promise<void> {
+  await (await runHandle(client, id)).signal(pauseSignal);
+}
+
+/** Starts new tasks again. */
+export async function resumeRun(client: Client, id: string): Promise<void> {
+  await (await runHandle(client, id)).signal(resumeSignal);
+}
+
+/** The plan a run is executing (for AI-planned runs: the plan the model made), or null while planning. */
+export async function getPlan(client: Client, id: string): Promise<Plan | null> {
+  return (await runHandle(client, id)).query(planQuery);
+}
+
+/** Approves (or rejects, with a reason) the plan of a run started with `approve`. */
+export async function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
+  const handle = await runHandle(client, id);
+  if ((await handle.describe()).status.name !== 'RUNNING') {
+    throw new PtqError(`run "${id}" has ended, so there is nothing to ${approve ? 'approve' : 'reject'}`);
+  }
+  try {
+    return approve
+      ? await handle.executeUpdate(approveUpdate)
+      : await handle.executeUpdate(rejectUpdate, { args: [reason] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
+    throw err;
+  }
+}
+
+/** Changes M of a live run; the workflow validates it and answers with the new value. */
+export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
+  try {
+    return await (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
+    throw err;
+  }
+}
