@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 
 /** ptq's own workflows plus the baselines below, bundled together for the benchmarks. */
 export * from '../src/workflows';
@@ -24,12 +24,21 @@ export async function bareChain(n: number): Promise<number> {
   return n;
 }
 
-/** Experiment: n timers of 1ms. */
-export async function timers(n: number): Promise<number> {
-  const { sleep } = await import('@temporalio/workflow');
-  for (let i = 0; i < n; i++) await sleep(1);
+/** Baseline: the same fan-out with one bare child workflow per item, to separate Temporal's cost of
+ * a child from ptq's own bookkeeping. */
+export async function bareChildFanOut(n: number, m: number): Promise<number> {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      const i = next++;
+      await executeChild(noopChild, { workflowId: `${workflowInfo().workflowId}/${i}`, args: [`t${i}`] });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(n, m) }, lane));
   return n;
 }
-export async function empty(): Promise<number> {
-  return 0;
+
+/** The child of `bareChildFanOut`: one activity. */
+export async function noopChild(id: string): Promise<void> {
+  await noop({ id });
 }
