@@ -219,6 +219,9 @@ describe('planning inside a durable run', () => {
       maxConcurrency: 3,
       tasks: [{ id: 'hello' }, { id: 'bye' }],
     });
+    const empty = await ptq(['plan', '--requirements', '   ']);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr.trim()).toBe('ptq: the requirements are empty: describe what you want done');
     const noKey = await ptq(['plan', '--provider', 'anthropic', '--requirements', 'Greet'], { ANTHROPIC_API_KEY: '' });
     expect(noKey.code).toBe(2);
     expect(noKey.stderr.trim()).toBe(

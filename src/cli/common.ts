@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ZodError } from 'zod';
 import { isGrpcServiceError } from '@temporalio/client';
 import { ExitCode, PtqError, UnreachableError } from '../errors';
 import { connectionSettings, type ConnectionFlags } from '../connection';
@@ -68,6 +69,6 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
 function asPtqError(err: unknown, flags: object): PtqError | undefined {
   if (err instanceof PtqError) return err;
   if (isGrpcServiceError(err) && err.code === 14) return new UnreachableError(addressOf(flags));
-  if (err instanceof Error && err.name === 'ZodError') return new PtqError(err.message);
+  if (err instanceof ZodError) return new PtqError(err.issues.map((i) => i.message).join('; '));
   return undefined;
 }
