@@ -222,4 +222,45 @@ describe('ptq CLI against the real server', () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain('ptq worker stopped');
   });
+
+  it('ptq dev --db keeps a run across a restart of server and worker, and the run finishes', async () => {
+    const port = await freePort();
+    const db = join(dir, 'durable.db');
+    const address = ['--address', `127.0.0.1:${port}`];
+    const startDev = async () => {
+      const dev = spawnPtq(['dev', '--port', String(port), '--headless', '--db', db]);
+      let err = '';
+      dev.stderr?.on('data', (c: Buffer) => (err += c.toString()));
+      for (let i = 0; i < 300 && !err.includes('ptq dev is running'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(err).toContain('ptq dev is running');
+      return dev;
+    };
+    const stop = (dev: ReturnType<typeof spawnPtq>) =>
+      new Promise<number | null>((resolve) => {
+        dev.once('exit', (code) => resolve(code));
+        dev.kill('SIGINT');
+      });
+    const durable = planFile('durable.json', {
+      name: 'durable',
+      tasks: [
+        { id: 'wait', run: { type: 'sleep', duration: '4s' } },
+        { id: 'after', dependsOn: ['wait'], run: { type: 'shell', command: ['echo', 'survived'] } },
+      ],
+    });
+    const first = await startDev();
+    const id = runId('durable');
+    expect((await ptq(['start', '--plan', durable, '--id', id, ...address])).code).toBe(0);
+    expect(await stop(first)).toBe(0);
+    const second = await startDev();
+    try {
+      const result = await ptq(['result', id, '--json', ...address]);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        status: 'succeeded',
+        tasks: [{ id: 'wait' }, { id: 'after', output: 'survived\n' }],
+      });
+    } finally {
+      expect(await stop(second)).toBe(0);
+    }
+  });
 });
