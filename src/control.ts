@@ -1,4 +1,10 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import type { Plan, Progress, RunSummary } from './core';
 import { ExitCode, PtqError } from './errors';
 import {
@@ -16,17 +22,45 @@ import type { runPlan } from './workflows';
 // Controlling runs that exist: find, query, signal and update them. Every function turns an
 // unknown id or a refused update into a PtqError with one clear line.
 
-/** A handle on an existing run; fails with a clear message if there is none. */
-export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
+/** A handle on an existing run and its description, from one call; a clear message if there is none. */
+export async function describedRun(
+  client: Client,
+  id: string,
+): Promise<{ handle: WorkflowHandle<typeof runPlan>; description: WorkflowExecutionDescription }> {
   const handle = client.workflow.getHandle<typeof runPlan>(id);
   try {
-    await handle.describe();
+    return { handle, description: await handle.describe() };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
       throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
     throw err;
   }
-  return handle;
+}
+
+/** A handle on an existing run; fails with a clear message if there is none. */
+export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
+  return (await describedRun(client, id)).handle;
+}
+
+/**
+ * Sends an update to a live run. An ended run, or an update the workflow's validator refuses,
+ * becomes one clear line instead of an SDK error.
+ */
+async function updateRun<T>(
+  client: Client,
+  id: string,
+  what: string,
+  send: (handle: WorkflowHandle<typeof runPlan>) => Promise<T>,
+): Promise<T> {
+  const { handle, description } = await describedRun(client, id);
+  if (description.status.name !== 'RUNNING')
+    throw new PtqError(`run "${id}" has ended, so there is nothing to ${what}`);
+  try {
+    return await send(handle);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
+    throw err;
+  }
 }
 
 /** Live progress of a run. */
@@ -60,27 +94,13 @@ export async function getPlan(client: Client, id: string): Promise<Plan | null> 
 }
 
 /** Approves (or rejects, with a reason) the plan of a run started with `approve`. */
-export async function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
-  const handle = await runHandle(client, id);
-  if ((await handle.describe()).status.name !== 'RUNNING') {
-    throw new PtqError(`run "${id}" has ended, so there is nothing to ${approve ? 'approve' : 'reject'}`);
-  }
-  try {
-    return approve
-      ? await handle.executeUpdate(approveUpdate)
-      : await handle.executeUpdate(rejectUpdate, { args: [reason] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
-    throw err;
-  }
+export function decide(client: Client, id: string, approve: boolean, reason = 'rejected'): Promise<string> {
+  return updateRun(client, id, approve ? 'approve' : 'reject', (handle) =>
+    approve ? handle.executeUpdate(approveUpdate) : handle.executeUpdate(rejectUpdate, { args: [reason] }),
+  );
 }
 
 /** Changes M of a live run; the workflow validates it and answers with the new value. */
-export async function setConcurrency(client: Client, id: string, n: number): Promise<number> {
-  try {
-    return await (await runHandle(client, id)).executeUpdate(setConcurrencyUpdate, { args: [n] });
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) throw new PtqError(err.cause?.message ?? err.message);
-    throw err;
-  }
+export function setConcurrency(client: Client, id: string, n: number): Promise<number> {
+  return updateRun(client, id, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [n] }));
 }

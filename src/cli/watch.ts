@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, type Progress, type RunSummary } from '../core';
-import { runHandle } from '../control';
+import { describedRun } from '../control';
 import { progressQuery } from '../shared';
 import { progressView } from './render';
 
@@ -16,9 +16,9 @@ export async function watchRun(
   options: { detachOnCtrlC?: boolean } = {},
 ): Promise<RunSummary> {
   const out = process.stdout;
-  const handle = await runHandle(client, id);
+  const { handle, description } = await describedRun(client, id);
   const tty = Boolean(out.isTTY);
-  const startedAt = (await handle.describe()).startTime.getTime();
+  const startedAt = description.startTime.getTime();
   const seenFailures = new Set<string>();
   let drawn = 0;
   let lastLine = '';
@@ -29,9 +29,7 @@ export async function watchRun(
       process.exit(130);
     });
   }
-  for (;;) {
-    const description = await handle.describe();
-    if (description.status.name !== 'RUNNING') break;
+  for (let status = description.status.name; status === 'RUNNING'; status = (await handle.describe()).status.name) {
     const p = await handle.query(progressQuery).catch(() => undefined);
     if (p) {
       const now = Date.now();

@@ -22,6 +22,8 @@ export interface Graph {
   criticalPathMs: number;
   workMs: number;
   levels: number;
+  /** Task indices in topological order: every task after all its dependencies. */
+  order: number[];
 }
 
 /**
@@ -66,6 +68,7 @@ export function buildGraph(plan: Plan): Graph {
     criticalPathMs: bottom.reduce((m, b) => Math.max(m, b), 0),
     workMs: estimate.reduce((s, e) => s + e, 0),
     levels: level.reduce((m, l) => Math.max(m, l + 1), 0),
+    order,
   };
 }
 

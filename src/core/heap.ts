@@ -7,13 +7,7 @@ export type Key = (item: number) => number;
 /** Adds an item in O(log n). */
 export function heapPush(heap: number[], item: number, key: Key): void {
   heap.push(item);
-  let i = heap.length - 1;
-  while (i > 0) {
-    const parent = (i - 1) >> 1;
-    if (key(heap[parent]) <= key(heap[i])) break;
-    [heap[parent], heap[i]] = [heap[i], heap[parent]];
-    i = parent;
-  }
+  siftUp(heap, heap.length - 1, key);
 }
 
 /** Removes and returns the item with the smallest key in O(log n). */
@@ -36,13 +30,19 @@ export function heapRemove(heap: number[], item: number, key: Key): boolean {
   if (i < heap.length) {
     heap[i] = last;
     siftDown(heap, i, key);
-    let j = i;
-    while (j > 0 && key(heap[(j - 1) >> 1]) > key(heap[j])) {
-      [heap[(j - 1) >> 1], heap[j]] = [heap[j], heap[(j - 1) >> 1]];
-      j = (j - 1) >> 1;
-    }
+    siftUp(heap, i, key);
   }
   return true;
+}
+
+function siftUp(heap: number[], start: number, key: Key): void {
+  let i = start;
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (key(heap[parent]) <= key(heap[i])) return;
+    [heap[parent], heap[i]] = [heap[i], heap[parent]];
+    i = parent;
+  }
 }
 
 function siftDown(heap: number[], start: number, key: Key): void {

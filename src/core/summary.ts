@@ -54,9 +54,7 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
   );
   const workMs = duration.reduce((s, d) => s + d, 0);
   const longest = new Array<number>(duration.length).fill(0);
-  // Tasks are not in topological order in the plan, so relax edges in the graph's level order.
-  const byLevel = graph.ids.map((_, i) => i).sort((a, b) => graph.level[a] - graph.level[b]);
-  for (const i of byLevel) {
+  for (const i of graph.order) {
     longest[i] = duration[i] + graph.deps[i].reduce((m, d) => Math.max(m, longest[d]), 0);
   }
   const makespanMs = Math.max(0, endedAt - startedAt);

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan';
+import { emptyCounts } from '../core/status';
 import { approveUpdate, planQuery, progressQuery, rejectUpdate, type RunPlanInput } from '../shared';
 import { planMarkdown } from './planMarkdown';
 
@@ -41,15 +42,7 @@ export class PlanGate {
       policy: this.input.policy ?? this.plan?.policy ?? 'critical-path',
       maxConcurrency: this.input.maxConcurrency ?? this.plan?.maxConcurrency ?? 0,
       total: this.plan?.tasks.length ?? 0,
-      counts: {
-        pending: this.plan?.tasks.length ?? 0,
-        ready: 0,
-        running: 0,
-        succeeded: 0,
-        failed: 0,
-        skipped: 0,
-        cancelled: 0,
-      },
+      counts: { ...emptyCounts(), pending: this.plan?.tasks.length ?? 0 },
       running: [],
       recentFailures: [],
       reason: this.waiting ? 'waiting for approval' : this.plan ? null : 'planning',

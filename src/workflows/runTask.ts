@@ -11,7 +11,7 @@ import { RetryState } from '@temporalio/common';
 import type { Plan, Step, Task, Usage } from '../core/plan';
 import { sumUsage } from '../core/usage';
 import { describeStep, stepsOf } from '../core/steps';
-import type { BuiltinActivities, LlmResult, StepFailureDetails, StepResult } from '../activities';
+import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
@@ -48,7 +48,7 @@ export async function runTask({ task, defaults, inputs }: RunTaskInput): Promise
     const options = activityOptions(task, defaults, step);
     try {
       const r = await runStep(step, options, inputs ?? {});
-      const usage = sumUsage(result.usage, 'usage' in r ? (r as LlmResult).usage : undefined);
+      const usage = sumUsage(result.usage, r.usage);
       result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output, usage };
     } catch (err) {
       throw taskFailure(err, options);
@@ -61,7 +61,7 @@ function runStep(
   step: Exclude<Step, { type: 'sleep' }>,
   options: ActivityOptions,
   inputs: Record<string, string>,
-): Promise<StepResult> {
+): Promise<StepResult & { usage?: Usage }> {
   switch (step.type) {
     case 'llm':
       return proxyActivities<BuiltinActivities>(options).runLlm(step, inputs);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { runUrl } from '../../client';
-import { getProgress } from '../../control';
+import { describedRun } from '../../control';
+import { progressQuery } from '../../shared';
 import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 
@@ -14,10 +15,11 @@ export function statusCommand(): Command {
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
         const client = await clientFor(flags);
-        const progress = await getProgress(client, id);
+        const { handle, description } = await describedRun(client, id);
+        const progress = await handle.query(progressQuery);
         const url = runUrl(id, namespaceOf(flags));
         if (flags.json) return printJson({ id, url, ...progress });
-        const started = (await client.workflow.getHandle(id).describe()).startTime.getTime();
+        const started = description.startTime.getTime();
         const now = Date.now();
         process.stdout.write(
           `${id}: ${progress.status}  (${progress.plan}, M=${progress.maxConcurrency}, ${progress.policy})\n`,
