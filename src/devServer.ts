@@ -38,7 +38,7 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'history.transferProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxPollRPS': 1000,
   'history.visibilityProcessorMaxPollRPS': 1000,
-  'history.timerProcessorMaxTimeShift': '100ms',
+  'history.timerProcessorMaxTimeShift': '1ms',
 };
 
 /**

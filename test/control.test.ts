@@ -45,28 +45,30 @@ async function progressOf(client: Client, id: string) {
 }
 
 describe('run control on the real server', () => {
-  it.each(['workflow cancellation', 'cancel signal'] as const)(
-    '%s kills a running shell process and ends cancelled',
-    async (how) => {
-      const dir = mkdtempSync(join(tmpdir(), 'ptq-cancel-'));
-      const sleeper = sleeperTask('sleeper', dir);
-      const p = plan({
-        tasks: [sleeper.task, { id: 'later', dependsOn: ['sleeper'], run: { type: 'shell', command: ['true'] } }],
-      });
-      await withWorker(async ({ client, taskQueue }) => {
-        const handle = await startRun(client, p, { id: runId('cancel'), taskQueue });
-        const pid = await readPid(sleeper.pidFile);
-        expect(alive(pid)).toBe(true);
-        if (how === 'workflow cancellation') await handle.cancel();
-        else await cancelRun(client, handle.workflowId, 'enough');
-        const summary = await handle.result();
-        expect(summary.status).toBe('cancelled');
-        expect(summary.counts).toMatchObject({ cancelled: 2, succeeded: 0 });
-        expect(summary.reason).toBe(how === 'cancel signal' ? 'enough' : 'workflow cancelled');
-        expect(alive(pid)).toBe(false);
-      });
-    },
-  );
+  it.each([
+    ['workflow cancellation', 'child'],
+    ['cancel signal', 'child'],
+    ['workflow cancellation', 'inline'],
+  ] as const)('%s kills a running shell process (%s task) and ends cancelled', async (how, execution) => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-cancel-'));
+    const sleeper = sleeperTask('sleeper', dir);
+    const p = plan({
+      defaults: { execution },
+      tasks: [sleeper.task, { id: 'later', dependsOn: ['sleeper'], run: { type: 'shell', command: ['true'] } }],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('cancel'), taskQueue });
+      const pid = await readPid(sleeper.pidFile);
+      expect(alive(pid)).toBe(true);
+      if (how === 'workflow cancellation') await handle.cancel();
+      else await cancelRun(client, handle.workflowId, 'enough');
+      const summary = await handle.result();
+      expect(summary.status).toBe('cancelled');
+      expect(summary.counts).toMatchObject({ cancelled: 2, succeeded: 0 });
+      expect(summary.reason).toBe(how === 'cancel signal' ? 'enough' : 'workflow cancelled');
+      expect(alive(pid)).toBe(false);
+    });
+  });
 
   it('fail-fast cancels running tasks (killing their processes) and skips the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-ff-'));

@@ -121,6 +121,67 @@ describe('engine on the real server', () => {
       for (const dep of task.dependsOn) expect(at[dep].end).toBeLessThanOrEqual(at[task.id].start);
   });
 
+  it('runs inline tasks as activities of the run itself: order, M, retries, failures, continue-as-new, no child', async () => {
+    const { intervals, activities } = recorder();
+    const dag = randomDag(7, 16, 3);
+    const p = plan({
+      name: 'inline',
+      maxConcurrency: 3,
+      defaults: { execution: 'inline', retry: { initialInterval: '50ms' } },
+      tasks: [
+        ...dag.tasks.map((t) => ({ ...workTask(t.id, 40), dependsOn: t.dependsOn })),
+        {
+          id: 'nap',
+          title: 'Short nap',
+          run: [
+            { type: 'sleep', duration: '50ms' },
+            { type: 'shell', command: ['echo', 'woke'] },
+          ],
+        },
+        {
+          id: 'broken',
+          retry: { maximumAttempts: 2 },
+          run: { type: 'shell', command: ['sh', '-c', 'echo no >&2; exit 4'] },
+        },
+        { id: 'after', dependsOn: ['broken'], run: { type: 'shell', command: ['true'] } },
+        { id: 'own', execution: 'child', run: { type: 'shell', command: ['echo', 'child'] } },
+      ],
+    });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('inline'), taskQueue, continueAsNewAfter: 8 });
+        const summary = await handle.result();
+        const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+        expect(summary.status).toBe('failed');
+        expect(summary.counts).toEqual({ total: 20, succeeded: 18, failed: 1, skipped: 1, cancelled: 0 });
+        expect(byId.nap.output).toContain('woke');
+        expect(byId.broken).toMatchObject({ attempts: 2, error: expect.stringContaining('exit code 4: no') });
+        expect(byId.after.reason).toBe('skipped because "broken" failed');
+        expect(byId.own.output).toContain('child');
+        let runs = 0;
+        // Inline steps show in the run's own histories (one per continue-as-new), named by their task.
+        const summaries: string[] = [];
+        for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+          const { events } = await client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
+          for (const e of events ?? [])
+            if (e.activityTaskScheduledEventAttributes)
+              summaries.push(Buffer.from(e.userMetadata?.summary?.data ?? []).toString());
+          runs++;
+        }
+        expect(runs).toBeGreaterThanOrEqual(3);
+        // Only the task marked `child` got a workflow of its own.
+        await expect(client.workflow.getHandle(`${handle.workflowId}/own`).describe()).resolves.toBeDefined();
+        await expect(client.workflow.getHandle(`${handle.workflowId}/nap`).describe()).rejects.toThrow(/not found/i);
+        expect(summaries).toContainEqual(expect.stringContaining('Short nap: echo woke'));
+      },
+      { activities },
+    );
+    const at = Object.fromEntries(intervals.map((i) => [i.id, i]));
+    for (const task of dag.tasks)
+      for (const dep of task.dependsOn) expect(at[dep].end).toBeLessThanOrEqual(at[task.id].start);
+    expect(maxOverlap(intervals)).toBeLessThanOrEqual(3);
+  });
+
   it('rejects an invalid plan inside the workflow too (histories outlive clients)', async () => {
     await withWorker(async ({ client, taskQueue }) => {
       const bad = { tasks: [{ id: 'a', dependsOn: ['a'], run: { type: 'sleep', duration: 1 } }] };

@@ -132,15 +132,19 @@ export class PlanRun {
       this.scopes.delete(id);
       this.inbox.push(c);
     };
+    const input = { task, defaults: this.plan.defaults, inputs: this.inputsOf(task) };
+    const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
     scope
       .run(() =>
-        executeChild(runTask, {
-          workflowId: taskWorkflowId(workflowInfo().workflowId, id),
-          args: [{ task, defaults: this.plan.defaults, inputs: this.inputsOf(task) }],
-          staticSummary: task.title ?? id,
-          cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        }),
+        inline
+          ? runTask(input, task.title ?? id)
+          : executeChild(runTask, {
+              workflowId: taskWorkflowId(workflowInfo().workflowId, id),
+              args: [input],
+              staticSummary: task.title ?? id,
+              cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+              parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+            }),
       )
       .then(
         (result) => done({ id, ok: true, result }),

@@ -36,16 +36,19 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
  * flaky step is retried durably by Temporal; a step that fails for good fails the task.
+ * It is the child workflow of a task, and also runs inside the run itself for `inline` tasks;
+ * there `label` names the task in each step's summary, since the steps share the run's history.
  */
-export async function runTask({ task, defaults, inputs }: RunTaskInput): Promise<TaskResult> {
+export async function runTask({ task, defaults, inputs }: RunTaskInput, label?: string): Promise<TaskResult> {
   let result: TaskResult = { attempts: 0, output: '' };
   for (const step of stepsOf(task)) {
+    const summary = label ? `${label}: ${describeStep(step)}` : describeStep(step);
     if (step.type === 'sleep') {
-      await sleep(step.duration, { summary: describeStep(step) });
+      await sleep(step.duration, { summary });
       result = { ...result, attempts: Math.max(result.attempts, 1) };
       continue;
     }
-    const options = activityOptions(task, defaults, step);
+    const options = { ...activityOptions(task, defaults, step), summary };
     try {
       const r = await runStep(step, options, inputs ?? {});
       const usage = sumUsage(result.usage, r.usage);
@@ -93,7 +96,6 @@ function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): Ac
         ? undefined
         : (task.heartbeatTimeout ?? defaults.heartbeatTimeout ?? DEFAULT_HEARTBEAT_MS),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    summary: describeStep(step),
     retry: {
       maximumAttempts: retry.maximumAttempts ?? 3,
       initialInterval: retry.initialInterval ?? 1_000,
