@@ -7,6 +7,7 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import { formatDuration, type Plan, type Policy, type RunSummary } from './core';
+import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
 import type { PlanRequestInput } from './planner/request';
@@ -23,7 +24,7 @@ export async function connectClient(flags: ConnectionFlags = {}): Promise<Client
       apiKey: settings.apiKey,
       connectTimeout: 5_000,
     });
-    return new Client({ connection, namespace: settings.namespace });
+    return new Client({ connection, namespace: settings.namespace, dataConverter });
   } catch {
     throw new UnreachableError(settings.address);
   }

@@ -1,5 +1,6 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
+import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
@@ -28,6 +29,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
   return Worker.create({
     connection,
     namespace: settings.namespace,
+    dataConverter,
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     activities: createActivities({ userActivities: options.activities }),
     ...(options.workflowBundle

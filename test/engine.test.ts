@@ -182,6 +182,30 @@ describe('engine on the real server', () => {
     expect(maxOverlap(intervals)).toBeLessThanOrEqual(3);
   });
 
+  it("runs a plan bigger than 2 MB (Temporal's payload limit) across continue-as-new: the codec gzips it", async () => {
+    const { intervals, activities } = recorder();
+    // 250 tasks x 10 KB of input: 2.5 MB of plan JSON, carried into every new run.
+    const tasks = Array.from({ length: 250 }, (_, i) => ({
+      ...workTask(`t${i}`, 1),
+      run: { type: 'activity' as const, name: 'work', input: { id: `t${i}`, ms: 1, note: `t${i} `.repeat(2500) } },
+    }));
+    const p = plan({ name: 'big', maxConcurrency: 50, defaults: { execution: 'inline' }, tasks });
+    expect(JSON.stringify(p).length).toBeGreaterThan(2 * 1024 * 1024);
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('big'), taskQueue, continueAsNewAfter: 100 });
+        const summary = await handle.result();
+        expect(summary.counts).toMatchObject({ total: 250, succeeded: 250 });
+        let runs = 0;
+        for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))
+          runs += wf ? 1 : 0;
+        expect(runs).toBeGreaterThanOrEqual(3);
+      },
+      { activities },
+    );
+    expect(intervals).toHaveLength(250);
+  });
+
   it('rejects an invalid plan inside the workflow too (histories outlive clients)', async () => {
     await withWorker(async ({ client, taskQueue }) => {
       const bad = { tasks: [{ id: 'a', dependsOn: ['a'], run: { type: 'sleep', duration: 1 } }] };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
+import { dataConverter } from '../src/codec';
 import { Plan, type PlanInput } from '../src/core';
 import { createWorker, type PtqWorkerOptions } from '../src/worker';
 
@@ -24,7 +25,7 @@ export async function withWorker<T>(
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, dataConverter });
   try {
     const worker = await createWorker({
       ...options,

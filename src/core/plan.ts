@@ -208,7 +208,7 @@ export const Plan = z
     tasks: z
       .array(Task)
       .min(1, 'the plan has no tasks: add at least one to "tasks"')
-      .max(MAX_TASKS, `a plan may have at most ${MAX_TASKS} tasks for now: split it into several plans`),
+      .max(MAX_TASKS, `a plan may have at most ${MAX_TASKS} tasks: split it into several plans`),
     metadata: PlanMetadata.optional(),
   })
   .strict();
