@@ -1,12 +1,16 @@
 /**
  * ptq benchmarks, each side by side with a baseline in the same run on a real dev server:
- *   1. throughput: N no-op tasks at M, ptq (child workflow per task) vs a bare activity fan-out;
+ *   1. throughput: N no-op tasks at M, ptq (child and inline tasks) vs a bare activity fan-out;
  *   2. per-hop latency on a chain: predecessor done -> successor started, vs a bare activity chain;
- *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels.
- * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality]
+ *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels;
+ *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled.
+ * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation]
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { MAX_TASKS, Plan, simulate, POLICIES, type Execution, type Policy } from '../src/core';
 import { startRun } from '../src/client';
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(client, taskQueue)));
-      const suites = { throughput, hops, quality };
+      const suites = { throughput, hops, quality, cancellation };
       for (const [name, suite] of Object.entries(suites))
         if (!only || only === name) rows.push(...(await suite(client, taskQueue)));
     });
@@ -202,6 +206,77 @@ async function quality(client: Client, taskQueue: string): Promise<string[][]> {
     '>= 15%',
   ]);
   return rows;
+}
+
+/**
+ * Time from cancel to every running process gone: M shell tasks each run `sleep 600`, then the run
+ * is cancelled. Baseline: the same shell steps as bare activities of one workflow, cancelled.
+ */
+async function cancellation(client: Client, taskQueue: string): Promise<string[][]> {
+  const m = 20;
+  const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-cancel-'));
+  const steps = (tag: string) =>
+    Array.from({ length: m }, (_, i) => ({
+      type: 'shell' as const,
+      command: ['sh', '-c', `echo $$ > ${join(dir, `${tag}-${i}`)}; exec sleep 600`],
+    }));
+  const timeToStop = async (tag: string, start: () => Promise<WorkflowHandle>) => {
+    const handle = await start();
+    const pids = await Promise.all(steps(tag).map((_, i) => pidIn(join(dir, `${tag}-${i}`))));
+    const t0 = Date.now();
+    await handle.cancel();
+    while (pids.some(alive)) await new Promise((r) => setTimeout(r, 5));
+    const stopped = Date.now() - t0;
+    await handle.result().catch(() => undefined);
+    return { stopped, ended: Date.now() - t0 };
+  };
+  const ptq = (execution: Execution) => () => {
+    const tasks = steps(execution).map((run, i) => ({ id: `s${i}`, run }));
+    return startRun(client, Plan.parse({ name: 'cancel', maxConcurrency: m, defaults: { execution }, tasks }), {
+      taskQueue,
+    });
+  };
+  const bare = await timeToStop('bare', () =>
+    client.workflow.start('bareShellFanOut', { taskQueue, workflowId: `bare-${randomUUID()}`, args: [steps('bare')] }),
+  );
+  const rows: string[][] = [];
+  for (const execution of ['child', 'inline'] as const) {
+    const r = await timeToStop(execution, ptq(execution));
+    rows.push(
+      [
+        `cancel -> all ${m} processes gone, ${execution} (ms)`,
+        String(r.stopped),
+        String(bare.stopped),
+        (r.stopped / bare.stopped).toFixed(2),
+        '',
+      ],
+      [
+        `cancel -> run closed with its summary, ${execution} (ms)`,
+        String(r.ended),
+        String(bare.ended),
+        (r.ended / bare.ended).toFixed(2),
+        '',
+      ],
+    );
+  }
+  return rows;
+}
+
+async function pidIn(file: string): Promise<number> {
+  for (;;) {
+    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
+    if (text) return Number(text);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
-import { executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { BuiltinActivities } from '../src/activities';
+import type { ShellStep } from '../src/core/plan';
 
 /** ptq's own workflows plus the baselines below, bundled together for the benchmarks. */
 export * from '../src/workflows';
@@ -41,4 +43,15 @@ export async function bareChildFanOut(n: number, m: number): Promise<number> {
 /** The child of `bareChildFanOut`: one activity. */
 export async function noopChild(id: string): Promise<void> {
   await noop({ id });
+}
+
+const { runShell } = proxyActivities<BuiltinActivities>({
+  startToCloseTimeout: '1h',
+  heartbeatTimeout: '10s',
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+/** Baseline: the same shell steps as bare activities of one workflow, for time-to-stop on cancel. */
+export async function bareShellFanOut(steps: ShellStep[]): Promise<void> {
+  await Promise.all(steps.map((step) => runShell(step)));
 }
