@@ -1,0 +1,107 @@
+/**
+ * Records histories of typical runs into test/fixtures/histories, for the replay test. Run it from
+ * a checkout of the version whose histories must keep replaying (e.g. before a workflow change):
+ *   npx tsx test/support/recordHistories.ts <prefix> [outDir]
+ * Every history is replayed by test/replay.test.ts against the current workflow code.
+ */
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { startRun } from '../../src/client';
+import { Plan, type PlanInput } from '../../src/core';
+import { startDevServer } from '../../src/devServer';
+import { ensureTemporalCli } from '../../src/temporalCli';
+import { createWorker } from '../../src/worker';
+
+const run = promisify(execFile);
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const [prefix = 'v', outDir = resolve(__dirname, '../fixtures/histories')] = process.argv.slice(2);
+
+const tasks: PlanInput['tasks'] = [
+  { id: 'a', title: 'Say hi', run: { type: 'shell', command: ['echo', 'hi'] } },
+  {
+    id: 'b',
+    dependsOn: ['a'],
+    retry: { maximumAttempts: 2, initialInterval: '50ms' },
+    run: { type: 'shell', command: ['sh', '-c', 'echo broken >&2; exit 1'] },
+  },
+  { id: 'c', dependsOn: ['b'], run: { type: 'shell', command: ['true'] } },
+  {
+    id: 'd',
+    run: [
+      { type: 'sleep', duration: '300ms' },
+      { type: 'shell', command: ['echo', 'slept'] },
+    ],
+  },
+  { id: 'e', dependsOn: ['a', 'd'], group: 'g', resources: ['r'], run: { type: 'shell', command: ['true'] } },
+];
+const plan = (extra: Partial<PlanInput> = {}) =>
+  Plan.parse({ name: 'fixture', maxConcurrency: 2, groups: { g: { maxConcurrency: 1 } }, tasks, ...extra });
+
+async function main(): Promise<void> {
+  const server = await startDevServer({ headless: true });
+  const native = await NativeConnection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: server.address });
+  const client = new Client({ connection });
+  const taskQueue = `record-${Date.now()}`;
+  const worker = await createWorker({ connection: native, taskQueue });
+  mkdirSync(outDir, { recursive: true });
+  // The Temporal CLI writes the standard JSON history format that replay reads.
+  const cli = await ensureTemporalCli();
+  const save = async (name: string, handle: WorkflowHandle, runId?: string) => {
+    const args = ['workflow', 'show', '--address', server.address, '-w', handle.workflowId, '-o', 'json'];
+    const { stdout } = await run(cli, runId ? [...args, '-r', runId] : args, { maxBuffer: 64 << 20 });
+    const fixture = { workflowId: handle.workflowId, history: JSON.parse(stdout) as unknown };
+    writeFileSync(join(outDir, `${prefix}-${name}.json`), JSON.stringify(fixture, null, 1));
+  };
+  try {
+    await worker.runUntil(async () => {
+      // Failure, skip, sleep, limits, and every message: pause, resume, setConcurrency, progress.
+      const run = await startRun(client, plan(), { id: 'fixture-run', taskQueue });
+      await run.signal('pause');
+      await run.query('progress');
+      await run.signal('resume');
+      await run.executeUpdate('setConcurrency', { args: [3] });
+      await run.result();
+      await save('run', run);
+      await save('task', client.workflow.getHandle(`${run.workflowId}/a`));
+      // Continue-as-new: every generation's history.
+      const can = await startRun(client, plan(), { id: 'fixture-can', taskQueue, continueAsNewAfter: 2 });
+      await can.result();
+      await new Promise((r) => setTimeout(r, 1500)); // visibility catches up with the last generation
+      let generation = 0;
+      for await (const wf of client.workflow.list({ query: `WorkflowId = '${can.workflowId}'` }))
+        await save(`continue-as-new-${++generation}`, can, wf.runId);
+      // Inline tasks, where this version has them.
+      const inline = Plan.safeParse({ ...plan(), defaults: { execution: 'inline' } });
+      if (inline.success) {
+        const handle = await startRun(client, inline.data, { id: 'fixture-inline', taskQueue });
+        await handle.result();
+        await save('inline', handle);
+      }
+      // Cancelled while a task runs.
+      const cancelled = await startRun(
+        client,
+        Plan.parse({ tasks: [{ id: 'long', run: { type: 'shell', command: ['sleep', '600'] } }] }),
+        { id: 'fixture-cancel', taskQueue },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await cancelled.cancel();
+      await cancelled.result();
+      await save('cancelled', cancelled);
+    });
+  } finally {
+    await connection.close();
+    await native.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
