@@ -28,10 +28,12 @@ export interface DevServer {
 const READY_TIMEOUT_MS = 60_000;
 
 /**
- * Server settings for a single-shard dev server, measured in bench/ (chain hop 220ms -> 64ms):
+ * Server settings for a single-shard dev server, measured in bench/ (chain hop 220ms -> 30-60ms):
  * history queues poll at most 20 times a second per shard by default, which adds up to 50ms to
- * every child start, workflow task and activity dispatch; eager activities skip matching; timers
- * fire within 100ms instead of 1s. The same values are in config/dynamicconfig/ptq.yaml.
+ * every child start, workflow task and activity dispatch; eager activities skip matching; with
+ * the default 1s timer shift, pending timers fire in batches (+60ms per sleep task; 1ms: +13ms);
+ * more than 100 completions during one workflow task made the server fail it (seen at M=200).
+ * The same values are in config/dynamicconfig/ptq.yaml.
  */
 export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'system.enableActivityEagerExecution': true,
@@ -39,6 +41,7 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'history.timerProcessorMaxPollRPS': 1000,
   'history.visibilityProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxTimeShift': '1ms',
+  'history.maximumBufferedEventsBatch': 1000,
 };
 
 /**
