@@ -45,9 +45,8 @@ export class FakeLlm {
           aborted: false,
         };
         this.requests.push(seen);
-        res.on('close', () => (seen.aborted = !res.writableFinished));
         const reply = this.script.length > 1 ? (this.script.shift() as FakeReply) : (this.script[0] ?? { text: '' });
-        setTimeout(() => {
+        const timer = setTimeout(() => {
           if (res.destroyed) return;
           if (reply.status && reply.status >= 400) {
             res.writeHead(reply.status, { 'content-type': 'application/json' });
@@ -60,6 +59,11 @@ export class FakeLlm {
             ),
           );
         }, reply.delayMs ?? 0);
+        // An aborted call must not keep a delayed reply (and the test process) waiting.
+        res.on('close', () => {
+          seen.aborted = !res.writableFinished;
+          clearTimeout(timer);
+        });
       });
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
