@@ -39,7 +39,8 @@ const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
- * starts children, feeds their results back, answers messages and publishes progress.
+ * starts tasks (a child workflow each, or inline), feeds their results back, answers messages and
+ * publishes progress.
  */
 export class PlanRun {
   private readonly scheduler: Scheduler;
