@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { dataConverter } from '../src/codec';
 
+Runtime.install({ logger: new DefaultLogger('WARN') }); // worker state changes are noise; nondeterminism is a WARN
 const dir = join(__dirname, 'fixtures/histories');
 const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
 
