@@ -12,6 +12,8 @@ export interface DevServerOptions {
   /** Web UI port; ignored when headless. Defaults to a free port when `port` was picked. */
   uiPort?: number;
   headless?: boolean;
+  /** Where the Web UI sends payloads to decode (see codecServer.ts). */
+  uiCodecEndpoint?: string;
   /** SQLite file that keeps runs across restarts; in memory when unset. */
   db?: string;
   log?: (line: string) => void;
@@ -63,6 +65,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));
+  if (uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

@@ -223,6 +223,29 @@ describe('ptq CLI against the real server', () => {
     expect(stderr).toContain('ptq worker stopped');
   });
 
+  it('ptq codec-server answers the codec protocol and stops on Ctrl-C; a busy port is one clear line', async () => {
+    const port = await freePort();
+    const codec = spawnPtq(['codec-server', '--port', String(port)]);
+    const exited = new Promise<number | null>((resolve) => codec.once('exit', (code) => resolve(code)));
+    let stderr = '';
+    codec.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+    try {
+      for (let i = 0; i < 100 && !stderr.includes('codec server'); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(stderr).toContain(`ptq codec server: http://127.0.0.1:${port}`);
+      const res = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', body: '{"payloads":[]}' });
+      expect(await res.json()).toEqual({ payloads: [] });
+      const busy = await ptq(['codec-server', '--port', String(port)]);
+      expect(busy.code).toBe(2);
+      expect(busy.stderr.trim()).toBe(
+        `ptq: port ${port} is already in use: stop what runs there or pass another --port`,
+      );
+    } finally {
+      codec.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+    expect(stderr).toContain('ptq codec server stopped');
+  });
+
   it('ptq dev --db keeps a run across a restart of server and worker, and the run finishes', async () => {
     const port = await freePort();
     const db = join(dir, 'durable.db');

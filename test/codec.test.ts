@@ -1,5 +1,6 @@
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { GzipCodec } from '../src/codec';
+import { startCodecServer } from '../src/codecServer';
 
 describe('payload codec', () => {
   const codec = new GzipCodec(1024);
@@ -18,5 +19,48 @@ describe('payload codec', () => {
     expect(encoded.data?.length).toBeLessThan((big.data?.length ?? 0) / 5);
     const [decoded] = await codec.decode([encoded]);
     expect(defaultPayloadConverter.fromPayload(decoded)).toEqual(defaultPayloadConverter.fromPayload(big));
+  });
+});
+
+describe('codec server (the Web UI and Temporal CLI protocol)', () => {
+  let server: Awaited<ReturnType<typeof startCodecServer>>;
+  beforeAll(async () => (server = await startCodecServer()));
+  afterAll(() => server.server.close());
+
+  const asJson = (p: Payload) => ({
+    metadata: Object.fromEntries(
+      Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+    ),
+    data: Buffer.from(p.data ?? []).toString('base64'),
+  });
+
+  it('decodes a gzipped payload sent as proto3 JSON, also under /{namespace}/decode', async () => {
+    const value = { tasks: Array.from({ length: 5000 }, (_, i) => ({ id: `t${i}` })) };
+    const [encoded] = await new GzipCodec().encode([defaultPayloadConverter.toPayload(value)]);
+    for (const path of ['/decode', '/default/decode']) {
+      const res = await fetch(`${server.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-namespace': 'default' },
+        body: JSON.stringify({ payloads: [asJson(encoded)] }),
+      });
+      expect(res.status).toBe(200);
+      const [decoded] = ((await res.json()) as { payloads: { metadata: Record<string, string>; data: string }[] })
+        .payloads;
+      expect(Buffer.from(decoded.metadata.encoding, 'base64').toString()).toBe('json/plain');
+      expect(JSON.parse(Buffer.from(decoded.data, 'base64').toString())).toEqual(value);
+    }
+  });
+
+  it("answers the browser's CORS preflight for the UI's origin, and refuses other routes", async () => {
+    const preflight = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST' },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/i);
+    expect((await fetch(`${server.url}/decode`)).status).toBe(405);
+    expect((await fetch(`${server.url}/other`, { method: 'POST', body: '{}' })).status).toBe(404);
+    expect((await fetch(`${server.url}/decode`, { method: 'POST', body: 'not json' })).status).toBe(400);
   });
 });

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startRun } from '../src/client';
+import { startCodecServer } from '../src/codecServer';
 import { startDevServer, type DevServer } from '../src/devServer';
 import { searchAttributes } from '../src/shared';
 import { plan, runId, withWorker } from './helpers';
@@ -40,16 +42,21 @@ const demo = plan({
 describe('a run in the Temporal Web UI, seen in a real browser', () => {
   let server: DevServer;
   let browser: Browser;
+  let codec: Awaited<ReturnType<typeof startCodecServer>>;
+  const decodeCalls: string[] = [];
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
+    codec = await startCodecServer();
+    codec.server.on('request', (req: IncomingMessage) => decodeCalls.push(`${req.method} ${req.url}`));
     [server, browser] = await Promise.all([
-      startDevServer({}),
+      startDevServer({ uiCodecEndpoint: codec.url }),
       chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
     ]);
   });
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
+    codec?.server.close();
   });
 
   async function open(page: Page, path: string, shot: string): Promise<void> {
@@ -113,6 +120,39 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
         expect(history).toContain('Workflow Execution Failed');
         expect(history).toContain('exit code 2: deploy target unreachable');
         writeFileSync(join(ARTIFACTS, 'README.txt'), `screenshots of run ${id} in Temporal Web UI ${server.uiUrl}\n`);
+      },
+      { address: server.address },
+    );
+  });
+
+  it('shows a big plan that ptq gzipped, decoded through the codec server', async () => {
+    const id = runId('ui-big');
+    // 300 tasks with long titles: about 200 KB of input, which the codec gzips.
+    const big = plan({
+      name: 'ui-big',
+      maxConcurrency: 50,
+      defaults: { execution: 'inline' },
+      tasks: Array.from({ length: 300 }, (_, i) => ({
+        id: `m${i}`,
+        title: `Check mirror ${i} ${'of the package registry '.repeat(20)}`,
+        run: { type: 'sleep', duration: 1 },
+      })),
+    });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const handle = await startRun(client, big, { id, taskQueue });
+        expect((await handle.result()).counts.succeeded).toBe(300);
+        const { events } = await handle.fetchHistory();
+        const input = events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+        expect(Buffer.from(input?.metadata?.encoding ?? []).toString()).toBe('binary/gzip');
+
+        const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
+        await open(page, `/namespaces/default/workflows/${id}`, 'big-plan');
+        // Task 299 is past the 200 rows of the details table: only the decoded input holds its title.
+        const text = await textIncluding(page, 'Check mirror 299');
+        await page.screenshot({ path: join(ARTIFACTS, 'big-plan-input.png'), fullPage: true });
+        expect(text).toContain('Check mirror 299');
+        expect(decodeCalls).toContainEqual(expect.stringMatching(/^POST .*decode$/));
       },
       { address: server.address },
     );

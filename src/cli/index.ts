@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { approveCommand, rejectCommand } from './commands/approve';
 import { cancelCommand } from './commands/cancel';
+import { codecServerCommand } from './commands/codecServer';
 import { devCommand } from './commands/dev';
 import { graphCommand } from './commands/graph';
 import { listCommand } from './commands/list';
@@ -32,6 +33,7 @@ export function program(): Command {
   for (const cmd of [
     devCommand(),
     workerCommand(),
+    codecServerCommand(),
     startCommand(),
     statusCommand(),
     watchCommand(),

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { connectClient, exitCodeFor, runUrl, startRun } from '../../client';
+import { startCodecServer } from '../../codecServer';
 import { startDevServer } from '../../devServer';
 import { loadPlanFile } from '../../planFile';
 import { installRuntime } from '../../runtime';
@@ -36,7 +37,10 @@ export function devCommand(): Command {
         const plan = flags.run ? loadPlanFile(flags.run) : undefined;
         installRuntime();
         const log = (line: string) => process.stderr.write(`${line}\n`);
-        const server = await startDevServer({ ...flags, log });
+        // The Web UI decodes payloads that ptq gzipped (big plans) through this codec server.
+        const codec = flags.headless ? undefined : await startCodecServer();
+        codec?.server.unref();
+        const server = await startDevServer({ ...flags, uiCodecEndpoint: codec?.url, log });
         process.env.TEMPORAL_ADDRESS = server.address;
         if (server.uiUrl) process.env.PTQ_UI_URL ??= server.uiUrl;
         const worker = await createWorker({ address: server.address });
