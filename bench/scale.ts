@@ -1,0 +1,44 @@
+import { startRun } from '../src/client';
+import { MAX_TASKS, Plan } from '../src/core';
+import { noopTask, type BenchContext, type Rows } from './support';
+
+/**
+ * Big plans as fan-outs with fan-in: they must cross many continue-as-new boundaries, carrying
+ * their (gzipped) plan and state. 10,000 tasks with a child each, and the biggest plan allowed inline.
+ */
+export async function scale({ client, taskQueue }: BenchContext): Promise<Rows> {
+  const rows: string[][] = [];
+  for (const [n, execution] of [
+    [10_000, 'child'],
+    [MAX_TASKS, 'inline'],
+  ] as const) {
+    const tasks = Array.from({ length: n }, (_, i) => noopTask(`s${i}`, i % 100 === 99 ? [`s${i - 1}`] : []));
+    const plan = Plan.parse({ name: `scale-${execution}`, maxConcurrency: 200, defaults: { execution }, tasks });
+    let peakRss = 0;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
+    const t0 = Date.now();
+    const handle = await startRun(client, plan, { taskQueue });
+    const summary = await handle.result();
+    const secs = (Date.now() - t0) / 1000;
+    clearInterval(sampler);
+    let runs = 0;
+    let maxEvents = 0;
+    for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+      runs++;
+      maxEvents = Math.max(maxEvents, wf.historyLength);
+    }
+    const what = `scale: ${n} tasks, ${execution}, M=200`;
+    rows.push(
+      [
+        `${what} (${summary.status}, ${summary.counts.succeeded} succeeded)`,
+        `${secs.toFixed(0)}s`,
+        `${(n / secs).toFixed(1)} tasks/s`,
+        '',
+        '',
+      ],
+      [`${what}: orchestrator runs, most events in one`, `${runs}, ${maxEvents}`, '', '', 'events < 51,200'],
+      [`${what}: peak RSS of worker + client (MB)`, (peakRss / 1e6).toFixed(0), '', '', 'bounded'],
+    );
+  }
+  return rows;
+}

@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { startRun } from '../src/client';
+import { Plan, type Execution } from '../src/core';
+import { noopTask, stamps, type BenchContext, type Rows } from './support';
+
+/** N no-op tasks at M: ptq with child and with inline tasks vs bare activities and bare children. */
+export async function throughput({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
+  const n = quick ? 100 : 500;
+  const m = 50;
+  const tasks = Array.from({ length: n }, (_, i) => noopTask(`t${i}`));
+  const timed = async (run: () => Promise<unknown>) => {
+    const t0 = Date.now();
+    await run();
+    return n / ((Date.now() - t0) / 1000);
+  };
+  const ptq = (execution: Execution) => async () => {
+    const plan = Plan.parse({ name: `throughput-${execution}`, maxConcurrency: m, defaults: { execution }, tasks });
+    const summary = await (await startRun(client, plan, { taskQueue })).result();
+    if (summary.status !== 'succeeded') throw new Error(`throughput run ${summary.status}`);
+  };
+  const bare = (workflow: string) => () =>
+    client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow}-${randomUUID()}`, args: [n, m] });
+  const child = await timed(ptq('child'));
+  const inline = await timed(ptq('inline'));
+  const bareActivities = await timed(bare('bareFanOut'));
+  const bareChildren = await timed(bare('bareChildFanOut'));
+  const row = (what: string, value: number, base: number, target = '') => [
+    what,
+    value.toFixed(1),
+    base.toFixed(1),
+    (value / base).toFixed(2),
+    target,
+  ];
+  return [
+    row(`throughput, ${n} no-op tasks, M=${m}, inline (tasks/s)`, inline, bareActivities, '>= 0.5x'),
+    row(`throughput, ${n} no-op tasks, M=${m}, child per task (tasks/s)`, child, bareActivities),
+    row('throughput, child per task vs bare child per item', child, bareChildren),
+  ];
+}
+
+/** A chain of no-op tasks: predecessor done -> successor started, vs a bare activity chain. */
+export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
+  const n = 50;
+  const plan = Plan.parse({
+    name: 'chain',
+    maxConcurrency: 1,
+    tasks: Array.from({ length: n }, (_, i) => noopTask(`h${i}`, i ? [`h${i - 1}`] : [])),
+  });
+  stamps.clear();
+  await (await startRun(client, plan, { taskQueue })).result();
+  const ptq = gaps(n, 'h');
+  await client.workflow.execute('bareChain', { taskQueue, workflowId: `chain-${randomUUID()}`, args: [n] });
+  const bare = gaps(n, 'c');
+  return [
+    [
+      `per-hop latency p50, chain of ${n} (ms)`,
+      String(pct(ptq, 50)),
+      String(pct(bare, 50)),
+      (pct(ptq, 50) / Math.max(1, pct(bare, 50))).toFixed(2),
+      '<= 100 ms',
+    ],
+    [
+      `per-hop latency p99, chain of ${n} (ms)`,
+      String(pct(ptq, 99)),
+      String(pct(bare, 99)),
+      (pct(ptq, 99) / Math.max(1, pct(bare, 99))).toFixed(2),
+      '',
+    ],
+  ];
+}
+
+/** Predecessor's activity end to successor's activity start, from stamps taken on the worker. */
+function gaps(n: number, prefix: string): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < n; i++)
+    out.push((stamps.get(`${prefix}${i}`)?.start ?? NaN) - (stamps.get(`${prefix}${i - 1}`)?.end ?? NaN));
+  return out.sort((a, b) => a - b);
+}
+
+/** The p-th percentile of sorted numbers. */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

@@ -1,0 +1,34 @@
+import type { Client } from '@temporalio/client';
+
+/** What every benchmark suite gets: a client and the task queue of the bench worker. */
+export interface BenchContext {
+  client: Client;
+  taskQueue: string;
+  quick: boolean;
+}
+
+/** A suite returns rows of the table: benchmark, ptq, baseline, ptq / baseline, target. */
+export type Rows = string[][];
+
+interface Stamp {
+  start: number;
+  end: number;
+}
+/** When each no-op ran, as seen by the activity on the worker. */
+export const stamps = new Map<string, Stamp>();
+
+/** The user activity of no-op tasks and of the bare baselines: it only records when it ran. */
+export const noop = async (input: unknown) => {
+  const now = Date.now();
+  stamps.set((input as { id: string }).id, { start: now, end: now });
+  return null;
+};
+
+/** A ptq task that runs the no-op activity. */
+export const noopTask = (id: string, dependsOn: string[] = []) => ({
+  id,
+  dependsOn,
+  run: { type: 'activity' as const, name: 'noop', input: { id } },
+});
+
+export const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
