@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
+import { alive, readPid } from '../test/support/processes';
 import type { BenchContext, Rows } from './support';
 
 /**
@@ -21,7 +22,7 @@ export async function cancellation({ client, taskQueue }: BenchContext): Promise
     }));
   const timeToStop = async (tag: string, start: () => Promise<WorkflowHandle>) => {
     const handle = await start();
-    const pids = await Promise.all(steps(tag).map((_, i) => pidIn(join(dir, `${tag}-${i}`))));
+    const pids = await Promise.all(steps(tag).map((_, i) => readPid(join(dir, `${tag}-${i}`))));
     const t0 = Date.now();
     await handle.cancel();
     while (pids.some(alive)) await new Promise((r) => setTimeout(r, 5));
@@ -59,21 +60,4 @@ export async function cancellation({ client, taskQueue }: BenchContext): Promise
     );
   }
   return rows;
-}
-
-async function pidIn(file: string): Promise<number> {
-  for (;;) {
-    const text = existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
-    if (text) return Number(text);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

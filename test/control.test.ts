@@ -1,10 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startRun } from '../src/client';
 import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
+import { alive, readPid, waitFor } from './support/processes';
 import { maxOverlap, recorder, workTask } from './support/recorder';
 
 /** A shell task whose real process (`sleep 600`) writes its pid to a file first. */
@@ -15,30 +16,6 @@ function sleeperTask(id: string, dir: string) {
     pidFile,
   };
 }
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const readPid = (file: string) =>
-  waitFor(() =>
-    existsSync(file) && readFileSync(file, 'utf8').trim() ? Number(readFileSync(file, 'utf8')) : undefined,
-  );
 
 async function progressOf(client: Client, id: string) {
   return getProgress(client, id);
