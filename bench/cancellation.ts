@@ -6,7 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
 import { alive, readPid } from '../test/support/processes';
-import type { BenchContext, Rows } from './support';
+import { ratioRow, type BenchContext, type Rows } from './support';
 
 /**
  * Time from cancel to every running process gone: M shell tasks each run `sleep 600`, then the run
@@ -39,24 +39,12 @@ export async function cancellation({ client, taskQueue }: BenchContext): Promise
   const bare = await timeToStop('bare', () =>
     client.workflow.start('bareShellFanOut', { taskQueue, workflowId: `bare-${randomUUID()}`, args: [steps('bare')] }),
   );
-  const rows: string[][] = [];
+  const rows: Rows = [];
   for (const execution of ['child', 'inline'] as const) {
     const r = await timeToStop(execution, ptq(execution));
     rows.push(
-      [
-        `cancel -> all ${m} processes gone, ${execution} (ms)`,
-        String(r.stopped),
-        String(bare.stopped),
-        (r.stopped / bare.stopped).toFixed(2),
-        '',
-      ],
-      [
-        `cancel -> run closed with its summary, ${execution} (ms)`,
-        String(r.ended),
-        String(bare.ended),
-        (r.ended / bare.ended).toFixed(2),
-        '',
-      ],
+      ratioRow(`cancel -> all ${m} processes gone, ${execution} (ms)`, r.stopped, bare.stopped, '', 0),
+      ratioRow(`cancel -> run closed with its summary, ${execution} (ms)`, r.ended, bare.ended, '', 0),
     );
   }
   return rows;

@@ -9,7 +9,7 @@ import { mean, type BenchContext, type Rows } from './support';
  */
 export async function quality({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
   const m = 8;
-  const rows: string[][] = [];
+  const rows: Rows = [];
   // Virtual time: many DAGs, pure scheduling quality.
   const seeds = Array.from({ length: quick ? 10 : 50 }, (_, i) => i + 1);
   const ratio: Record<Policy, number[]> = { 'critical-path': [], fifo: [], levels: [] };
@@ -43,11 +43,11 @@ export async function quality({ client, taskQueue, quick }: BenchContext): Promi
     ...POLICIES.map((p): [Policy, Execution] => [p, 'child']),
     ['critical-path', 'inline'],
   ];
+  const sleeps = dag.tasks.reduce((sum, t) => sum + (t.estimate ?? 0), 0);
   for (const [policy, execution] of runs) {
     const plan = { ...dag, defaults: { ...dag.defaults, execution } };
     const summary = await (await startRun(client, plan, { taskQueue, policy })).result();
     const lb = simulate(dag, policy, m).lowerBoundMs;
-    const sleeps = dag.tasks.reduce((sum, t) => sum + (t.estimate ?? 0), 0);
     const overhead = (summary.workMs - sleeps) / dag.tasks.length;
     real[`${policy}/${execution}`] = summary.makespanMs;
     rows.push([

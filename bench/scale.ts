@@ -7,7 +7,7 @@ import { noopTask, type BenchContext, type Rows } from './support';
  * their (gzipped) plan and state. 10,000 tasks with a child each, and the biggest plan allowed inline.
  */
 export async function scale({ client, taskQueue }: BenchContext): Promise<Rows> {
-  const rows: string[][] = [];
+  const rows: Rows = [];
   for (const [n, execution] of [
     [10_000, 'child'],
     [MAX_TASKS, 'inline'],

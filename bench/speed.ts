@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
-import { noopTask, stamps, type BenchContext, type Rows } from './support';
+import { noopTask, ratioRow, stamps, type BenchContext, type Rows } from './support';
 
 /** N no-op tasks at M: ptq with child and with inline tasks vs bare activities and bare children. */
 export async function throughput({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
@@ -24,17 +24,10 @@ export async function throughput({ client, taskQueue, quick }: BenchContext): Pr
   const inline = await timed(ptq('inline'));
   const bareActivities = await timed(bare('bareFanOut'));
   const bareChildren = await timed(bare('bareChildFanOut'));
-  const row = (what: string, value: number, base: number, target = '') => [
-    what,
-    value.toFixed(1),
-    base.toFixed(1),
-    (value / base).toFixed(2),
-    target,
-  ];
   return [
-    row(`throughput, ${n} no-op tasks, M=${m}, inline (tasks/s)`, inline, bareActivities, '>= 0.5x'),
-    row(`throughput, ${n} no-op tasks, M=${m}, child per task (tasks/s)`, child, bareActivities),
-    row('throughput, child per task vs bare child per item', child, bareChildren),
+    ratioRow(`throughput, ${n} no-op tasks, M=${m}, inline (tasks/s)`, inline, bareActivities, '>= 0.5x'),
+    ratioRow(`throughput, ${n} no-op tasks, M=${m}, child per task (tasks/s)`, child, bareActivities),
+    ratioRow('throughput, child per task vs bare child per item', child, bareChildren),
   ];
 }
 
@@ -52,20 +45,8 @@ export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
   await client.workflow.execute('bareChain', { taskQueue, workflowId: `chain-${randomUUID()}`, args: [n] });
   const bare = gaps(n, 'c');
   return [
-    [
-      `per-hop latency p50, chain of ${n} (ms)`,
-      String(pct(ptq, 50)),
-      String(pct(bare, 50)),
-      (pct(ptq, 50) / Math.max(1, pct(bare, 50))).toFixed(2),
-      '<= 100 ms',
-    ],
-    [
-      `per-hop latency p99, chain of ${n} (ms)`,
-      String(pct(ptq, 99)),
-      String(pct(bare, 99)),
-      (pct(ptq, 99) / Math.max(1, pct(bare, 99))).toFixed(2),
-      '',
-    ],
+    ratioRow(`per-hop latency p50, chain of ${n} (ms)`, pct(ptq, 50), pct(bare, 50), '<= 100 ms', 0),
+    ratioRow(`per-hop latency p99, chain of ${n} (ms)`, pct(ptq, 99), pct(bare, 99), '', 0),
   ];
 }
 

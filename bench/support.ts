@@ -31,4 +31,13 @@ export const noopTask = (id: string, dependsOn: string[] = []) => ({
   run: { type: 'activity' as const, name: 'noop', input: { id } },
 });
 
+/** A table row comparing ptq with its baseline. */
+export const ratioRow = (what: string, value: number, base: number, target = '', digits = 1): string[] => [
+  what,
+  value.toFixed(digits),
+  base.toFixed(digits),
+  (value / Math.max(base, 1e-9)).toFixed(2),
+  target,
+];
+
 export const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;

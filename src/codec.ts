@@ -3,6 +3,7 @@ import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 
 const ENCODING = 'binary/gzip';
+const ENCODING_BYTES = new TextEncoder().encode(ENCODING);
 const { Payload: PayloadProto } = temporal.api.common.v1;
 
 /**
@@ -19,7 +20,7 @@ export class GzipCodec implements PayloadCodec {
       (p.data?.length ?? 0) <= this.threshold
         ? p
         : {
-            metadata: { encoding: new TextEncoder().encode(ENCODING) },
+            metadata: { encoding: ENCODING_BYTES },
             data: gzipSync(PayloadProto.encode(p).finish()),
           },
     );

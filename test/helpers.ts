@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
 import { dataConverter } from '../src/codec';
 import { Plan, type PlanInput } from '../src/core';
@@ -38,6 +38,13 @@ export async function withWorker<T>(
     await connection.close();
     await nativeConnection.close();
   }
+}
+
+/** Every run (continue-as-new generation) of a workflow id, as visibility lists them. */
+export async function generationsOf(client: Client, workflowId: string): Promise<WorkflowExecutionInfo[]> {
+  const runs: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push(wf);
+  return runs;
 }
 
 /** Parses a plan written in a test, with the same schema as plan files. */
