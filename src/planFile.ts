@@ -20,6 +20,7 @@ export function loadPlanFile(path: string): Plan {
 
 /** Parses plan text (JSON is YAML, so one parser serves both) and validates it. */
 export function parsePlanText(text: string, source = 'plan'): Plan {
+  text = text.replace(/^\uFEFF/, ''); // editors on Windows write a byte-order mark
   let raw: unknown;
   try {
     raw = /\.json$/i.test(source) ? JSON.parse(text) : parseYaml(text);

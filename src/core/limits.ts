@@ -21,3 +21,39 @@ export function concurrencyProblem(n: unknown): string | undefined {
  * with `npm run bench -- --scale`.
  */
 export const MAX_TASKS = 20_000;
+
+/** Longest duration anywhere in a plan: Temporal overflows on larger timers and timeouts. */
+export const MAX_DURATION_MS = 365 * 24 * 3_600_000;
+
+/** Temporal encodes attempts and token counts as int32. */
+export const INT32_MAX = 2_147_483_647;
+
+/**
+ * Longest task id. A child's workflow id is `RUN/TASK` and Temporal refuses ids over 1,000
+ * characters (the command fails, and the run would hang), so RUN and TASK share that budget.
+ */
+export const MAX_TASK_ID_CHARS = 200;
+
+/** Longest run id (`--id`), so `RUN/TASK` stays under Temporal's 1,000 characters. */
+export const MAX_RUN_ID_CHARS = 1_000 - MAX_TASK_ID_CHARS - 1;
+
+/** Longest group or resource name. */
+export const MAX_NAME_CHARS = 200;
+
+/** Longest single text field (prompt, argv element, header...): bulk data belongs in files. */
+export const MAX_TEXT_CHARS = 256 * 1024;
+
+/** Deepest nesting of a JSON value in a plan (activity input, http body). */
+export const MAX_JSON_DEPTH = 64;
+
+/** Why `value` nests deeper than MAX_JSON_DEPTH, or undefined. Iterative: no stack to overflow. */
+export function jsonDepthProblem(value: unknown): string | undefined {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > MAX_JSON_DEPTH) return `nested more than ${MAX_JSON_DEPTH} levels deep: flatten it or pass a file path`;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return undefined;
+}

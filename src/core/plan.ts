@@ -1,50 +1,116 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
-import { MAX_CONCURRENCY, MAX_TASKS } from './limits';
+import {
+  INT32_MAX,
+  MAX_DURATION_MS,
+  MAX_NAME_CHARS,
+  MAX_TASK_ID_CHARS,
+  MAX_TEXT_CHARS,
+  MAX_CONCURRENCY,
+  MAX_TASKS,
+  jsonDepthProblem,
+} from './limits';
 
 /**
  * The plan schema. It is the single source of truth: plan files, AI planner output, workflow input
  * and `ptq schema` all come from here. Types are inferred, never written twice.
  */
 
-/** A duration in a plan file; parses to milliseconds so the rest of ptq only sees numbers. */
-export const Duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `bad duration ${JSON.stringify(value)}: use e.g. "250ms", "2s", "5m", "1h" or a number of milliseconds`,
-      });
-      return z.NEVER;
-    }
-    return ms;
-  })
-  .meta({ description: 'A duration: "250ms", "2s", "5m", "1h", or a number of milliseconds.' });
+const DURATION_HINT = 'a duration like "250ms", "2s", "5m", "1h" or a number of milliseconds';
+
+/**
+ * A duration in a plan file; parses to milliseconds so the rest of ptq only sees numbers. At most
+ * a year: Temporal refuses or overflows on larger timers and timeouts.
+ */
+function duration(min: number, what: string) {
+  return z
+    .union([z.string(), z.number()], {
+      error: (issue) => (issue.input === undefined ? `required: ${DURATION_HINT}` : `expected ${DURATION_HINT}`),
+    })
+    .transform((value, ctx) => {
+      const ms = parseDuration(value);
+      if (ms === undefined || ms < min || ms > MAX_DURATION_MS) {
+        const range = min > 0 ? `${what} from ${min}ms to 365 days` : `${what} of at most 365 days`;
+        ctx.addIssue({ code: 'custom', message: `bad duration ${JSON.stringify(value)}: use ${range}, e.g. "2s"` });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({ description: 'A duration: "250ms", "2s", "5m", "1h", or a number of milliseconds.' });
+}
+
+/** Any duration from 0 to a year (sleeps, estimates, retry intervals). */
+export const Duration = duration(0, 'a duration');
+/** A timeout: 0 would mean "none" to Temporal, so it is refused rather than silently unlimited. */
+export const Timeout = duration(1, 'a timeout');
+/**
+ * How long a step may go without a heartbeat before Temporal declares its worker dead and retries
+ * it elsewhere: the crash-detection time. Steps heartbeat every 0.5 s, so it must be at least 1 s.
+ */
+export const HeartbeatTimeout = duration(1_000, 'a heartbeat timeout');
+
+/** Free text with a size cap, so no field alone can push a plan past Temporal's payload limit. */
+const Text = z.string().max(MAX_TEXT_CHARS, `too long: at most ${MAX_TEXT_CHARS} characters, move bulk data to a file`);
+
+/** Refuses values nested deeper than MAX_JSON_DEPTH levels: they cannot be sent as payloads. */
+function shallow<T extends z.ZodType>(schema: T) {
+  return schema.superRefine((value, ctx) => {
+    const problem = jsonDepthProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+}
+
+/** A group or resource name. */
+const Name = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_NAME_CHARS, `at most ${MAX_NAME_CHARS} characters`)
+  .refine((n) => n !== '__proto__', '"__proto__" is reserved: pick another name');
 
 /** Retry policy for a task's activities; Temporal carries it out durably. */
 export const RetrySpec = z
   .object({
-    maximumAttempts: z.number().int().min(1).optional().describe('Attempts in total, including the first.'),
+    maximumAttempts: z
+      .number()
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(INT32_MAX, `must be at most ${INT32_MAX}`)
+      .optional()
+      .describe('Attempts in total, including the first.'),
     initialInterval: Duration.optional(),
-    backoffCoefficient: z.number().min(1).optional(),
+    backoffCoefficient: z.number().min(1, 'must be at least 1').max(100, 'must be at most 100').optional(),
     maximumInterval: Duration.optional(),
     nonRetryableErrorTypes: z.array(z.string()).optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((r, ctx) => {
+    const problem = retryProblem(r);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 export type RetrySpec = z.infer<typeof RetrySpec>;
 
-const Env = z.record(z.string(), z.string());
+const Env = z.record(z.string(), Text);
+
+/** Why a (merged) retry policy would be refused by Temporal, or undefined. */
+export function retryProblem(r: { initialInterval?: number; maximumInterval?: number }): string | undefined {
+  const initial = r.initialInterval ?? 1_000;
+  if (r.maximumInterval !== undefined && r.maximumInterval < initial)
+    return `retry.maximumInterval (${r.maximumInterval}ms) is less than retry.initialInterval (${initial}ms): raise maximumInterval or lower initialInterval`;
+  return undefined;
+}
 
 /** Runs a program with an argv array; nothing is ever passed through a shell. */
 export const ShellStep = z
   .object({
     type: z.literal('shell'),
-    command: z.array(z.string()).min(1, 'command needs at least the program name, e.g. ["npm", "test"]'),
-    cwd: z.string().optional(),
-    env: Env.optional(),
-    timeout: Duration.optional(),
+    command: z.array(Text).min(1, 'command needs at least the program name, e.g. ["npm", "test"]'),
+    cwd: Text.optional(),
+    env: Env.optional().describe('Variables the step sees on top of PATH, HOME, LANG, TZ and TMPDIR.'),
+    secrets: z
+      .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret is the name of an environment variable'))
+      .optional()
+      .describe("Worker environment variables passed to the step; the worker's PTQ_SECRETS must allow each."),
+    timeout: Timeout.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -54,11 +120,15 @@ export const HttpStep = z
   .object({
     type: z.literal('http'),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-    url: z.url(),
-    headers: z.record(z.string(), z.string()).optional(),
-    body: z.union([z.string(), z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional(),
+    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    headers: z.record(z.string(), Text).optional(),
+    body: shallow(
+      z.union([Text, z.record(z.string(), z.unknown()), z.array(z.unknown())], {
+        error: 'expected a string, an object or an array',
+      }),
+    ).optional(),
     expectStatus: z.array(z.number().int().min(100).max(599)).optional().describe('Default: any 2xx.'),
-    timeout: Duration.optional(),
+    timeout: Timeout.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -72,9 +142,9 @@ export const SleepStep = z
 export const ActivityStep = z
   .object({
     type: z.literal('activity'),
-    name: z.string().min(1),
-    input: z.unknown().optional(),
-    timeout: Duration.optional(),
+    name: z.string().min(1, 'must name an activity registered on the worker'),
+    input: shallow(z.unknown()).optional(),
+    timeout: Timeout.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -86,11 +156,11 @@ export const ActivityStep = z
 export const LlmStep = z
   .object({
     type: z.literal('llm'),
-    prompt: z.string().min(1),
-    system: z.string().optional(),
+    prompt: Text.min(1, 'must not be empty'),
+    system: Text.optional(),
     model: z.string().optional().describe('Default: PTQ_MODEL on the worker.'),
-    maxOutputTokens: z.number().int().min(1).optional(),
-    timeout: Duration.optional(),
+    maxOutputTokens: z.number().int().min(1).max(INT32_MAX).optional(),
+    timeout: Timeout.optional(),
     description: z.string().optional(),
   })
   .strict();
@@ -109,16 +179,6 @@ export type ShellStep = z.infer<typeof ShellStep>;
 export type HttpStep = z.infer<typeof HttpStep>;
 export type LlmStep = z.infer<typeof LlmStep>;
 
-/** Points at the real problem inside `run`, instead of the union's generic "Invalid input". */
-function runError(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code !== 'invalid_union') return undefined;
-  const branch = issue.errors[Array.isArray(issue.input) ? 1 : 0];
-  const first = branch?.[0];
-  if (!first) return undefined;
-  const step = typeof first.path[0] === 'number' ? `step ${first.path[0] + 1}: ` : '';
-  return `${step}${first.message}`;
-}
-
 /**
  * Where a task's steps run. `child` (the default) gives every task its own child workflow, with its
  * own history in the Web UI. `inline` runs the steps as activities of the run itself: no child, about
@@ -129,22 +189,25 @@ export type Execution = z.infer<typeof Execution>;
 
 const TaskId = z
   .string()
+  .max(MAX_TASK_ID_CHARS, `at most ${MAX_TASK_ID_CHARS} characters (it becomes part of a workflow id)`)
   .regex(/^[A-Za-z0-9][\w.:-]*$/, 'task ids use letters, digits, "_", ".", ":" and "-" (they become workflow ids)');
 
 /** A task: steps run in order inside one child workflow. */
 export const Task = z
   .object({
     id: TaskId,
-    title: z.string().optional(),
+    title: Text.optional(),
     dependsOn: z.array(z.string()).default([]),
     estimate: Duration.optional().describe('Expected duration; drives critical-path priority. Default 1s.'),
     priority: z.number().default(0).describe('Tie-break between equally critical tasks; higher first.'),
-    group: z.string().optional(),
-    resources: z.array(z.string()).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
-    run: z.union([Step, z.array(Step).min(1)], { error: runError }),
+    group: Name.optional().describe('A group declared in the plan\'s "groups", whose limit applies on top of M.'),
+    resources: z.array(Name).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
+    run: z.union([Step, z.array(Step).min(1, 'needs at least one step')]),
     retry: RetrySpec.optional(),
-    timeout: Duration.optional().describe('Per-attempt timeout of each step.'),
-    heartbeatTimeout: Duration.optional(),
+    timeout: Timeout.optional().describe('Per-attempt timeout of each step.'),
+    heartbeatTimeout: HeartbeatTimeout.optional().describe(
+      'How soon a step whose worker died is retried elsewhere. Default 10s.',
+    ),
     execution: Execution.optional().describe('"child" (default): own child workflow; "inline": activities of the run.'),
   })
   .strict();
@@ -198,13 +261,13 @@ export const Plan = z
     defaults: z
       .object({
         retry: RetrySpec.optional(),
-        timeout: Duration.optional(),
-        heartbeatTimeout: Duration.optional(),
+        timeout: Timeout.optional(),
+        heartbeatTimeout: HeartbeatTimeout.optional(),
         execution: Execution.optional(),
       })
       .strict()
       .default({}),
-    groups: z.record(z.string(), z.object({ maxConcurrency: z.number().int() }).strict()).default({}),
+    groups: z.record(Name, z.object({ maxConcurrency: z.number().int('must be a whole number') }).strict()).default({}),
     tasks: z
       .array(Task)
       .min(1, 'the plan has no tasks: add at least one to "tasks"')

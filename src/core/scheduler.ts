@@ -94,6 +94,8 @@ export class Scheduler {
       if (!blocker) return this.graph.ids[top];
       heapPop(s.ready, this.key);
       heapPush((s.parked[blocker] ??= []), top, this.key);
+      // `top` may have been handed a free group slot or resource that it now won't use: pass it on.
+      this.releaseFreeSlots(top);
     }
   }
 
@@ -108,8 +110,8 @@ export class Scheduler {
     this.move(i, 'running');
     Object.assign(s.tasks[i], { startedAt: now });
     s.running[id] = now;
-    if (task.group) s.groupRunning[task.group] = (own(s.groupRunning, task.group) ?? 0) + 1;
-    for (const r of task.resources ?? []) s.resourceHolder[r] = i;
+    if (task.group) setOwn(s.groupRunning, task.group, (own(s.groupRunning, task.group) ?? 0) + 1);
+    for (const r of task.resources ?? []) setOwn(s.resourceHolder, r, i);
   }
 
   /** Records a success and makes dependents ready once all their dependencies are done. */
@@ -173,7 +175,8 @@ export class Scheduler {
     const s = this.state;
     if (s.halt?.kind === 'cancelled') return 'cancelled';
     if (!this.isDone()) return 'running';
-    return s.counts.failed > 0 || s.halt ? 'failed' : 'succeeded';
+    // Skipped tasks are skipped because something failed or was cancelled: none of it is success.
+    return s.counts.failed + s.counts.cancelled + s.counts.skipped > 0 || s.halt ? 'failed' : 'succeeded';
   }
 
   /** The record of one task by id. */
@@ -229,7 +232,7 @@ export class Scheduler {
     delete s.running[id];
     const task = this.plan.tasks[i];
     if (task.group) {
-      s.groupRunning[task.group]--;
+      setOwn(s.groupRunning, task.group, (own(s.groupRunning, task.group) ?? 1) - 1);
       this.release(`g:${task.group}`);
     }
     for (const r of task.resources ?? []) {
@@ -256,12 +259,22 @@ export class Scheduler {
   }
 
   private blocker(i: number): string | undefined {
-    const s = this.state;
     const task = this.plan.tasks[i];
-    const limit = task.group ? this.plan.groups[task.group]?.maxConcurrency : undefined;
-    if (task.group && limit !== undefined && (own(s.groupRunning, task.group) ?? 0) >= limit) return `g:${task.group}`;
-    const held = (task.resources ?? []).find((r) => own(s.resourceHolder, r) !== undefined);
+    if (task.group && this.groupFull(task.group)) return `g:${task.group}`;
+    const held = (task.resources ?? []).find((r) => own(this.state.resourceHolder, r) !== undefined);
     return held === undefined ? undefined : `r:${held}`;
+  }
+
+  private groupFull(group: string): boolean {
+    const limit = own(this.plan.groups, group)?.maxConcurrency;
+    return limit !== undefined && (own(this.state.groupRunning, group) ?? 0) >= limit;
+  }
+
+  /** Lets the next waiter take each of task i's slots that is free. */
+  private releaseFreeSlots(i: number): void {
+    const task = this.plan.tasks[i];
+    if (task.group && !this.groupFull(task.group)) this.release(`g:${task.group}`);
+    for (const r of task.resources ?? []) if (own(this.state.resourceHolder, r) === undefined) this.release(`r:${r}`);
   }
 
   private makeReady(i: number): void {
@@ -300,4 +313,9 @@ function checkedConcurrency(n: number): number {
 /** Reads a key only if the record has it, so ids like "constructor" are safe. */
 function own<T>(record: Record<string, T>, key: string): T | undefined {
   return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Writes an own key, even "__proto__" (plain assignment would set the prototype instead). */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }

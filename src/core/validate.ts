@@ -1,5 +1,5 @@
-import type { z } from 'zod';
-import { Plan } from './plan';
+import { formatIssue } from './issues';
+import { Plan, retryProblem } from './plan';
 
 /** A result as data: callers switch on `ok` instead of catching. */
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
@@ -9,17 +9,12 @@ export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
  * in one pass. Schema problems come first; graph checks run only on a well-formed plan.
  */
 export function validatePlan(input: unknown): Result<Plan, string[]> {
-  const parsed = Plan.safeParse(input);
-  if (!parsed.success) return { ok: false, error: parsed.error.issues.map(formatIssue) };
+  if (input === null || typeof input !== 'object' || Array.isArray(input))
+    return { ok: false, error: ['a plan must be an object with a "tasks" list, e.g. {"tasks": [...]}'] };
+  const parsed = Plan.safeParse(input, { reportInput: true });
+  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => formatIssue(i, input)) };
   const problems = graphProblems(parsed.data);
   return problems.length ? { ok: false, error: problems } : { ok: true, value: parsed.data };
-}
-
-function formatIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i === 0 ? '' : '.'}${String(p)}`))
-    .join('');
-  return path ? `${path}: ${issue.message}` : issue.message;
 }
 
 function graphProblems(plan: Plan): string[] {
@@ -34,6 +29,13 @@ function graphProblems(plan: Plan): string[] {
       if (dep === task.id) problems.push(`task "${task.id}" depends on itself: remove "${dep}" from its dependsOn`);
       else if (!known.has(dep)) problems.push(`task "${task.id}" depends on unknown task "${dep}"`);
     }
+    if (task.group !== undefined && !Object.hasOwn(plan.groups, task.group)) {
+      problems.push(
+        `task "${task.id}" uses group "${task.group}", which "groups" does not declare: add "groups": {"${task.group}": {"maxConcurrency": 1}}`,
+      );
+    }
+    const retry = retryProblem({ ...plan.defaults.retry, ...task.retry });
+    if (retry && task.retry && plan.defaults.retry) problems.push(`task "${task.id}": ${retry}`);
     const resources = task.resources ?? [];
     const dup = resources.find((r, i) => resources.indexOf(r) !== i);
     if (dup) problems.push(`task "${task.id}" lists resource "${dup}" twice, so it would wait on itself forever`);
@@ -45,10 +47,8 @@ function graphProblems(plan: Plan): string[] {
       );
     }
   }
-  if (problems.length === 0) {
-    const cycle = findCycle(plan);
-    if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
-  }
+  const cycle = findCycle(plan);
+  if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
   return problems;
 }
 

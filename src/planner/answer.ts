@@ -21,6 +21,7 @@ export function planFromAnswer(text: string, request: PlanRequest, metadata: Pla
   return validatePlan({
     name: request.name ?? 'planned',
     maxConcurrency: request.budget,
+    groups: openGroups(tasks, request.budget),
     tasks: cwd ? tasks.map((t) => ({ ...t, run: withCwd(t.run, cwd) })) : tasks,
     metadata: { ...metadata, complexity, reasoning },
   });
@@ -38,4 +39,12 @@ function withCwd<T>(run: T, cwd: string): T {
     s && typeof s === 'object' && (s as { type?: string }).type === 'shell' && !('cwd' in s) ? { ...s, cwd } : s,
   );
   return (Array.isArray(run) ? mapped : mapped[0]) as T;
+}
+
+/**
+ * Planners use groups to mark work that runs together, not to limit it: each group they name is
+ * declared with the whole budget as its limit (plans must declare every group they use).
+ */
+export function openGroups(tasks: Array<{ group?: string }>, budget: number): Record<string, { maxConcurrency: number }> {
+  return Object.fromEntries(tasks.filter((t) => t.group).map((t) => [t.group, { maxConcurrency: budget }]));
 }

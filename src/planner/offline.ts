@@ -1,4 +1,5 @@
 import { parseDuration, validatePlan, type Plan, type PlanInput, type Step } from '../core';
+import { openGroups } from './answer';
 import { noUsage } from './prices';
 import { ModelCallError } from './providers';
 import type { PlanRequest } from './request';
@@ -54,6 +55,7 @@ export function planOffline(request: PlanRequest): Plan {
   const checked = validatePlan({
     name: request.name ?? 'planned',
     maxConcurrency: request.budget,
+    groups: openGroups(tasks, request.budget),
     tasks,
     metadata: {
       planner: 'offline (heuristic)',

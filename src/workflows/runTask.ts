@@ -88,6 +88,7 @@ function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): Ac
   const stepTimeout = 'timeout' in step ? step.timeout : undefined;
   // A shell/http step enforces its own timeout and reports it clearly; the activity's
   // start-to-close is a backstop a little above it.
+  const initialInterval = retry.initialInterval ?? 1_000;
   const timeout = stepTimeout ? stepTimeout + 5_000 : (task.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT_MS);
   return {
     startToCloseTimeout: timeout,
@@ -98,9 +99,10 @@ function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): Ac
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry.maximumAttempts ?? 3,
-      initialInterval: retry.initialInterval ?? 1_000,
+      initialInterval,
       backoffCoefficient: retry.backoffCoefficient ?? 2,
-      maximumInterval: retry.maximumInterval ?? 60_000,
+      // Temporal refuses a maximum below the initial interval, so the default follows it up.
+      maximumInterval: retry.maximumInterval ?? Math.max(60_000, initialInterval),
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
   };

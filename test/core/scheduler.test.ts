@@ -176,4 +176,57 @@ describe('scheduler', () => {
     s.succeed('constructor', { endedAt: 1 });
     expect(startAll(s)).toEqual(['b']);
   });
+
+  it('enforces groups and resources named like Object.prototype members', () => {
+    const p = plan(
+      [
+        t('a', [], { group: 'constructor' }),
+        t('b', [], { group: 'constructor' }),
+        t('c', [], { resources: ['hasOwnProperty'] }),
+        t('d', [], { resources: ['hasOwnProperty'] }),
+      ],
+      {
+        maxConcurrency: 10,
+        groups: { constructor: { maxConcurrency: 1 } },
+      },
+    );
+    const s = Scheduler.create(p);
+    expect(startAll(s).sort()).toEqual(['a', 'c']);
+    const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.snapshot())));
+    expect(startAll(restored)).toEqual([]);
+    restored.succeed('a', { endedAt: 1 });
+    restored.succeed('c', { endedAt: 1 });
+    expect(startAll(restored).sort()).toEqual(['b', 'd']);
+  });
+
+  it('never leaves a free group slot unused when the task handed it parks on a resource', () => {
+    // G allows 2. T needs G and x; W (x) becomes ready when g1 ends and, being more critical,
+    // takes x first. T then parks on x, and U must get the group slot T did not use.
+    const p = plan(
+      [
+        t('g1', [], { group: 'G', estimate: 1 }),
+        t('g2', [], { group: 'G', estimate: 8 }),
+        t('X', [], { resources: ['x'], estimate: 6 }),
+        t('T', [], { group: 'G', resources: ['x'], estimate: 5 }),
+        t('U', [], { group: 'G', estimate: 1 }),
+        t('W', ['g1'], { resources: ['x'], estimate: 10 }),
+      ],
+      { maxConcurrency: 4, groups: { G: { maxConcurrency: 2 } } },
+    );
+    const s = Scheduler.create(p);
+    expect(startAll(s)).toEqual(['g1', 'g2', 'X']);
+    s.succeed('X', { endedAt: 1 });
+    expect(startAll(s)).toEqual([]);
+    s.succeed('g1', { endedAt: 2 });
+    expect(startAll(s)).toEqual(['W', 'U']);
+  });
+
+  it('calls a run with a cancelled task failed, not succeeded', () => {
+    const s = Scheduler.create(plan([t('a'), t('b', ['a']), t('c')]));
+    startAll(s);
+    s.cancelled('a', { endedAt: 1 });
+    s.succeed('c', { endedAt: 1 });
+    expect(s.isDone()).toBe(true);
+    expect(s.status()).toBe('failed');
+  });
 });
