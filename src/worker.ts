@@ -15,7 +15,12 @@ export interface PtqWorkerOptions extends ConnectionFlags {
   workflowBundle?: { code: string } | { codePath: string };
   maxConcurrentActivityTaskExecutions?: number;
   maxCachedWorkflows?: number;
+  /** On SIGINT/SIGTERM, how long running steps may go on before they are killed and retried elsewhere. */
+  shutdownGraceMs?: number;
 }
+
+/** Default shutdown grace: long enough for short steps to finish, short enough for a redeploy. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
  * Creates a worker that runs ptq's workflows and activities. Heartbeats are throttled to at most
@@ -37,6 +42,9 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
       : { workflowsPath: require.resolve('./workflows') }),
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 200,
     maxCachedWorkflows: options.maxCachedWorkflows,
+    // Within the grace, running steps may finish and report; past it they are cancelled (their
+    // processes killed) and Temporal retries them on another worker.
+    shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     maxHeartbeatThrottleInterval: '1s',
     defaultHeartbeatThrottleInterval: '1s',
   });

@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { GzipCodec } from '../src/codec';
 import { startCodecServer } from '../src/codecServer';
@@ -62,5 +64,66 @@ describe('codec server (the Web UI and Temporal CLI protocol)', () => {
     expect((await fetch(`${server.url}/decode`)).status).toBe(405);
     expect((await fetch(`${server.url}/other`, { method: 'POST', body: '{}' })).status).toBe(404);
     expect((await fetch(`${server.url}/decode`, { method: 'POST', body: 'not json' })).status).toBe(400);
+  });
+});
+
+describe('codec server under hostile requests', () => {
+  let server: Awaited<ReturnType<typeof startCodecServer>>;
+  /** A tiny gzip that inflates to a `mb` megabyte payload of zeros: a zip bomb. */
+  const bomb = (mb: number) => ({
+    metadata: { encoding: Buffer.from('binary/gzip').toString('base64') },
+    data: gzipSync(temporal.api.common.v1.Payload.encode({ data: Buffer.alloc(mb << 20) }).finish()).toString('base64'),
+  });
+  let big: ReturnType<typeof bomb>;
+  let three: Array<ReturnType<typeof bomb>>;
+  beforeAll(async () => {
+    // Made before any request: the zip bombs take seconds to build, longer than keep-alive lasts.
+    big = bomb(512);
+    three = [bomb(30), bomb(30), bomb(30)];
+    server = await startCodecServer({ uiOrigins: ['http://localhost:8233'], authToken: 't0k' });
+  });
+  afterAll(() => server.server.close());
+
+  const post = (body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${server.url}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer t0k', ...headers },
+      body: JSON.stringify(body),
+    });
+
+  it('answers CORS only for the configured UI origin, never echoing another', async () => {
+    const evil = await fetch(`${server.url}/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example' },
+    });
+    expect(evil.headers.get('access-control-allow-origin')).toBeNull();
+    expect(evil.headers.get('access-control-allow-credentials')).toBeNull();
+    const ui = await fetch(`${server.url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://localhost:8233' } });
+    expect(ui.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+  });
+
+  it('needs the bearer token', async () => {
+    expect((await post({ payloads: [] }, { authorization: '' })).status).toBe(401);
+    expect((await post({ payloads: [] }, { authorization: 'Bearer wrong' })).status).toBe(401);
+    expect((await post({ payloads: [] })).status).toBe(200);
+  });
+
+  it('refuses a zip bomb with 413 without inflating it, and keeps serving', async () => {
+    const before = process.memoryUsage().rss;
+    const res = await post({ payloads: [big] });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { message: string }).message).toContain('inflates to more than 32 MB');
+    expect(process.memoryUsage().rss - before).toBeLessThan(256 << 20);
+    const many = await post({ payloads: three });
+    expect(many.status).toBe(413);
+    expect((await post({ payloads: [] })).status).toBe(200);
+  });
+
+  it('gives workers the same cap', async () => {
+    const [p] = [bomb(64)].map((b) => ({
+      metadata: { encoding: Buffer.from('binary/gzip') },
+      data: Buffer.from(b.data, 'base64'),
+    }));
+    await expect(new GzipCodec().decode([p])).rejects.toThrow('inflates to more than 32 MB');
   });
 });

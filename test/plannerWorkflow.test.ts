@@ -42,9 +42,11 @@ describe('planning inside a durable run', () => {
   beforeAll(async () => {
     baseUrl = await fake.start();
     process.env.OPENAI_API_KEY = SECRET; // the worker's environment: the only place keys live
+    process.env.PTQ_ALLOWED_BASE_URLS = baseUrl; // the worker lets runs pick this endpoint
   });
   afterAll(async () => {
     delete process.env.OPENAI_API_KEY;
+    delete process.env.PTQ_ALLOWED_BASE_URLS;
     await fake.close();
   });
   const requirements = (extra: object = {}) => ({
@@ -75,6 +77,22 @@ describe('planning inside a durable run', () => {
       expect(await historyText(client, handle.workflowId)).not.toContain(SECRET);
       expect(await historyText(client, handle.workflowId)).toContain('Say hello');
     });
+  });
+
+  it('refuses a base URL the worker does not allow, so its key is never sent there', async () => {
+    const other = new FakeLlm();
+    const otherUrl = await other.start();
+    try {
+      await withWorker(async ({ client, taskQueue }) => {
+        const handle = await startPlanned(client, requirements({ baseUrl: otherUrl }), { id: runId('url'), taskQueue });
+        const cause = await failureOf(handle.result());
+        expect(cause).toMatchObject({ type: 'PlannerError', nonRetryable: true });
+        expect(cause.message).toContain(`base URL ${otherUrl} is not allowed on this worker`);
+        expect(other.requests).toHaveLength(0);
+      });
+    } finally {
+      await other.close();
+    }
   });
 
   it('retries a 429 through Temporal and then succeeds', async () => {

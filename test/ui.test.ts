@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startRun } from '../src/client';
-import { startCodecServer } from '../src/codecServer';
-import { startDevServer, type DevServer } from '../src/devServer';
+import { localUiOrigins, startCodecServer } from '../src/codecServer';
+import { freePort, startDevServer, type DevServer } from '../src/devServer';
 import { searchAttributes } from '../src/shared';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
@@ -46,10 +46,11 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
   const decodeCalls: string[] = [];
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    codec = await startCodecServer();
+    const uiPort = await freePort();
+    codec = await startCodecServer({ uiOrigins: localUiOrigins(uiPort) });
     codec.server.on('request', (req: IncomingMessage) => decodeCalls.push(`${req.method} ${req.url}`));
     [server, browser] = await Promise.all([
-      startDevServer({ uiCodecEndpoint: codec.url }),
+      startDevServer({ uiPort, uiCodecEndpoint: codec.url }),
       chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
     ]);
   });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { mask } from './secrets';
 
 /** What every step activity returns: small, so histories stay small. */
 export interface StepResult {
@@ -19,15 +20,39 @@ export interface StepFailureDetails {
 /** host:pid of this worker, shown per task so people see how work spread across workers. */
 const workerIdentity = `${hostname()}:${process.pid}`;
 
+/**
+ * Output an inline step returns: its result is recorded in the run's own history, next to every
+ * other task's, so it gets the same small tail a child hands back to the run.
+ */
+export const RUN_OUTPUT_CHARS = 4_000;
+
+/** Longest error message a step reports; the output tail holds the rest. */
+export const ERROR_MESSAGE_CHARS = 1_000;
+
+/** What may leave this activity of its output: secrets masked, the tail only when the run records it. */
+function released(output: string): string {
+  const inline = Context.current().info.workflowType === 'runPlan';
+  return mask(inline ? output.slice(-RUN_OUTPUT_CHARS) : output);
+}
+
 /** Wraps a step's output with the attempt number and worker identity. */
 export function stepResult(output: string): StepResult {
-  return { output, attempt: Context.current().info.attempt, worker: workerIdentity };
+  return { output: released(output), attempt: Context.current().info.attempt, worker: workerIdentity };
 }
 
 /** A step failure that carries its context; Temporal retries it unless `nonRetryable`. */
 export function stepFailure(message: string, type: string, output: string, nonRetryable = false): ApplicationFailure {
-  const details: StepFailureDetails = { attempt: Context.current().info.attempt, worker: workerIdentity, output };
-  return ApplicationFailure.create({ message, type, nonRetryable, details: [details] });
+  const details: StepFailureDetails = {
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+    output: released(output),
+  };
+  return ApplicationFailure.create({
+    message: mask(message).slice(0, ERROR_MESSAGE_CHARS),
+    type,
+    nonRetryable,
+    details: [details],
+  });
 }
 
 /**

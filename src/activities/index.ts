@@ -1,5 +1,6 @@
 import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
+import { keepResults } from './kept';
 import { runLlm } from './llm';
 import { planTasks } from './planTasks';
 import { runShell } from './shell';
@@ -17,7 +18,13 @@ export interface ActivityDeps {
 }
 
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
-export const builtinActivities = { checkPlan, planTasks, runShell, runHttp, runLlm };
+export const builtinActivities = {
+  checkPlan,
+  planTasks,
+  runShell: keepResults(runShell),
+  runHttp: keepResults(runHttp),
+  runLlm: keepResults(runLlm),
+};
 export type BuiltinActivities = typeof builtinActivities;
 
 /**

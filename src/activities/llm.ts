@@ -1,10 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
 import { generateText } from 'ai';
 import type { LlmStep, Usage } from '../core';
 import { addUsage, noUsage } from '../planner/prices';
 import { classifyModelError, languageModel } from '../planner/providers';
-import { keepHeartbeating, stepResult, type StepResult } from './context';
+import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
 
 /** An llm step's result: the text, plus what it cost. */
 export interface LlmResult extends StepResult {
@@ -37,7 +37,7 @@ export async function runLlm(step: LlmStep, inputs: Record<string, string> = {})
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('llm step cancelled; request aborted');
     const e = classifyModelError(err, choice);
-    throw ApplicationFailure.create({ message: e.message, type: 'LlmError', nonRetryable: !e.retryable });
+    throw stepFailure(e.message, 'LlmError', '', !e.retryable);
   } finally {
     stopHeartbeats();
   }

@@ -3,6 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import type { Plan } from '../core';
 import { ModelCallError, planTasks as plan, type PlanRequestInput } from '../planner';
+import { checkRequestedBaseUrl } from '../planner/providers';
 import { keepHeartbeating } from './context';
 
 /**
@@ -13,6 +14,7 @@ import { keepHeartbeating } from './context';
 export async function planTasks(request: PlanRequestInput): Promise<Plan> {
   const stopHeartbeats = keepHeartbeating();
   try {
+    checkRequestedBaseUrl(request.baseUrl);
     return await plan(request, Context.current().cancellationSignal);
   } catch (err) {
     if (err instanceof ModelCallError) {

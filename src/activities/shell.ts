@@ -3,14 +3,18 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { ShellStep } from '../core';
 import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
+import { watchGroup } from './reaper';
+import { stepEnvironment } from './secrets';
 import { Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
 
 /**
  * Runs a program from an argv array in its own process group. No shell is involved, so values in
- * the plan are never interpreted. On cancel or timeout the whole group is killed: SIGTERM, then
- * SIGKILL after a grace period.
+ * the plan are never interpreted. The program sees a minimal environment (see secrets.ts). On
+ * cancel or timeout the whole group is killed: SIGTERM, then SIGKILL after a grace period; when
+ * the step ends, whatever it left running in its group is killed too; if the worker dies, the
+ * reaper kills the group.
  */
 export async function runShell(step: ShellStep): Promise<StepResult> {
   const ctx = Context.current();
@@ -19,10 +23,11 @@ export async function runShell(step: ShellStep): Promise<StepResult> {
   const err = new Tail();
   const child = spawn(program, args, {
     cwd: step.cwd,
-    env: { ...process.env, ...step.env },
+    env: stepEnvironment(step),
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const unwatch = child.pid === undefined ? () => undefined : watchGroup(child.pid);
   child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => err.push(c));
 
@@ -55,6 +60,8 @@ export async function runShell(step: ShellStep): Promise<StepResult> {
     }
     return stepResult(output);
   } finally {
+    killGroup(child.pid, 'SIGKILL'); // background processes the step left behind
+    unwatch();
     stopHeartbeats();
     if (timer) clearTimeout(timer);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { isGrpcServiceError } from '@temporalio/client';
+import { parseDuration } from '../core';
 import { ExitCode, PtqError, UnreachableError } from '../errors';
 import { connectionSettings, type ConnectionFlags } from '../connection';
 import { connectClient } from '../client';
@@ -44,6 +45,15 @@ export function intOption(name: string, min: number, max: number) {
       throw new PtqError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
     }
     return n;
+  };
+}
+
+/** Parses a duration flag ("30s", "2m", or milliseconds) or fails with a clear line. */
+export function durationOption(name: string) {
+  return (value: string): number => {
+    const ms = parseDuration(value);
+    if (ms === undefined) throw new PtqError(`${name} must be a duration like "30s" or "2m", got "${value}"`);
+    return ms;
   };
 }
 

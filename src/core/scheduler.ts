@@ -15,6 +15,10 @@ export type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 export function outputTailChars(tasks: number): number {
   return Math.max(32, Math.min(2_000, Math.floor(500_000 / tasks)));
 }
+/** Error message kept per task: the same shared-budget idea, about 250 KB in all. */
+function errorChars(tasks: number): number {
+  return Math.max(80, Math.min(1_000, Math.floor(250_000 / tasks)));
+}
 const RECENT_FAILURES = 10;
 
 /**
@@ -130,7 +134,7 @@ export class Scheduler {
   fail(id: string, outcome: TaskOutcome): string[] {
     const i = this.finish(id, 'failed', outcome);
     const s = this.state;
-    const error = outcome.error ?? 'failed';
+    const error = (outcome.error ?? 'failed').slice(0, errorChars(this.plan.tasks.length));
     s.recentFailures = [...s.recentFailures, { id, error, at: outcome.endedAt }].slice(-RECENT_FAILURES);
     this.skipDownstream(i, 'failed');
     if (!s.halt && (this.plan.onFailure === 'fail-fast' || s.counts.failed > this.toleratedFailures())) {
@@ -228,7 +232,7 @@ export class Scheduler {
     t.worker = outcome.worker ?? t.worker;
     if (outcome.output !== undefined) t.output = outcome.output.slice(-outputTailChars(this.plan.tasks.length));
     if (outcome.usage !== undefined) t.usage = outcome.usage;
-    if (outcome.error !== undefined) t.error = outcome.error;
+    if (outcome.error !== undefined) t.error = outcome.error.slice(0, errorChars(this.plan.tasks.length));
     delete s.running[id];
     const task = this.plan.tasks[i];
     if (task.group) {

@@ -105,3 +105,33 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
 }
+
+/** The summary of a run cancelled while its plan was still being made: no tasks, nothing ran. */
+export function summarizeUnplanned(
+  id: string,
+  name: string,
+  reason: string,
+  maxConcurrency: number,
+  startedAt: number,
+  endedAt: number,
+): RunSummary {
+  return {
+    id,
+    plan: name,
+    status: 'cancelled',
+    policy: 'critical-path',
+    maxConcurrency,
+    counts: { total: 0, succeeded: 0, failed: 0, skipped: 0, cancelled: 0 },
+    startedAt: iso(startedAt) as string,
+    endedAt: iso(endedAt) as string,
+    makespanMs: Math.max(0, endedAt - startedAt),
+    workMs: 0,
+    criticalPathMs: 0,
+    speedup: 0,
+    efficiency: 0,
+    reason,
+    planner: null,
+    cost: { planning: null, tasks: null, totalUsd: 0 },
+    tasks: [],
+  };
+}

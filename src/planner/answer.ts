@@ -45,6 +45,9 @@ function withCwd<T>(run: T, cwd: string): T {
  * Planners use groups to mark work that runs together, not to limit it: each group they name is
  * declared with the whole budget as its limit (plans must declare every group they use).
  */
-export function openGroups(tasks: Array<{ group?: string }>, budget: number): Record<string, { maxConcurrency: number }> {
+export function openGroups(
+  tasks: Array<{ group?: string }>,
+  budget: number,
+): Record<string, { maxConcurrency: number }> {
   return Object.fromEntries(tasks.filter((t) => t.group).map((t) => [t.group, { maxConcurrency: budget }]));
 }

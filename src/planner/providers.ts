@@ -38,6 +38,22 @@ export function resolveChoice(
   return { provider, model: choice.model ?? env.PTQ_MODEL, baseUrl: choice.baseUrl ?? env.PTQ_BASE_URL };
 }
 
+/**
+ * A run's requester may name a provider endpoint, but the worker's API key goes wherever it
+ * points. So a requested base URL must be the worker's own (`PTQ_BASE_URL`) or one it lists in
+ * `PTQ_ALLOWED_BASE_URLS`; anything else is refused before a request is made.
+ */
+export function checkRequestedBaseUrl(baseUrl: string | undefined, env = process.env): void {
+  if (baseUrl === undefined) return;
+  const norm = (u: string) => u.trim().replace(/\/+$/, '');
+  const allowed = [env.PTQ_BASE_URL ?? '', ...(env.PTQ_ALLOWED_BASE_URLS ?? '').split(',')].map(norm).filter(Boolean);
+  if (!allowed.includes(norm(baseUrl)))
+    throw new ModelCallError(
+      `base URL ${baseUrl} is not allowed on this worker, which would send its API key there: list it in the worker's PTQ_ALLOWED_BASE_URLS`,
+      false,
+    );
+}
+
 /** The AI SDK model for a resolved choice, with the API key taken from the environment. */
 export function languageModel(choice: ModelChoice, env = process.env): { model: LanguageModel; modelId: string } {
   const { provider, model, baseUrl } = resolveChoice(choice, env);

@@ -1,7 +1,10 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -9,8 +12,17 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan';
+import { concurrencyProblem } from '../core/limits';
 import { emptyCounts } from '../core/status';
-import { approveUpdate, planQuery, progressQuery, rejectUpdate, type RunPlanInput } from '../shared';
+import {
+  approveUpdate,
+  cancelSignal,
+  planQuery,
+  progressQuery,
+  rejectUpdate,
+  setConcurrencyUpdate,
+  type RunPlanInput,
+} from '../shared';
 import { planMarkdown } from './planMarkdown';
 
 const { checkPlan } = proxyLocalActivities<BuiltinActivities>({ startToCloseTimeout: '1 minute' });
@@ -21,8 +33,11 @@ const { planTasks } = proxyActivities<BuiltinActivities>({
   retry: { maximumAttempts: 5, initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** What the approver decided. */
+/** What the approver decided; a cancel while waiting counts as a refusal. */
 export type Decision = { approved: true } | { approved: false; reason: string };
+
+/** Runs started before this change let a cancel wait until approval (see PlanGate). */
+const GATE_CONTROL_PATCH = 'gate-handles-cancel-and-concurrency';
 
 /**
  * Everything before the first task starts: get a validated plan (check the given one, or ask the
@@ -32,6 +47,11 @@ export class PlanGate {
   private plan: Plan | null = null;
   private decision: Decision | undefined;
   private waiting = false;
+  private readonly planning = new CancellationScope();
+  /** Set by `cancel` before the first task starts. */
+  cancelReason: string | undefined;
+  /** Set by `set-concurrency` before the first task starts; applied when the run begins. */
+  maxConcurrency: number | undefined;
 
   constructor(private readonly input: RunPlanInput) {
     setHandler(planQuery, () => this.plan);
@@ -40,7 +60,7 @@ export class PlanGate {
       status: 'running',
       paused: this.waiting,
       policy: this.input.policy ?? this.plan?.policy ?? 'critical-path',
-      maxConcurrency: this.input.maxConcurrency ?? this.plan?.maxConcurrency ?? 0,
+      maxConcurrency: this.maxConcurrency ?? this.input.maxConcurrency ?? this.plan?.maxConcurrency ?? 0,
       total: this.plan?.tasks.length ?? 0,
       counts: { ...emptyCounts(), pending: this.plan?.tasks.length ?? 0 },
       running: [],
@@ -50,6 +70,7 @@ export class PlanGate {
     const validator = () => {
       if (!this.waiting) throw new Error('this run is not waiting for approval');
     };
+    if (patched(GATE_CONTROL_PATCH)) this.handleControl();
     setHandler(approveUpdate, () => this.decide({ approved: true }, 'approved'), { validator });
     setHandler(
       rejectUpdate,
@@ -60,14 +81,37 @@ export class PlanGate {
     );
   }
 
-  /** The validated plan: the input's, checked again, or a new one from the planner. */
-  async obtainPlan(): Promise<Plan> {
+  /**
+   * `cancel` and `set-concurrency` work while the run plans or waits for approval. A cancel
+   * stops the planning activity; a new M is kept for when tasks start.
+   */
+  private handleControl(): void {
+    setHandler(cancelSignal, (reason) => {
+      this.cancelReason ??= reason || 'cancelled by request';
+      this.planning.cancel();
+    });
+    setHandler(setConcurrencyUpdate, (n) => (this.maxConcurrency = n), {
+      validator: (n) => {
+        const problem = concurrencyProblem(n);
+        if (problem) throw new Error(problem);
+      },
+    });
+  }
+
+  /** The validated plan (the input's, checked again, or a new one from the planner), or undefined if cancelled. */
+  async obtainPlan(): Promise<Plan | undefined> {
     if (this.input.resume && this.input.plan) return (this.plan = this.input.plan);
     if (this.input.plan) return (this.plan = await nonRetryable(checkPlan(this.input.plan), 'PlanValidationError'));
     if (!this.input.requirements)
       throw ApplicationFailure.nonRetryable('give a plan or requirements', 'PlanValidationError');
+    const requirements = this.input.requirements;
     setCurrentDetails('**planning** the tasks from the requirements…');
-    this.plan = await nonRetryable(planTasks(this.input.requirements), 'PlannerError');
+    try {
+      this.plan = await this.planning.run(() => nonRetryable(planTasks(requirements), 'PlannerError'));
+    } catch (err) {
+      if (this.cancelReason !== undefined && isCancellation(err)) return undefined;
+      throw err;
+    }
     setCurrentDetails(planMarkdown(this.plan));
     return this.plan;
   }
@@ -77,8 +121,8 @@ export class PlanGate {
     if (!this.input.approve || this.input.resume) return { approved: true };
     this.waiting = true;
     setCurrentDetails(`**waiting for approval**: \`ptq approve ID\` or \`ptq reject ID\`\n\n${planMarkdown(plan)}`);
-    await condition(() => this.decision !== undefined);
-    return this.decision as Decision;
+    await condition(() => this.decision !== undefined || this.cancelReason !== undefined);
+    return this.decision ?? { approved: false, reason: this.cancelReason as string };
   }
 
   private decide(decision: Decision, word: string): string {

@@ -1,4 +1,5 @@
-import type { RunSummary } from '../core/summary';
+import { workflowInfo } from '@temporalio/workflow';
+import { summarizeUnplanned, type RunSummary } from '../core/summary';
 import type { RunPlanInput } from '../shared';
 import { PlanGate } from './planGate';
 import { PlanRun } from './planRun';
@@ -9,11 +10,23 @@ import { PlanRun } from './planRun';
  * outlive clients) or made from written requirements by the AI planning activity.
  */
 export async function runPlan(input: RunPlanInput): Promise<RunSummary> {
+  const startedAt = Date.now();
   const gate = new PlanGate(input);
   const plan = await gate.obtainPlan();
+  if (!plan) {
+    const name = input.requirements?.name ?? 'planned';
+    const reason = gate.cancelReason ?? 'cancelled';
+    return summarizeUnplanned(workflowInfo().workflowId, name, reason, gate.maxConcurrency ?? 0, startedAt, Date.now());
+  }
   const decision = await gate.approval(plan);
-  const run = new PlanRun(plan, { ...input, plan, requirements: undefined });
+  const run = new PlanRun(plan, {
+    ...input,
+    plan,
+    requirements: undefined,
+    maxConcurrency: gate.maxConcurrency ?? input.maxConcurrency,
+  });
   run.registerHandlers();
-  if (!decision.approved) run.reject(`plan rejected: ${decision.reason}`);
+  if (gate.cancelReason !== undefined) run.reject(gate.cancelReason);
+  else if (!decision.approved) run.reject(`plan rejected: ${decision.reason}`);
   return run.execute();
 }

@@ -2,6 +2,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  TemporalFailure,
   isCancellation,
   proxyActivities,
   sleep,
@@ -32,6 +33,13 @@ export interface TaskResult {
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_MS = 10_000;
+/**
+ * What a task hands back to its run: a tail of its output and a bounded error. The run's history
+ * holds one completion per task per generation, so with M in the hundreds full outputs could push
+ * it past Temporal's 50 MB limit before continue-as-new. The full output stays in the child.
+ */
+const RESULT_OUTPUT_CHARS = 4_000;
+const ERROR_CHARS = 1_000;
 
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
@@ -39,7 +47,25 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
  * It is the child workflow of a task, and also runs inside the run itself for `inline` tasks;
  * there `label` names the task in each step's summary, since the steps share the run's history.
  */
-export async function runTask({ task, defaults, inputs }: RunTaskInput, label?: string): Promise<TaskResult> {
+export async function runTask(input: RunTaskInput, label?: string): Promise<TaskResult> {
+  try {
+    const result = await runSteps(input, label);
+    return { ...result, output: result.output.slice(-RESULT_OUTPUT_CHARS) };
+  } catch (err) {
+    // Anything that is not a Temporal failure (a bug, input no validator caught) would fail the
+    // workflow task again and again, and the run would hang: it fails the task instead.
+    if (err instanceof TemporalFailure) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw ApplicationFailure.create({
+      message: `ptq could not run this task: ${message}`.slice(0, ERROR_CHARS),
+      type: 'TaskFailed',
+      nonRetryable: true,
+      details: [{ attempts: 1, output: '' }],
+    });
+  }
+}
+
+async function runSteps({ task, defaults, inputs }: RunTaskInput, label?: string): Promise<TaskResult> {
   let result: TaskResult = { attempts: 0, output: '' };
   for (const step of stepsOf(task)) {
     const summary = label ? `${label}: ${describeStep(step)}` : describeStep(step);
@@ -116,11 +142,11 @@ function taskFailure(err: unknown, options: ActivityOptions): unknown {
     StepFailureDetails | undefined;
   const exhausted = err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
   const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
-  const message = cause?.message ?? err.message;
+  const message = (cause?.message ?? err.message).slice(0, ERROR_CHARS);
   return ApplicationFailure.create({
     message: `${message} (in: ${options.summary})`,
     type: 'TaskFailed',
     nonRetryable: true,
-    details: [{ attempts, worker: details?.worker, output: details?.output ?? '' }],
+    details: [{ attempts, worker: details?.worker, output: (details?.output ?? '').slice(-RESULT_OUTPUT_CHARS) }],
   });
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { connectClient, exitCodeFor, runUrl, startRun } from '../../client';
-import { startCodecServer } from '../../codecServer';
+import { localUiOrigins, startCodecServer } from '../../codecServer';
 import { startDevServer } from '../../devServer';
 import { loadPlanFile } from '../../planFile';
 import { installRuntime } from '../../runtime';
@@ -38,9 +38,10 @@ export function devCommand(): Command {
         installRuntime();
         const log = (line: string) => process.stderr.write(`${line}\n`);
         // The Web UI decodes payloads that ptq gzipped (big plans) through this codec server.
-        const codec = flags.headless ? undefined : await startCodecServer();
+        const uiPort = flags.uiPort ?? flags.port + 1000;
+        const codec = flags.headless ? undefined : await startCodecServer({ uiOrigins: localUiOrigins(uiPort) });
         codec?.server.unref();
-        const server = await startDevServer({ ...flags, uiCodecEndpoint: codec?.url, log });
+        const server = await startDevServer({ ...flags, uiPort, uiCodecEndpoint: codec?.url, log });
         process.env.TEMPORAL_ADDRESS = server.address;
         if (server.uiUrl) process.env.PTQ_UI_URL ??= server.uiUrl;
         const worker = await createWorker({ address: server.address });

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { installRuntime } from '../../runtime';
-import { createWorker } from '../../worker';
-import { action, intOption, withConnection } from '../common';
+import { createWorker, DEFAULT_SHUTDOWN_GRACE_MS } from '../../worker';
+import { action, durationOption, intOption, withConnection } from '../common';
 
 interface WorkerFlags {
   taskQueue: string;
   maxConcurrentActivities?: number;
   maxCachedWorkflows?: number;
   metrics?: string;
+  shutdownGrace: number;
 }
 
 /** `ptq worker`: poll a task queue until SIGINT/SIGTERM, then shut down gracefully. */
@@ -18,9 +19,15 @@ export function workerCommand(): Command {
     .option('--max-concurrent-activities <n>', 'activity slots', intOption('--max-concurrent-activities', 1, 10_000))
     .option('--max-cached-workflows <n>', 'sticky workflow cache size', intOption('--max-cached-workflows', 0, 100_000))
     .option('--metrics <host:port>', 'serve Prometheus metrics here, e.g. 127.0.0.1:9464')
+    .option(
+      '--shutdown-grace <duration>',
+      'on Ctrl-C/SIGTERM, how long running steps may finish before they are killed and retried elsewhere',
+      durationOption('--shutdown-grace'),
+      DEFAULT_SHUTDOWN_GRACE_MS,
+    )
     .addHelpText(
       'after',
-      '\nExamples:\n  TEMPORAL_ADDRESS=temporal:7233 ptq worker --metrics 127.0.0.1:9464\n  ptq worker --task-queue gpu --max-concurrent-activities 4',
+      '\nExamples:\n  TEMPORAL_ADDRESS=temporal:7233 ptq worker --metrics 127.0.0.1:9464\n  ptq worker --task-queue gpu --max-concurrent-activities 4\n  ptq worker --shutdown-grace 2m   # let long steps finish during a redeploy',
     )
     .action(
       action(async (flags: WorkerFlags) => {
@@ -28,11 +35,12 @@ export function workerCommand(): Command {
         const worker = await createWorker({
           ...flags,
           maxConcurrentActivityTaskExecutions: flags.maxConcurrentActivities,
+          shutdownGraceMs: flags.shutdownGrace,
         });
         process.stderr.write(`ptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`);
         if (flags.metrics) process.stderr.write(`Prometheus metrics: http://${flags.metrics}/metrics\n`);
         // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops and
-        // running activities get the shutdown grace time to finish.
+        // running steps get the shutdown grace to finish.
         await worker.run();
         process.stderr.write('ptq worker stopped\n');
       }),
