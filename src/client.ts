@@ -6,10 +6,11 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { formatDuration, type Plan, type Policy, type RunSummary } from './core';
+import { formatDuration, MAX_RUN_ID_CHARS, type Plan, type Policy, type RunSummary } from './core';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
+import { payloadProblem } from './payloadSize';
 import type { PlanRequestInput } from './planner/request';
 import { DEFAULT_TASK_QUEUE, searchAttributes, type RunPlanInput } from './shared';
 import type { runPlan } from './workflows';
@@ -77,6 +78,10 @@ async function startUnique(
   options: StartOptions,
   run: Pick<WorkflowStartOptions<typeof runPlan>, 'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes'>,
 ): Promise<WorkflowHandle<typeof runPlan>> {
+  if (id.length > MAX_RUN_ID_CHARS)
+    throw new PtqError(`run id is ${id.length} characters; at most ${MAX_RUN_ID_CHARS} are allowed`, ExitCode.usage);
+  const tooBig = await payloadProblem(run.args[0]);
+  if (tooBig) throw new PtqError(tooBig, ExitCode.usage);
   try {
     return await client.workflow.start<typeof runPlan>('runPlan', {
       ...run,

@@ -69,11 +69,20 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number |
       process.exitCode = (await fn(...args)) ?? ExitCode.ok;
     } catch (err) {
       const known = asPtqError(err, cmd.optsWithGlobals?.() ?? {});
-      process.stderr.write(`ptq: ${known ? known.line() : (err as Error).message}\n`);
+      process.stderr.write(`ptq: ${known ? known.line() : withRootCause(err)}\n`);
       if (verbose && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
       process.exitCode = known ? known.code : ExitCode.failed;
     }
   };
+}
+
+/** An SDK error's own message often hides the real reason ("Failed to start Workflow"): add the innermost cause. */
+function withRootCause(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  let root = err;
+  while (root instanceof Error && root.cause) root = root.cause;
+  const cause = root instanceof Error ? root.message : String(root);
+  return root !== err && cause && !message.includes(cause) ? `${message}: ${cause}` : message;
 }
 
 function asPtqError(err: unknown, flags: object): PtqError | undefined {

@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { doneCount, type Progress, type RunSummary } from '../core';
 import { describedRun } from '../control';
 import { progressQuery } from '../shared';
+import { rideOutOutage } from '../outage';
 import { progressView } from './render';
 
 const POLL_MS = 500;
@@ -13,10 +14,11 @@ const POLL_MS = 500;
 export async function watchRun(
   client: Client,
   id: string,
-  options: { detachOnCtrlC?: boolean } = {},
+  options: { detachOnCtrlC?: boolean; address?: string } = {},
 ): Promise<RunSummary> {
   const out = process.stdout;
-  const { handle, description } = await describedRun(client, id);
+  const address = options.address ?? 'the server';
+  const { handle, description } = await rideOutOutage(() => describedRun(client, id), address);
   const tty = Boolean(out.isTTY);
   const startedAt = description.startTime.getTime();
   const seenFailures = new Set<string>();
@@ -29,7 +31,8 @@ export async function watchRun(
       process.exit(130);
     });
   }
-  for (let status = description.status.name; status === 'RUNNING'; status = (await handle.describe()).status.name) {
+  const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
+  for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
     const p = await handle.query(progressQuery).catch(() => undefined);
     if (p) {
       const now = Date.now();
@@ -43,7 +46,7 @@ export async function watchRun(
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  return handle.result();
+  return rideOutOutage(() => handle.result(), address);
 }
 
 function printPlain(out: NodeJS.WriteStream, p: Progress, seen: Set<string>, last: string): string {

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
 import { getResult } from '../../control';
-import { action, clientFor, printJson, withConnection } from '../common';
+import { rideOutOutage } from '../../outage';
+import { action, addressOf, clientFor, printJson, withConnection } from '../common';
 import { summaryTable } from '../render';
 
 /** `ptq result ID`: waits for the end and prints the summary. */
@@ -13,7 +14,8 @@ export function resultCommand(): Command {
     .addHelpText('after', '\nExample:\n  ptq result nightly-1 --json > summary.json')
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
-        const summary = await getResult(await clientFor(flags), id);
+        const client = await clientFor(flags);
+        const summary = await rideOutOutage(() => getResult(client, id), addressOf(flags));
         if (flags.json) printJson(summary);
         else process.stdout.write(`${summaryTable(summary)}\n`);
         return exitCodeFor(summary.status);

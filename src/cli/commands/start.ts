@@ -4,7 +4,8 @@ import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
 import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
-import { action, clientFor, namespaceOf, intOption, printJson, withConnection } from '../common';
+import { rideOutOutage } from '../../outage';
+import { action, addressOf, clientFor, namespaceOf, intOption, printJson, withConnection } from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
@@ -62,8 +63,11 @@ export function startCommand(): Command {
           return;
         }
         if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
+        const address = addressOf(flags);
         const summary =
-          flags.watch && !flags.json ? await watchRun(client, id, { detachOnCtrlC: true }) : await handle.result();
+          flags.watch && !flags.json
+            ? await watchRun(client, id, { detachOnCtrlC: true, address })
+            : await rideOutOutage(() => handle.result(), address);
         if (flags.json) printJson(summary);
         else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
         return exitCodeFor(summary.status);

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { buildGraph, criticalPath, formatDuration, lowerBoundMs } from '../../core';
 import { ExitCode, PlanError } from '../../errors';
+import { payloadProblem } from '../../payloadSize';
 import { loadPlanFile } from '../../planFile';
 import { action, printJson } from '../common';
 
@@ -16,6 +17,8 @@ export function validateCommand(): Command {
         let plan;
         try {
           plan = loadPlanFile(file);
+          const tooBig = await payloadProblem(plan);
+          if (tooBig) throw new PlanError(file, [tooBig]);
         } catch (err) {
           if (!(err instanceof PlanError)) throw err;
           if (flags.json) printJson({ ok: false, problems: err.problems });

@@ -1,0 +1,22 @@
+import { defaultPayloadConverter } from '@temporalio/common';
+import { GzipCodec } from './codec';
+
+/** Temporal refuses a payload over 2 MB ("Blob data size exceeds limit"); keep a margin. */
+export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * The size a value has on the wire once ptq's codec has gzipped it, so a run whose input
+ * Temporal would refuse is refused here first, with a line that says why and what to do.
+ */
+export async function encodedSize(value: unknown): Promise<number> {
+  const [encoded] = await new GzipCodec().encode([defaultPayloadConverter.toPayload(value)]);
+  return encoded.data?.length ?? 0;
+}
+
+/** Why `value` is too big to start a run with, or undefined. */
+export async function payloadProblem(value: unknown, what = 'the plan'): Promise<string | undefined> {
+  const size = await encodedSize(value);
+  if (size <= MAX_PAYLOAD_BYTES) return undefined;
+  const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+  return `${what} is ${mb(size)} MB even gzipped, over Temporal's ${mb(MAX_PAYLOAD_BYTES)} MB payload limit: move large prompts, inputs and bodies into files, or split the plan`;
+}
