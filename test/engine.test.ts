@@ -1,9 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { startRun } from '../src/client';
+import { validatePlan } from '../src/core';
 import { randomDag } from '../bench/dags';
 import { generationsOf, plan, runId, withWorker } from './helpers';
+import { validPlan } from './support/planArbitraries';
+import { waitFor } from './support/processes';
 import { maxOverlap, recorder, workTask } from './support/recorder';
 
 describe('engine on the real server', () => {
@@ -211,6 +215,55 @@ describe('engine on the real server', () => {
       await expect(handle.result()).rejects.toMatchObject({
         cause: { type: 'PlanValidationError', message: expect.stringContaining('depends on itself') },
       });
+    });
+  });
+});
+
+describe('runs end, and say how they ended', () => {
+  it('a task cancelled from outside the run (Web UI, `temporal workflow cancel`) makes the run failed, not succeeded', async () => {
+    const p = plan({
+      tasks: [
+        { id: 'long', run: { type: 'shell', command: ['sleep', '600'] } },
+        { id: 'after', dependsOn: ['long'], run: { type: 'shell', command: ['true'] } },
+        { id: 'other', run: { type: 'shell', command: ['true'] } },
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('outside'), taskQueue });
+      const child = client.workflow.getHandle(`${handle.workflowId}/long`);
+      await waitFor(async () => (await child.describe().catch(() => undefined))?.status.name === 'RUNNING');
+      await child.cancel();
+      const summary = await handle.result();
+      expect(summary.status).toBe('failed');
+      expect(summary.counts).toMatchObject({ cancelled: 1, skipped: 1, succeeded: 1 });
+    });
+  });
+
+  it('a task workflow given input no validator checked fails the task with a message instead of hanging', async () => {
+    await withWorker(async ({ client, taskQueue }) => {
+      const broken = client.workflow.execute('runTask', {
+        taskQueue,
+        workflowId: runId('broken'),
+        args: [{ task: { id: 'x' }, defaults: {} }],
+      });
+      await expect(broken).rejects.toMatchObject({
+        cause: { type: 'TaskFailed', message: expect.stringContaining('ptq could not run this task') },
+      });
+    });
+  });
+
+  it('every plan that validate accepts starts and ends, in both execution modes (fast-check)', async () => {
+    await withWorker(async ({ client, taskQueue }) => {
+      await fc.assert(
+        fc.asyncProperty(validPlan, fc.constantFrom('child', 'inline'), async (input, execution) => {
+          const checked = validatePlan({ ...input, defaults: { execution } });
+          if (!checked.ok) throw new Error(checked.error.join('; '));
+          const summary = await (await startRun(client, checked.value, { id: runId('prop'), taskQueue })).result();
+          expect(summary.status).toBe('succeeded');
+          expect(summary.counts.succeeded).toBe(checked.value.tasks.length);
+        }),
+        { numRuns: 16, seed: 3 },
+      );
     });
   });
 });

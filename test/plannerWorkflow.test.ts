@@ -5,6 +5,7 @@ import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { startPlanned, startRun } from '../src/client';
 import { cancelRun, decide, getPlan, getProgress } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
+import { waitFor } from './support/processes';
 import { ptq } from './support/cli';
 import { FakeLlm } from './support/fakeLlm';
 
@@ -169,6 +170,37 @@ describe('planning inside a durable run', () => {
         status: 'cancelled',
         reason: 'plan rejected: too risky',
         counts: { cancelled: 2 },
+      });
+    });
+  });
+
+  it('`ptq cancel` stops a run that is still planning: the model call is aborted, nothing runs', async () => {
+    fake.reply({ text: good, delayMs: 60_000 });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startPlanned(client, requirements(), { id: runId('cancelplanning'), taskQueue });
+      for (let i = 0; i < 100 && fake.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect((await ptq(['cancel', handle.workflowId])).code).toBe(0);
+      expect(await handle.result()).toMatchObject({ status: 'cancelled', counts: { total: 0 } });
+      await waitFor(() => fake.requests[0].aborted, 5_000); // the cancel reaches it on its next heartbeat
+    });
+  });
+
+  it('`ptq set-concurrency` and `ptq cancel` work while a run waits for approval', async () => {
+    fake.reply({ text: good });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startPlanned(client, requirements(), { id: runId('gate'), taskQueue, approve: true });
+      for (let i = 0; i < 100 && (await getProgress(client, handle.workflowId)).reason !== 'waiting for approval'; i++)
+        await new Promise((r) => setTimeout(r, 50));
+      const set = await ptq(['set-concurrency', handle.workflowId, '7']);
+      expect(set.stderr).toBe('');
+      expect(set.code).toBe(0);
+      expect((await getProgress(client, handle.workflowId)).maxConcurrency).toBe(7);
+      expect((await ptq(['cancel', handle.workflowId])).code).toBe(0);
+      expect(await handle.result()).toMatchObject({
+        status: 'cancelled',
+        maxConcurrency: 7,
+        reason: 'cancelled from the CLI',
+        counts: { cancelled: 2, succeeded: 0 },
       });
     });
   });

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { ShellStep } from '../core';
@@ -8,6 +10,15 @@ import { stepEnvironment } from './secrets';
 import { Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
+
+/**
+ * The step's program is started through this trampoline: it waits for "go" on stdin, which the
+ * worker sends only once the reaper knows the process group, then execs the program (same pid,
+ * stdin from /dev/null). A worker killed in between closes the pipe, `read` fails and nothing runs,
+ * so no step can outlive its worker unwatched. The program and its arguments are "$@": passed as
+ * argv, never parsed by the shell.
+ */
+const TRAMPOLINE = 'IFS= read -r go && [ "$go" = go ] && exec "$@" </dev/null';
 
 /**
  * Runs a program from an argv array in its own process group. No shell is involved, so values in
@@ -21,13 +32,18 @@ export async function runShell(step: ShellStep): Promise<StepResult> {
   const [program, ...args] = step.command;
   const out = new Tail();
   const err = new Tail();
-  const child = spawn(program, args, {
+  const env = stepEnvironment(step);
+  const missing = missingProgram(program, env.PATH, step.cwd);
+  if (missing) throw stepFailure(missing, 'CommandNotFound', '', true);
+  const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'ptq-step', program, ...args], {
     cwd: step.cwd,
-    env: stepEnvironment(step),
+    env,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const unwatch = child.pid === undefined ? () => undefined : watchGroup(child.pid);
+  child.stdin.on('error', () => undefined);
+  child.stdin.end('go\n');
   child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
   child.stderr.setEncoding('utf8').on('data', (c: string) => err.push(c));
 
@@ -47,8 +63,7 @@ export async function runShell(step: ShellStep): Promise<StepResult> {
       child.once('error', reject);
       child.once('close', (code, signal) => resolve({ code, signal }));
     }).catch((e: NodeJS.ErrnoException) => {
-      const hint = e.code === 'ENOENT' ? `program "${program}" not found (is it installed and on PATH?)` : e.message;
-      throw stepFailure(hint, 'CommandNotFound', '', true);
+      throw stepFailure(`cannot start "${program}": ${e.message}`, 'CommandNotFound', '', true);
     });
     const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
     if (stopReason === 'cancelled') throw new CancelledFailure('shell step cancelled; process group killed');
@@ -75,4 +90,24 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   } catch {
     // Already gone: nothing to kill.
   }
+}
+
+/** Why `program` cannot be run (not found, not executable, no such cwd), or undefined. */
+function missingProgram(program: string, path = '', cwd?: string): string | undefined {
+  if (cwd !== undefined && !existsSync(cwd)) return `working directory "${cwd}" does not exist`;
+  const candidates = program.includes('/')
+    ? [resolve(cwd ?? '.', program)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(resolve(cwd ?? '.', dir), program));
+  const runnable = candidates.some((file) => {
+    try {
+      accessSync(file, constants.X_OK);
+      return statSync(file).isFile();
+    } catch {
+      return false;
+    }
+  });
+  return runnable ? undefined : `program "${program}" not found (is it installed and on PATH?)`;
 }

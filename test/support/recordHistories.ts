@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import { join, resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { startRun } from '../../src/client';
+import { startPlanned, startRun } from '../../src/client';
 import { Plan, type PlanInput } from '../../src/core';
 import { startDevServer } from '../../src/devServer';
 import { ensureTemporalCli } from '../../src/temporalCli';
@@ -93,11 +93,67 @@ async function main(): Promise<void> {
       await cancelled.cancel();
       await cancelled.result();
       await save('cancelled', cancelled);
+      // Cancelled by the cancel signal, while a task runs.
+      const signalled = await startRun(
+        client,
+        Plan.parse({ tasks: [{ id: 'long', run: { type: 'shell', command: ['sleep', '600'] } }] }),
+        { id: 'fixture-cancel-signal', taskQueue },
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      await signalled.signal('cancel', 'enough');
+      await signalled.result();
+      await save('cancel-signal', signalled);
+      // Fail-fast: one failure cancels the running task and skips the rest.
+      const failFast = await startRun(
+        client,
+        Plan.parse({
+          onFailure: 'fail-fast',
+          tasks: [
+            { id: 'long', run: { type: 'shell', command: ['sleep', '600'] } },
+            { id: 'bad', retry: { maximumAttempts: 1 }, run: { type: 'shell', command: ['false'] } },
+            { id: 'after', dependsOn: ['bad'], run: { type: 'shell', command: ['true'] } },
+          ],
+        }),
+        { id: 'fixture-fail-fast', taskQueue },
+      );
+      await failFast.result();
+      await save('fail-fast', failFast);
+      // Planning (offline planner, no model) and approval.
+      const requirements = '1. Greet `echo hi`\n2. Leave `echo bye`';
+      const approved = await startPlanned(
+        client,
+        { requirements, provider: 'offline', name: 'greet' },
+        { id: 'fixture-approval', taskQueue, approve: true },
+      );
+      await waitUntilApprovable(approved);
+      await approved.executeUpdate('approve');
+      await approved.result();
+      await save('approval', approved);
+      // Cancelled while waiting for approval, after a new M was set (this version on).
+      const waiting = await startPlanned(
+        client,
+        { requirements, provider: 'offline', name: 'greet' },
+        { id: 'fixture-approval-cancel', taskQueue, approve: true },
+      );
+      await waitUntilApprovable(waiting);
+      await waiting.executeUpdate('setConcurrency', { args: [3] });
+      await waiting.signal('cancel', 'not today');
+      await waiting.result();
+      await save('approval-cancel', waiting);
     });
   } finally {
     await connection.close();
     await native.close();
     await server.stop();
+  }
+}
+
+/** Approval is refused until planning is done: poll until the run waits for it. */
+async function waitUntilApprovable(handle: WorkflowHandle): Promise<void> {
+  for (;;) {
+    const progress = (await handle.query('progress')) as { reason?: string | null };
+    if (progress.reason === 'waiting for approval') return;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -1,0 +1,185 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { connectClient, startRun } from '../src/client';
+import { dataConverter } from '../src/codec';
+import { freePort, startDevServer } from '../src/devServer';
+import { plan, runId, withWorker } from './helpers';
+import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { ptq } from './support/cli';
+import { waitFor } from './support/processes';
+import { startWorkerProcess, type WorkerProcess } from './support/workers';
+
+/**
+ * Fault injection on the real server with real processes: workers killed with -9, stopped with
+ * SIGTERM, the server restarted mid-run. A ledger written by the tasks themselves shows that every
+ * task ends exactly once and that two attempts of one task never overlap.
+ */
+jest.setTimeout(120_000);
+
+const ended = (ledger: string) => readLedger(ledger).filter((a) => a.ended).length;
+
+/** A plan of `n` ledger tasks of about `ticks` × 100 ms; a dead worker is noticed within 2 s. */
+function ledgerPlan(n: number, ledger: string, ticks: number, execution: 'child' | 'inline', m = 8) {
+  const ids = Array.from({ length: n }, (_, i) => `t${String(i).padStart(2, '0')}`);
+  const p = plan({
+    maxConcurrency: m,
+    defaults: { execution, heartbeatTimeout: '2s', retry: { maximumAttempts: 10, initialInterval: '100ms' } },
+    tasks: ids.map((id) => ledgerTask(id, ledger, ticks)),
+  });
+  return { p, ids };
+}
+
+async function newClient(): Promise<Client> {
+  return connectClient({ address: process.env.TEMPORAL_ADDRESS });
+}
+
+describe('fault injection', () => {
+  const workers: WorkerProcess[] = [];
+  afterEach(() => {
+    for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+  });
+  const worker = async (queue: string, args: string[] = []) => {
+    const w = await startWorkerProcess(queue, args);
+    workers.push(w);
+    return w;
+  };
+
+  it.each(['child', 'inline'] as const)(
+    'kill -9 of the worker at 50%% (%s tasks): its processes die, the run finishes, every task ends once, no overlap',
+    async (execution) => {
+      const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-kill-')), 'ledger');
+      const { p, ids } = ledgerPlan(16, ledger, 15, execution);
+      const queue = `faults-${randomUUID()}`;
+      const a = await worker(queue);
+      const client = await newClient();
+      const handle = await startRun(client, p, { id: runId(`kill-${execution}`), taskQueue: queue });
+      await waitFor(() => ended(ledger) >= 8, 60_000);
+      a.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 100)); // the worker dies a moment after the signal
+      const orphans = readLedger(ledger).filter((x) => !x.ended);
+      expect(orphans.length).toBeGreaterThan(0);
+      await worker(queue);
+      await new Promise((r) => setTimeout(r, 5_000 - (Date.now() - killedAt)));
+      expect(orphans.filter((o) => groupAlive(o.pid)).map((o) => o.task)).toEqual([]);
+      const summary = await handle.result();
+      expect(summary.status).toBe('succeeded');
+      expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
+      // The orphans were cut off, not finished by the dead worker after the fact.
+      for (const o of orphans) expect(readLedger(ledger).find((x) => x.pid === o.pid)?.ended).toBe(false);
+      await client.connection.close();
+    },
+  );
+
+  it('SIGTERM with a shutdown grace lets running tasks finish; none runs twice', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-term-')), 'ledger');
+    const { p, ids } = ledgerPlan(8, ledger, 20, 'child', 4);
+    const queue = `faults-${randomUUID()}`;
+    const a = await worker(queue, ['--shutdown-grace', '20s']);
+    const client = await newClient();
+    const handle = await startRun(client, p, { id: runId('term'), taskQueue: queue });
+    await waitFor(() => readLedger(ledger).length >= 4, 30_000);
+    const running = readLedger(ledger).filter((x) => !x.ended);
+    a.child.kill('SIGTERM');
+    expect(await a.exited).toBe(0);
+    // Every step that was running when the worker was asked to stop finished on it.
+    const after = readLedger(ledger);
+    for (const r of running) expect(after.find((x) => x.pid === r.pid)?.ended).toBe(true);
+    await worker(queue);
+    expect((await handle.result()).status).toBe('succeeded');
+    const attempts = readLedger(ledger);
+    expect(ledgerProblems(attempts, ids)).toEqual([]);
+    expect(attempts).toHaveLength(ids.length); // no task started a second time
+    await client.connection.close();
+  });
+
+  it('two workers, one killed with -9: the other finishes the run, every task ends once', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-two-')), 'ledger');
+    const { p, ids } = ledgerPlan(16, ledger, 10, 'child');
+    const queue = `faults-${randomUUID()}`;
+    const [a] = [await worker(queue), await worker(queue)];
+    const client = await newClient();
+    const handle = await startRun(client, p, { id: runId('two'), taskQueue: queue });
+    await waitFor(() => ended(ledger) >= 4, 60_000);
+    a.child.kill('SIGKILL');
+    const killedAt = Date.now();
+    expect((await handle.result()).status).toBe('succeeded');
+    expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
+    await client.connection.close();
+  });
+
+  it('a server restart (SQLite file) longer than the heartbeat timeout: the run finishes, no task ends twice', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-restart-'));
+    const ledger = join(dir, 'ledger');
+    const db = join(dir, 'temporal.db');
+    const port = await freePort();
+    let server = await startDevServer({ port, db, headless: true });
+    const { p, ids } = ledgerPlan(12, ledger, 10, 'child', 4);
+    try {
+      await withWorker(
+        async ({ taskQueue }) => {
+          const connection = await Connection.connect({ address: server.address });
+          const client = new Client({ connection, dataConverter });
+          const handle = await startRun(client, p, { id: runId('restart'), taskQueue });
+          await waitFor(() => ended(ledger) >= 4, 60_000);
+          await server.stop();
+          const downAt = Date.now();
+          await new Promise((r) => setTimeout(r, 5_000)); // longer than the 2 s heartbeat timeout
+          server = await startDevServer({ port, db, headless: true });
+          const summary = await handle.result();
+          expect(summary.status).toBe('succeeded');
+          expect(ledgerProblems(readLedger(ledger), ids)).toEqual([]);
+          // Steps that finished while the server was down were not run again.
+          const duringOutage = readLedger(ledger).filter((a) => a.ended && a.last > downAt && a.last < downAt + 5_000);
+          for (const a of duringOutage) expect(readLedger(ledger).filter((x) => x.task === a.task)).toHaveLength(1);
+          await connection.close();
+        },
+        { address: `127.0.0.1:${port}` },
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('`ptq result` rides out a server outage and exits 0; past its tolerance it exits 3 with one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-outage-'));
+    const db = join(dir, 'temporal.db');
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let server = await startDevServer({ port, db, headless: true });
+    try {
+      await withWorker(
+        async ({ taskQueue }) => {
+          const connection = await Connection.connect({ address });
+          const client = new Client({ connection, dataConverter });
+          const p = plan({ tasks: [{ id: 'nap', run: { type: 'sleep', duration: '5s' } }] });
+          const patient = await startRun(client, p, { id: runId('outage'), taskQueue });
+          const impatient = await startRun(client, p, { id: runId('outage'), taskQueue });
+          const rides = ptq(['result', patient.workflowId, '--address', address]);
+          const givesUp = ptq(['result', impatient.workflowId, '--address', address], { PTQ_WAIT_FOR_SERVER: '1s' });
+          await new Promise((r) => setTimeout(r, 3_000)); // both commands are connected and waiting
+          await server.stop();
+          // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
+          const quit = await givesUp;
+          expect(quit.code).toBe(3);
+          expect(quit.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
+          expect(quit.stderr.trim().split('\n').pop()).toMatch(
+            /^ptq: Temporal at \S+ has been unreachable for \d+s: the run itself goes on/,
+          );
+          server = await startDevServer({ port, db, headless: true });
+          const result = await rides;
+          expect(result.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
+          expect(result.stderr).toContain('ptq: Temporal is back');
+          expect(result.code).toBe(0);
+          await connection.close();
+        },
+        { address },
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,88 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+/**
+ * A ledger that tasks write to as they really run: `start`, a `tick` every 100 ms while alive, and
+ * `end`, each with the task id, the process id of the attempt and the time. From it a test can
+ * tell what ran, how often, and whether two attempts of one task ever overlapped, whatever the
+ * scheduler or Temporal believe.
+ */
+
+/** `sh -c` program of a ledger task: id, ledger file and tick count come in as argv, never as code. */
+const SCRIPT = [
+  'id=$1; l=$2; n=$3',
+  'echo "start $id $$ $(date +%s%3N)" >> "$l"',
+  'i=0; while [ $i -lt $n ]; do sleep 0.1; echo "tick $id $$ $(date +%s%3N)" >> "$l"; i=$((i+1)); done',
+  'echo "end $id $$ $(date +%s%3N)" >> "$l"',
+].join('\n');
+
+/** A shell task that runs about `ticks` × 100 ms and records itself in the ledger. */
+export function ledgerTask(id: string, ledger: string, ticks: number, extra: Record<string, unknown> = {}) {
+  return {
+    id,
+    run: { type: 'shell' as const, command: ['sh', '-c', SCRIPT, 'sh', id, ledger, String(ticks)] },
+    ...extra,
+  };
+}
+
+/** One attempt of a task, as the ledger saw it. */
+export interface Attempt {
+  task: string;
+  pid: number;
+  start: number;
+  /** Time of the last line the attempt wrote. */
+  last: number;
+  ended: boolean;
+}
+
+/** Every attempt in the ledger, in order of start. */
+export function readLedger(file: string): Attempt[] {
+  const attempts = new Map<number, Attempt>();
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  for (const line of text.split('\n').filter(Boolean)) {
+    const [kind, task, pid, at] = line.split(' ');
+    const time = Number(at);
+    const a = attempts.get(Number(pid)) ?? { task, pid: Number(pid), start: time, last: time, ended: false };
+    a.last = Math.max(a.last, time);
+    if (kind === 'end') a.ended = true;
+    attempts.set(a.pid, a);
+  }
+  return [...attempts.values()].sort((x, y) => x.start - y.start);
+}
+
+/**
+ * How long before a crash a step may have ended and still run again: its process had exited but
+ * the worker died before its report reached the server (Temporal activities are at-least-once).
+ * On 2 busy cores that report can lag the exit by a few hundred milliseconds.
+ */
+export const REPORT_WINDOW_MS = 500;
+
+/**
+ * What went wrong in a ledger, as readable lines (empty when nothing did): a task that never
+ * ended, one that ended twice (unless the first end fell in the report window just before
+ * `crashAt`), and two attempts of one task alive at the same time.
+ */
+export function ledgerProblems(attempts: Attempt[], taskIds: string[], crashAt?: number): string[] {
+  const problems: string[] = [];
+  for (const id of taskIds) {
+    const mine = attempts.filter((a) => a.task === id);
+    const lostReport = (a: Attempt) =>
+      crashAt !== undefined && a.last <= crashAt && a.last > crashAt - REPORT_WINDOW_MS;
+    const ends = mine.filter((a) => a.ended && !(lostReport(a) && mine.some((b) => b.start > crashAt!))).length;
+    if (ends !== 1) problems.push(`${id} ended ${ends} times`);
+    for (let i = 1; i < mine.length; i++) {
+      if (mine[i].start <= mine[i - 1].last)
+        problems.push(`${id}: attempt ${mine[i].pid} started while ${mine[i - 1].pid} was still running`);
+    }
+  }
+  return problems;
+}
+
+/** Whether a process group still has a member. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
