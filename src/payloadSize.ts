@@ -1,8 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { GzipCodec } from './codec';
-
-/** Temporal refuses a payload over 2 MB ("Blob data size exceeds limit"); keep a margin. */
-export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+import { MAX_PAYLOAD_BYTES } from './core/limits';
 
 /**
  * The size a value has on the wire once ptq's codec has gzipped it, so a run whose input

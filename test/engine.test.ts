@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { startRun } from '../src/client';
+import { randomBytes } from 'node:crypto';
+import { runOptions, startRun } from '../src/client';
+import { MAX_PAYLOAD_BYTES } from '../src/core';
+import { encodedSize } from '../src/payloadSize';
 import { validatePlan } from '../src/core';
 import { randomDag } from '../bench/dags';
 import { generationsOf, plan, runId, withWorker } from './helpers';
@@ -266,4 +269,39 @@ describe('runs end, and say how they ended', () => {
       );
     });
   });
+});
+
+describe('a run whose state outgrows what Temporal accepts', () => {
+  it('fails with the reason at continue-as-new instead of hanging', async () => {
+    // A plan just under the 2 MB payload limit (incompressible padding), whose tasks then add
+    // random output to the state: the next generation's input is over the limit.
+    const pad = randomBytes(2 << 20).toString('hex');
+    const tasksOf = (padChars: number) =>
+      Array.from({ length: 41 }, (_, i) => ({
+        id: `t${i}`,
+        run: {
+          type: 'shell' as const,
+          command: ['sh', '-c', 'head -c 1500 /dev/urandom | base64 -w0'],
+          env: { PAD: pad.slice(i * padChars, (i + 1) * padChars) },
+        },
+      }));
+    let lo = 0;
+    let hi = 100_000;
+    while (hi - lo > 100) {
+      const mid = Math.floor((lo + hi) / 2);
+      const size = await encodedSize(runOptions(plan({ tasks: tasksOf(mid) }), {}).args[0]);
+      if (size < MAX_PAYLOAD_BYTES - 20_000) lo = mid;
+      else hi = mid;
+    }
+    const p = plan({ defaults: { execution: 'inline' }, maxConcurrency: 8, tasks: tasksOf(lo) });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 40 });
+      const err = await handle.result().then(
+        () => undefined,
+        (e: unknown) => e as { cause?: { type?: string; message?: string } },
+      );
+      expect(err?.cause?.type).toBe('StateTooLarge');
+      expect(err?.cause?.message).toMatch(/over Temporal's 1\.94 MB payload limit, so it cannot continue as new/);
+    });
+  }, 120_000);
 });

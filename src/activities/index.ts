@@ -2,6 +2,7 @@ import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
 import { keepResults } from './kept';
 import { runLlm } from './llm';
+import { measurePayload } from './measure';
 import { planTasks } from './planTasks';
 import { runShell } from './shell';
 
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
 export const builtinActivities = {
   checkPlan,
+  measurePayload,
   planTasks,
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),

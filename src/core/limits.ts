@@ -57,3 +57,6 @@ export function jsonDepthProblem(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** Temporal refuses a payload over 2 MB ("Blob data size exceeds limit"); ptq keeps a margin. */
+export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024 - 64 * 1024;

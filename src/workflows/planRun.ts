@@ -8,12 +8,15 @@ import {
   executeChild,
   isCancellation,
   ParentClosePolicy,
+  patched,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import { concurrencyProblem } from '../core/limits';
+import type { BuiltinActivities } from '../activities';
+import { concurrencyProblem, MAX_PAYLOAD_BYTES } from '../core/limits';
 import type { Plan, Task } from '../core/plan';
 import { stepsOf } from '../core/steps';
 import { progressMarkdown, progressOf } from '../core/progress';
@@ -33,6 +36,11 @@ import { planMarkdown } from './planMarkdown';
 import { runTask, type TaskResult } from './runTask';
 
 type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
+
+const { measurePayload } = proxyLocalActivities<BuiltinActivities>({ startToCloseTimeout: '1 minute' });
+
+/** Below this much JSON the carried input cannot reach Temporal's payload limit, gzipped or not. */
+const MEASURE_ABOVE_CHARS = MAX_PAYLOAD_BYTES;
 
 const DETAILS_EVERY_MS = 1_000;
 const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
@@ -199,11 +207,29 @@ export class PlanRun {
   private async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
     const generation = (this.input.resume?.generation ?? 0) + 1;
-    return continueAsNew<(input: RunPlanInput) => Promise<RunSummary>>({
+    const next: RunPlanInput = {
       ...this.input,
       plan: this.plan,
       resume: { state: this.scheduler.snapshot(), startedAt: this.startedAt, generation },
-    });
+    };
+    await this.checkCarriedSize(next);
+    return continueAsNew<(input: RunPlanInput) => Promise<RunSummary>>(next);
+  }
+
+  /**
+   * A payload over Temporal's limit would fail the continue-as-new command again and again and the
+   * run would hang: fail it with the reason instead. Only big inputs are measured (gzip runs in a
+   * local activity); runs recorded before this check keep replaying without it.
+   */
+  private async checkCarriedSize(next: RunPlanInput): Promise<void> {
+    if (JSON.stringify(next).length <= MEASURE_ABOVE_CHARS || !patched('measure-before-continue-as-new')) return;
+    const size = await measurePayload(next);
+    if (size <= MAX_PAYLOAD_BYTES) return;
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
+    throw ApplicationFailure.nonRetryable(
+      `the run's plan and state are ${mb(size)} MB gzipped, over Temporal's ${mb(MAX_PAYLOAD_BYTES)} MB payload limit, so it cannot continue as new: make task outputs smaller or split the plan`,
+      'StateTooLarge',
+    );
   }
 
   /** Progress for the Web UI; rate-limited because rendering is O(running). */
