@@ -3,8 +3,9 @@
  *   1. throughput: N no-op tasks at M, ptq (child and inline tasks) vs a bare activity fan-out;
  *   2. per-hop latency on a chain: predecessor done -> successor started, vs a bare activity chain;
  *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels;
- *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled.
- * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation]
+ *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
+ *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed.
+ * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation|faults]
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,7 @@ import { createActivities } from '../src/activities';
 import { dataConverter } from '../src/codec';
 import { startDevServer } from '../src/devServer';
 import { cancellation } from './cancellation';
+import { faults } from './faults';
 import { quality } from './quality';
 import { scale } from './scale';
 import { hops, throughput } from './speed';
@@ -21,7 +23,13 @@ import { noop, type BenchContext, type Rows } from './support';
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = { throughput, hops, quality, cancellation };
+const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
+  throughput,
+  hops,
+  quality,
+  cancellation,
+  faults,
+};
 
 async function main(): Promise<void> {
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });
@@ -41,7 +49,7 @@ async function main(): Promise<void> {
   const rows: Rows = [];
   try {
     await worker.runUntil(async () => {
-      const ctx = { client, taskQueue, quick };
+      const ctx = { client, address: server.address, taskQueue, quick };
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
     });

@@ -3,6 +3,8 @@ import type { Client } from '@temporalio/client';
 /** What every benchmark suite gets: a client and the task queue of the bench worker. */
 export interface BenchContext {
   client: Client;
+  /** The bench server's address, for workers started as processes. */
+  address: string;
   taskQueue: string;
   quick: boolean;
 }

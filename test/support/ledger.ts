@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 
 /**
  * A ledger that tasks write to as they really run: `start`, a `tick` every 100 ms while alive, and
@@ -77,12 +77,21 @@ export function ledgerProblems(attempts: Attempt[], taskIds: string[], crashAt?:
   return problems;
 }
 
-/** Whether a process group still has a member. */
+/**
+ * Whether a process group still has a live member. Read from /proc, because `kill(-pgid, 0)` also
+ * counts zombies: processes that have exited but that PID 1 has not reaped yet.
+ */
 export function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch {
-    return false;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(group) === pgid && state !== 'Z') return true;
   }
+  return false;
 }
