@@ -6,7 +6,7 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { formatDuration, MAX_RUN_ID_CHARS, type Plan, type Policy, type RunSummary } from './core';
+import { formatDuration, MAX_RUN_ID_CHARS, type ParamValue, type Plan, type Policy, type RunSummary } from './core';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
@@ -38,6 +38,8 @@ export interface StartOptions {
   maxConcurrency?: number;
   taskQueue?: string;
   continueAsNewAfter?: number;
+  /** Values of the plan's params, already checked and typed (see `resolveParams`). */
+  params?: Record<string, ParamValue>;
 }
 
 /** Starts a run of a validated plan; rejects an id that was used before. */
@@ -104,12 +106,13 @@ export function runOptions(plan: Plan, options: StartOptions) {
     policy: options.policy,
     maxConcurrency: options.maxConcurrency,
     continueAsNewAfter: options.continueAsNewAfter,
+    params: options.params,
   };
   const parallel = options.maxConcurrency ?? plan.maxConcurrency;
   return {
     args: [input] as [RunPlanInput],
     staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
-    staticDetails: planTable(plan),
+    staticDetails: paramsTable(options.params) + planTable(plan),
     typedSearchAttributes: [
       { key: searchAttributes.plan, value: plan.name },
       { key: searchAttributes.status, value: 'running' },
@@ -127,6 +130,12 @@ export function newRunId(planName: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'run';
   return `${slug}-${Date.now().toString(36)}`;
+}
+
+/** The run's parameters as a Markdown table (empty without params), above the task table. */
+function paramsTable(params: Record<string, ParamValue> | undefined): string {
+  const rows = Object.entries(params ?? {}).map(([k, v]) => `| ${k} | ${JSON.stringify(v)} |`);
+  return rows.length ? ['| parameter | value |', '|---|---|', ...rows, '', ''].join('\n') : '';
 }
 
 /** The plan's tasks as a Markdown table, shown as the run's details in the Web UI. */

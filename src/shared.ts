@@ -23,6 +23,8 @@ export interface RunPlanInput {
   approve?: boolean;
   policy?: Policy;
   maxConcurrency?: number;
+  /** Values of the plan's params, checked and typed by the client. */
+  params?: Record<string, string | number | boolean>;
   /** Set by continue-as-new: where the previous run left off. */
   resume?: { state: SchedulerState; startedAt: number; generation: number };
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */

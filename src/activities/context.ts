@@ -8,6 +8,8 @@ export interface StepResult {
   output: string;
   attempt: number;
   worker: string;
+  /** The output parsed as JSON, when the task asked for it. */
+  json?: unknown;
 }
 
 /** Details attached to a step failure so the task summary can show attempts, worker and output. */
@@ -36,8 +38,15 @@ function released(output: string): string {
 }
 
 /** Wraps a step's output with the attempt number and worker identity. */
-export function stepResult(output: string): StepResult {
-  return { output: released(output), attempt: Context.current().info.attempt, worker: workerIdentity };
+export function stepResult(output: string, json?: unknown): StepResult {
+  const result: StepResult = {
+    output: released(output),
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+  };
+  // Secrets are masked in JSON too: it is recorded in histories like the text.
+  if (json !== undefined) result.json = JSON.parse(mask(JSON.stringify(json)));
+  return result;
 }
 
 /** A step failure that carries its context; Temporal retries it unless `nonRetryable`. */

@@ -4,6 +4,7 @@ import { fetch, type Response } from 'undici';
 import type { HttpStep } from '../core';
 import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
 import { BlockedAddressError, checkHost, guardedAgent } from './netGuard';
+import { jsonOf, prepare, type StepOptions } from './stepOptions';
 import { OUTPUT_CAP_BYTES } from './tail';
 
 const MAX_REDIRECTS = 5;
@@ -15,8 +16,9 @@ const MAX_BODY_BYTES = 1 << 20;
  * after a redirect (see netGuard.ts). 5xx, 408 and 429 are retryable (the server may recover);
  * other unexpected statuses are not, because sending the same request again will not change them.
  */
-export async function runHttp(step: HttpStep): Promise<StepResult> {
+export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promise<StepResult> {
   const ctx = Context.current();
+  const step = prepare(plainStep, options);
   const signals = [ctx.cancellationSignal];
   if (step.timeout) signals.push(AbortSignal.timeout(step.timeout));
   const signal = AbortSignal.any(signals);
@@ -33,7 +35,8 @@ export async function runHttp(step: HttpStep): Promise<StepResult> {
         '',
       );
     });
-    const body = (await readCapped(response, signal)).slice(-OUTPUT_CAP_BYTES);
+    const fullBody = await readCapped(response, signal);
+    const body = fullBody.slice(-OUTPUT_CAP_BYTES);
     const expected = step.expectStatus ? step.expectStatus.includes(response.status) : response.ok;
     const output = `HTTP ${response.status}\n${body}`;
     if (!expected) {
@@ -45,7 +48,7 @@ export async function runHttp(step: HttpStep): Promise<StepResult> {
         !retryable,
       );
     }
-    return stepResult(output);
+    return stepResult(output, jsonOf(fullBody, options, output));
   } finally {
     stopHeartbeats();
   }

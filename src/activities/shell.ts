@@ -7,7 +7,8 @@ import type { ShellStep } from '../core';
 import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
 import { watchGroup } from './reaper';
 import { stepEnvironment } from './secrets';
-import { Tail } from './tail';
+import { jsonOf, prepare, type StepOptions } from './stepOptions';
+import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
 
@@ -27,10 +28,14 @@ const TRAMPOLINE = 'IFS= read -r go && [ "$go" = go ] && exec "$@" </dev/null';
  * the step ends, whatever it left running in its group is killed too; if the worker dies, the
  * reaper kills the group.
  */
-export async function runShell(step: ShellStep): Promise<StepResult> {
+export async function runShell(plainStep: ShellStep, options?: StepOptions): Promise<StepResult> {
   const ctx = Context.current();
+  const step = prepare(plainStep, options);
   const [program, ...args] = step.command;
-  const out = new Tail();
+  // A JSON output is read whole (up to its cap), not as a tail.
+  const out = new Tail(
+    options?.jsonLimit === undefined ? undefined : Math.max(options.jsonLimit + 1, OUTPUT_CAP_BYTES),
+  );
   const err = new Tail();
   const env = stepEnvironment(step);
   const missing = missingProgram(program, env.PATH, step.cwd);
@@ -73,7 +78,7 @@ export async function runShell(step: ShellStep): Promise<StepResult> {
       const last = err.lastLine() || out.lastLine();
       throw stepFailure(last ? `${why}: ${last}` : why, 'ShellExitError', output);
     }
-    return stepResult(output);
+    return stepResult(output, jsonOf(out.toString(), options, output));
   } finally {
     killGroup(child.pid, 'SIGKILL'); // background processes the step left behind
     unwatch();

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ZodError } from 'zod';
 import { isGrpcServiceError } from '@temporalio/client';
-import { parseDuration } from '../core';
+import { parseDuration, parseParamFlags, resolveParams, type ParamValue, type Plan } from '../core';
 import { ExitCode, PtqError, UnreachableError } from '../errors';
 import { connectionSettings, type ConnectionFlags } from '../connection';
 import { connectClient } from '../client';
@@ -46,6 +46,25 @@ export function intOption(name: string, min: number, max: number) {
     }
     return n;
   };
+}
+
+/** Adds `-p NAME=VALUE` (repeatable) for the plan's params. */
+export function withParams(cmd: Command): Command {
+  return cmd.option(
+    '-p, --param <name=value>',
+    'set a plan parameter (repeat for more)',
+    (value: string, all: string[]) => [...all, value],
+    [] as string[],
+  );
+}
+
+/** The plan's params from `-p` flags, checked and typed; every problem in one line, exit 2. */
+export function paramsFor(plan: Plan, flags: string[] = []): Record<string, ParamValue> {
+  const parsed = parseParamFlags(flags);
+  if (!parsed.ok) throw new PtqError(parsed.error.join('; '));
+  const resolved = resolveParams(plan, parsed.value);
+  if (!resolved.ok) throw new PtqError(resolved.error.join('; '));
+  return resolved.value;
 }
 
 /** Parses a duration flag ("30s", "2m", or milliseconds) or fails with a clear line. */

@@ -11,3 +11,5 @@ export * from './steps';
 export * from './summary';
 export * from './usage';
 export * from './validate';
+export * from './params';
+export * from './jsonOutput';

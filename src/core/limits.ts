@@ -60,3 +60,6 @@ export function jsonDepthProblem(value: unknown): string | undefined {
 
 /** Temporal refuses a payload over 2 MB ("Blob data size exceeds limit"); ptq keeps a margin. */
 export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+
+/** Most bytes of JSON a task may hand to its dependents by default; big data goes through files. */
+export const DEFAULT_JSON_OUTPUT_LIMIT = 64 * 1024;

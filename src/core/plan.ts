@@ -8,6 +8,7 @@ import {
   MAX_TEXT_CHARS,
   MAX_CONCURRENCY,
   MAX_TASKS,
+  DEFAULT_JSON_OUTPUT_LIMIT,
   jsonDepthProblem,
 } from './limits';
 
@@ -48,6 +49,15 @@ export const Timeout = duration(1, 'a timeout');
  * it elsewhere: the crash-detection time. Steps heartbeat every 0.5 s, so it must be at least 1 s.
  */
 export const HeartbeatTimeout = duration(1_000, 'a heartbeat timeout');
+
+/** Whether a string holds a `{{ }}` template. */
+export function hasTemplate(text: string): boolean {
+  return /\{\{[^{}]*\}\}/.test(text);
+}
+
+function isHttpUrl(text: string): boolean {
+  return URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+}
 
 /** Free text with a size cap, so no field alone can push a plan past Temporal's payload limit. */
 const Text = z.string().max(MAX_TEXT_CHARS, `too long: at most ${MAX_TEXT_CHARS} characters, move bulk data to a file`);
@@ -120,7 +130,12 @@ export const HttpStep = z
   .object({
     type: z.literal('http'),
     method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-    url: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }),
+    url: z
+      .string()
+      .refine(
+        (u) => hasTemplate(u) || isHttpUrl(u),
+        'expected an http:// or https:// URL (templates are checked when the step runs)',
+      ),
     headers: z.record(z.string(), Text).optional(),
     body: shallow(
       z.union([Text, z.record(z.string(), z.unknown()), z.array(z.unknown())], {
@@ -209,9 +224,35 @@ export const Task = z
       'How soon a step whose worker died is retried elsewhere. Default 10s.',
     ),
     execution: Execution.optional().describe('"child" (default): own child workflow; "inline": activities of the run.'),
+    output: z
+      .enum(['text', 'json'])
+      .optional()
+      .describe(
+        '"json": the last step\'s stdout (http: body, activity: return value, llm: answer) is parsed as JSON, for {{tasks.ID.json.path}}.',
+      ),
+    when: Text.optional().describe(
+      'CEL condition over tasks.ID.output/.json/.status of its dependencies and params; false skips the task.',
+    ),
+    runIf: z
+      .enum(['success', 'always', 'failure'])
+      .optional()
+      .describe(
+        '"success" (default): all dependencies succeeded; "always": once they ended, whatever the outcome; "failure": some dependency failed or was cancelled.',
+      ),
+    final: z.boolean().optional().describe('Set by ptq on the tasks of "finally"; do not set it yourself.'),
   })
   .strict();
 export type Task = z.infer<typeof Task>;
+
+/** A run parameter: `{{params.NAME}}`, set with `ptq start -p NAME=VALUE`. */
+export const ParamSpec = z
+  .object({
+    type: z.enum(['string', 'number', 'boolean']).default('string'),
+    default: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    description: Text.optional(),
+  })
+  .strict();
+export type ParamSpec = z.infer<typeof ParamSpec>;
 
 /** Token usage and estimated cost of model calls. */
 export const Usage = z.object({
@@ -268,13 +309,32 @@ export const Plan = z
       .strict()
       .default({}),
     groups: z.record(Name, z.object({ maxConcurrency: z.number().int('must be a whole number') }).strict()).default({}),
+    params: z
+      .record(z.string().regex(/^[A-Za-z_]\w*$/, 'parameter names use letters, digits and "_"'), ParamSpec)
+      .default({}),
+    jsonOutputLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1 << 20, 'at most 1 MB: the outputs live in the run state; pass big data in files')
+      .default(DEFAULT_JSON_OUTPUT_LIMIT)
+      .describe("Most bytes of a task's JSON output (default 64 KB)."),
     tasks: z
       .array(Task)
       .min(1, 'the plan has no tasks: add at least one to "tasks"')
       .max(MAX_TASKS, `a plan may have at most ${MAX_TASKS} tasks: split it into several plans`),
+    finally: z
+      .array(Task)
+      .optional()
+      .describe('Tasks that run after all others, whether the run succeeded, failed or was cancelled.'),
     metadata: PlanMetadata.optional(),
   })
-  .strict();
+  .strict()
+  // One task list for the scheduler; `final` marks the tasks of `finally`.
+  .transform(({ finally: last, ...plan }) => ({
+    ...plan,
+    tasks: [...plan.tasks, ...(last ?? []).map((t) => ({ ...t, final: true }))],
+  }));
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written by a person, before defaults and durations are applied. */
 export type PlanInput = z.input<typeof Plan>;

@@ -1,3 +1,4 @@
+import { evaluateCondition } from './expr';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { concurrencyProblem } from './limits';
@@ -46,7 +47,10 @@ export class Scheduler {
   }
 
   /** A fresh run of a validated plan. */
-  static create(plan: Plan, options: { policy?: Policy; maxConcurrency?: number } = {}): Scheduler {
+  static create(
+    plan: Plan,
+    options: { policy?: Policy; maxConcurrency?: number; params?: Record<string, unknown> } = {},
+  ): Scheduler {
     const levelLeft: number[] = [];
     const state: SchedulerState = {
       policy: options.policy ?? plan.policy,
@@ -63,10 +67,13 @@ export class Scheduler {
       currentLevel: 0,
       levelLeft,
       recentFailures: [],
+      params: options.params ?? {},
+      mainLeft: plan.tasks.filter((t) => !t.final).length,
     };
     const scheduler = new Scheduler(plan, state);
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
-    state.tasks.forEach((t, i) => t.waitingOn === 0 && scheduler.makeReady(i));
+    const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
+    scheduler.propagate(roots.filter((i) => i >= 0));
     return scheduler;
   }
 
@@ -89,7 +96,8 @@ export class Scheduler {
   /** The task to start now, or undefined when limits, a pause, a halt or a level barrier say wait. */
   next(): string | undefined {
     const s = this.state;
-    if (s.paused || s.halt || s.counts.running >= s.maxConcurrency) return undefined;
+    // After a halt only tasks of `finally` are left in the queue: they still run.
+    if (s.paused || s.counts.running >= s.maxConcurrency) return undefined;
     for (;;) {
       const top = s.ready[0];
       if (top === undefined) return undefined;
@@ -121,10 +129,8 @@ export class Scheduler {
   /** Records a success and makes dependents ready once all their dependencies are done. */
   succeed(id: string, outcome: TaskOutcome): void {
     const i = this.finish(id, 'succeeded', outcome);
-    for (const c of this.graph.dependents[i]) {
-      const dep = this.state.tasks[c];
-      if (dep.status === 'pending' && --dep.waitingOn === 0) this.makeReady(c);
-    }
+    if (outcome.json !== undefined) this.state.tasks[i].json = outcome.json;
+    this.propagate([i]);
   }
 
   /**
@@ -136,21 +142,26 @@ export class Scheduler {
     const s = this.state;
     const error = (outcome.error ?? 'failed').slice(0, errorChars(this.plan.tasks.length));
     s.recentFailures = [...s.recentFailures, { id, error, at: outcome.endedAt }].slice(-RECENT_FAILURES);
-    this.skipDownstream(i, 'failed');
-    if (!s.halt && (this.plan.onFailure === 'fail-fast' || s.counts.failed > this.toleratedFailures())) {
-      return this.halt('fail-fast', `task "${id}" failed`);
-    }
-    return [];
+    return this.afterFailure(i);
   }
 
-  /** Records that a running task was cancelled; its dependents can no longer run. */
+  /** Records that a running task was cancelled; dependents run only if their `runIf` allows it. */
   cancelled(id: string, outcome: TaskOutcome): void {
-    this.skipDownstream(this.finish(id, 'cancelled', outcome), 'was cancelled');
+    this.propagate([this.finish(id, 'cancelled', outcome)]);
   }
 
-  /** Cancels the run: nothing new starts; returns the running task ids to cancel. */
+  /**
+   * Cancels the run: nothing new starts, except the tasks of `finally`; returns the running task
+   * ids to cancel. Asked again, it cancels the tasks of `finally` too.
+   */
   cancel(reason: string): string[] {
-    return this.state.halt ? Object.keys(this.state.running) : this.halt('cancelled', reason);
+    const s = this.state;
+    if (!s.halt) return this.halt('cancelled', reason);
+    if (s.halt.kind === 'cancelled' && !s.halt.final) {
+      s.halt.final = true;
+      this.haltPending('cancelled', (task) => Boolean(task.final), `run cancelled again: ${reason}`);
+    }
+    return Object.keys(s.running);
   }
 
   /** Stops starting new tasks; running ones go on. */
@@ -179,8 +190,8 @@ export class Scheduler {
     const s = this.state;
     if (s.halt?.kind === 'cancelled') return 'cancelled';
     if (!this.isDone()) return 'running';
-    // Skipped tasks are skipped because something failed or was cancelled: none of it is success.
-    return s.counts.failed + s.counts.cancelled + s.counts.skipped > 0 || s.halt ? 'failed' : 'succeeded';
+    // A skip is either a condition's choice or the consequence of a failure or cancel counted here.
+    return s.counts.failed + s.counts.cancelled > 0 || s.halt ? 'failed' : 'succeeded';
   }
 
   /** The record of one task by id. */
@@ -198,28 +209,130 @@ export class Scheduler {
   private halt(kind: Halt['kind'], reason: string): string[] {
     const s = this.state;
     s.halt = { kind, reason };
-    const next: TaskStatus = kind === 'cancelled' ? 'cancelled' : 'skipped';
-    s.tasks.forEach((t, i) => {
-      if (t.status !== 'pending' && t.status !== 'ready') return;
-      this.move(i, next);
-      t.reason = kind === 'cancelled' ? `run cancelled: ${reason}` : `not started: run failed fast after ${reason}`;
-    });
-    s.ready = [];
-    s.parked = {};
-    return Object.keys(s.running);
+    const why = kind === 'cancelled' ? `run cancelled: ${reason}` : `not started: run failed fast after ${reason}`;
+    this.haltPending(kind === 'cancelled' ? 'cancelled' : 'skipped', (task) => !task.final, why);
+    // Tasks of `finally` run after every other task, whatever happened: they are what is left.
+    return Object.keys(s.running).filter((id) => !this.plan.tasks[this.graph.index[id]].final);
   }
 
-  private skipDownstream(failed: number, what: string): void {
-    const failedId = this.graph.ids[failed];
-    const stack = [...this.graph.dependents[failed]];
-    while (stack.length) {
-      const c = stack.pop() as number;
-      const t = this.state.tasks[c];
-      if (t.status !== 'pending') continue;
-      this.move(c, 'skipped');
-      t.reason = `skipped because "${failedId}" ${what}`;
-      stack.push(...this.graph.dependents[c]);
+  /** Ends every task that has not started and passes `which`, then lets `finally` go on. */
+  private haltPending(to: TaskStatus, which: (task: Plan['tasks'][number]) => boolean, reason: string): void {
+    const s = this.state;
+    const ended: number[] = [];
+    s.tasks.forEach((t, i) => {
+      if ((t.status !== 'pending' && t.status !== 'ready') || !which(this.plan.tasks[i])) return;
+      this.move(i, to);
+      t.reason = reason;
+      ended.push(i);
+    });
+    const keep = (i: number) => s.tasks[i].status === 'ready';
+    s.ready = s.ready.filter(keep);
+    for (const [slot, heap] of Object.entries(s.parked)) {
+      s.parked[slot] = heap.filter(keep);
+      if (s.parked[slot].length === 0) delete s.parked[slot];
     }
+    // Filtering can break the heap order; rebuild it.
+    const ready = s.ready.splice(0);
+    for (const i of ready) heapPush(s.ready, i, this.key);
+    this.propagate(ended);
+  }
+
+  /** Fail-fast or tolerated-failure bookkeeping after task i failed. */
+  private afterFailure(i: number): string[] {
+    const s = this.state;
+    this.propagate([i]);
+    if (!s.halt && (this.plan.onFailure === 'fail-fast' || s.counts.failed > this.toleratedFailures())) {
+      return this.halt('fail-fast', `task "${this.graph.ids[i]}" failed`);
+    }
+    return [];
+  }
+
+  /**
+   * Tasks in `ended` have just reached a final status: count down their dependents and decide each
+   * one whose dependencies have all ended. A decision can end a task too (skipped), so this runs
+   * as a worklist, not recursion: chains of any length are fine.
+   */
+  private propagate(ended: number[]): void {
+    const s = this.state;
+    const work = [...ended];
+    for (;;) {
+      while (work.length) {
+        const i = work.pop() as number;
+        for (const c of this.graph.dependents[i]) {
+          const t = s.tasks[c];
+          if (t.status === 'pending' && --t.waitingOn === 0 && this.decide(c)) work.push(c);
+        }
+      }
+      if (!this.releaseFinals(work)) return;
+    }
+  }
+
+  /** Once every other task has ended, the tasks of `finally` without pending dependencies are decided. */
+  private releaseFinals(work: number[]): boolean {
+    const s = this.state;
+    if (s.mainLeft !== 0) return false;
+    s.mainLeft = -1; // released once
+    s.tasks.forEach((t, i) => {
+      if (this.plan.tasks[i].final && t.status === 'pending' && t.waitingOn === 0 && this.decide(i)) work.push(i);
+    });
+    return work.length > 0;
+  }
+
+  /**
+   * A task whose dependencies have all ended: does it run? `runIf` first, then its `when`
+   * condition. Returns true when the decision ended the task (skipped, or failed condition).
+   */
+  private decide(i: number): boolean {
+    const s = this.state;
+    const task = this.plan.tasks[i];
+    const t = s.tasks[i];
+    if (task.final && (s.mainLeft ?? 0) > 0) return false; // waits for every other task
+    const deps = this.graph.deps[i];
+    const notOk = deps.find((d) => s.tasks[d].status !== 'succeeded');
+    const runIf = task.runIf ?? (task.final ? 'always' : 'success');
+    const anyFailed = deps.some((d) => s.tasks[d].status === 'failed' || s.tasks[d].status === 'cancelled');
+    if (runIf === 'success' && notOk !== undefined) return this.skip(i, this.skipReason(notOk));
+    if (runIf === 'failure' && !anyFailed) return this.skip(i, 'skipped: runs only after a failure, and none failed');
+    if (task.when !== undefined) {
+      const result = evaluateCondition(task.when, this.conditionContext(i));
+      if (!result.ok) {
+        this.move(i, 'failed');
+        t.error = `${result.error} (in: when ${task.when})`;
+        s.recentFailures = [...s.recentFailures, { id: this.graph.ids[i], error: t.error, at: 0 }].slice(
+          -RECENT_FAILURES,
+        );
+        return true;
+      }
+      if (!result.value) return this.skip(i, `condition false: ${task.when}`);
+    }
+    this.makeReady(i);
+    return false;
+  }
+
+  private skip(i: number, reason: string): true {
+    this.move(i, 'skipped');
+    this.state.tasks[i].reason = reason;
+    return true;
+  }
+
+  /** The root cause travels down a chain of skips: `skipped because "a" failed`. */
+  private skipReason(dep: number): string {
+    const d = this.state.tasks[dep];
+    if (d.status === 'skipped' && d.reason?.startsWith('skipped because')) return d.reason;
+    const what = d.status === 'failed' ? 'failed' : d.status === 'cancelled' ? 'was cancelled' : 'was skipped';
+    return `skipped because "${this.graph.ids[dep]}" ${what}`;
+  }
+
+  /** What `when` sees: its dependencies (every task, for `finally`) and the run parameters. */
+  private conditionContext(i: number): Record<string, unknown> {
+    const s = this.state;
+    const visible = this.plan.tasks[i].final ? s.tasks.map((_, j) => j) : this.graph.deps[i];
+    const tasks: Record<string, unknown> = {};
+    for (const d of visible) {
+      const t = s.tasks[d];
+      tasks[this.graph.ids[d]] = { status: t.status, output: t.output ?? '', json: t.json ?? null };
+    }
+    return { tasks, params: s.params ?? {} };
   }
 
   private finish(id: string, status: TaskStatus, outcome: TaskOutcome): number {
@@ -294,6 +407,7 @@ export class Scheduler {
     s.counts[to]++;
     t.status = to;
     if (isTerminal(to)) {
+      if (!this.plan.tasks[i].final && s.mainLeft !== undefined && s.mainLeft > 0) s.mainLeft--;
       s.levelLeft[this.graph.level[i]]--;
       while (s.currentLevel < s.levelLeft.length - 1 && s.levelLeft[s.currentLevel] === 0) s.currentLevel++;
     }

@@ -12,6 +12,8 @@ export interface TaskRecord {
   worker?: string;
   error?: string;
   output?: string;
+  /** Parsed output of a task with `"output": "json"`, for templates and conditions of its dependents. */
+  json?: unknown;
   /** Why a task was skipped or cancelled. */
   reason?: string;
   usage?: Usage;
@@ -21,6 +23,8 @@ export interface TaskRecord {
 export interface Halt {
   kind: 'cancelled' | 'fail-fast';
   reason: string;
+  /** Cancelled a second time: the tasks of `finally` are cancelled too. */
+  final?: boolean;
 }
 
 /** The complete scheduler state: plain JSON, so it can cross continue-as-new as is. */
@@ -42,6 +46,10 @@ export interface SchedulerState {
   currentLevel: number;
   levelLeft: number[];
   recentFailures: Array<{ id: string; error: string; at: number }>;
+  /** Run parameters, for conditions. Absent in runs started before parameters existed. */
+  params?: Record<string, unknown>;
+  /** Tasks not of `finally` that have not ended; the tasks of `finally` start when it reaches 0. */
+  mainLeft?: number;
 }
 
 /** What a finished child reports back. */
@@ -50,6 +58,7 @@ export interface TaskOutcome {
   attempts?: number;
   worker?: string;
   output?: string;
+  json?: unknown;
   error?: string;
   usage?: Usage;
 }

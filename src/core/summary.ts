@@ -16,6 +16,8 @@ export interface TaskSummary {
   error: string | null;
   reason: string | null;
   output: string | null;
+  /** The task's JSON output, for tasks with `"output": "json"`. */
+  json?: unknown;
 }
 
 /** The result of a run: what `runPlan` returns and `ptq start --wait --json` prints. */
@@ -34,6 +36,8 @@ export interface RunSummary {
   speedup: number;
   efficiency: number;
   reason: string | null;
+  /** The run's parameters. */
+  params: Record<string, unknown>;
   /** How the plan was made, when an AI planner made it: complexity and reasoning. */
   planner: PlanMetadata | null;
   /** Tokens and estimated USD of model calls: planning, llm steps, and in all. */
@@ -84,6 +88,7 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
     speedup: round(speedup),
     efficiency: round(speedup / state.maxConcurrency),
     reason: state.halt?.reason ?? null,
+    params: state.params ?? {},
     planner: plan.metadata ?? null,
     cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0 },
     tasks: state.tasks.map((t, i) => ({
@@ -98,6 +103,7 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
       error: t.error ?? null,
       reason: t.reason ?? null,
       output: t.output ?? null,
+      ...(t.json !== undefined ? { json: t.json } : {}),
     })),
   };
 }
@@ -130,6 +136,7 @@ export function summarizeUnplanned(
     speedup: 0,
     efficiency: 0,
     reason,
+    params: {},
     planner: null,
     cost: { planning: null, tasks: null, totalUsd: 0 },
     tasks: [],

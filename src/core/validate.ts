@@ -1,3 +1,4 @@
+import { templateProblems } from './checkTemplates';
 import { formatIssue } from './issues';
 import { Plan, retryProblem } from './plan';
 
@@ -36,6 +37,10 @@ function graphProblems(plan: Plan): string[] {
     }
     const retry = retryProblem({ ...plan.defaults.retry, ...task.retry });
     if (retry && task.retry && plan.defaults.retry) problems.push(`task "${task.id}": ${retry}`);
+    for (const dep of task.dependsOn) {
+      if (!task.final && plan.tasks.find((t) => t.id === dep)?.final)
+        problems.push(`task "${task.id}" depends on "${dep}" of "finally": those run after all other tasks`);
+    }
     const resources = task.resources ?? [];
     const dup = resources.find((r, i) => resources.indexOf(r) !== i);
     if (dup) problems.push(`task "${task.id}" lists resource "${dup}" twice, so it would wait on itself forever`);
@@ -47,6 +52,7 @@ function graphProblems(plan: Plan): string[] {
       );
     }
   }
+  if (problems.length === 0) problems.push(...templateProblems(plan));
   const cycle = findCycle(plan);
   if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
   return problems;

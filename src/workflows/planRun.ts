@@ -16,9 +16,11 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
-import { concurrencyProblem, MAX_PAYLOAD_BYTES } from '../core/limits';
+import { concurrencyProblem, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
 import type { Plan, Task } from '../core/plan';
 import { stepsOf } from '../core/steps';
+import { stepTemplates } from '../core/stepTemplates';
+import { parseRef, type TemplateContext, type TemplateRef } from '../core/template';
 import { progressMarkdown, progressOf } from '../core/progress';
 import { Scheduler, type TaskOutcome } from '../core/scheduler';
 import { summarize, type RunSummary } from '../core/summary';
@@ -33,7 +35,7 @@ import {
   type RunPlanInput,
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
-import { runTask, type TaskResult } from './runTask';
+import { runTask, type RunTaskInput, type TaskResult } from './runTask';
 
 type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
 
@@ -67,7 +69,7 @@ export class PlanRun {
   ) {
     this.scheduler = input.resume
       ? Scheduler.restore(plan, input.resume.state)
-      : Scheduler.create(plan, { policy: input.policy, maxConcurrency: input.maxConcurrency });
+      : Scheduler.create(plan, { policy: input.policy, maxConcurrency: input.maxConcurrency, params: input.params });
     this.startedAt = input.resume?.startedAt ?? Date.now();
   }
 
@@ -101,8 +103,10 @@ export class PlanRun {
       if (!isCancellation(err)) throw err;
       this.cancelRun('workflow cancelled');
     }
-    // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable.
+    // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable,
+    // and neither are the tasks of `finally`, which run once the cancelled tasks have stopped.
     return CancellationScope.nonCancellable(async () => {
+      if (this.plan.tasks.some((t) => t.final)) await this.loop();
       await this.settle();
       await condition(allHandlersFinished);
       this.publish(true);
@@ -141,7 +145,7 @@ export class PlanRun {
       this.scopes.delete(id);
       this.inbox.push(c);
     };
-    const input = { task, defaults: this.plan.defaults, inputs: this.inputsOf(task) };
+    const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task) };
     const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
     scope
       .run(() =>
@@ -161,10 +165,28 @@ export class PlanRun {
       );
   }
 
-  /** Dependency outputs, sent only to tasks with llm steps (the only steps that use them). */
-  private inputsOf(task: Task): Record<string, string> | undefined {
-    if (!stepsOf(task).some((s) => s.type === 'llm')) return undefined;
-    return Object.fromEntries(task.dependsOn.map((d) => [d, this.scheduler.task(d).output ?? '']));
+  /**
+   * What a task's templates need: the results of exactly the tasks it references (not every
+   * dependency: they would all be copied into its history), the params and ids; and the JSON cap.
+   */
+  private templateInputs(task: Task): Pick<RunTaskInput, 'context' | 'jsonLimit'> {
+    const jsonLimit = task.output === 'json' ? (this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT) : undefined;
+    const refs = stepsOf(task).flatMap((step) => stepTemplates(step));
+    if (refs.length === 0) return { jsonLimit };
+    const tasks: TemplateContext['tasks'] = {};
+    for (const { text } of refs) {
+      const ref = safeParseRef(text);
+      if (ref?.kind !== 'task' || Object.hasOwn(tasks, ref.task)) continue;
+      const record = this.scheduler.task(ref.task);
+      tasks[ref.task] = { output: record.output ?? '', json: record.json };
+    }
+    const context = {
+      tasks,
+      params: this.input.params ?? {},
+      run: { id: workflowInfo().workflowId },
+      task: { id: task.id },
+    };
+    return { context, jsonLimit };
   }
 
   private takeInbox(): void {
@@ -267,4 +289,13 @@ function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
     return { error: cause.message, attempts: d.attempts, worker: d.worker, output: d.output };
   }
   return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
+}
+
+/** Validate checked every template; one that still does not parse simply supplies no value. */
+function safeParseRef(text: string): TemplateRef | undefined {
+  try {
+    return parseRef(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -13,12 +13,18 @@ import type { Plan, Step, Task, Usage } from '../core/plan';
 import { sumUsage } from '../core/usage';
 import { describeStep, stepsOf } from '../core/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
+import type { StepOptions } from '../activities/stepOptions';
+import { resolveValue, TemplateError, type TemplateContext } from '../core/template';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
   task: Task;
   defaults: Plan['defaults'];
-  /** Outputs of the task's dependencies, for `{{tasks.ID.output}}` in llm prompts. */
+  /** Values for the task's templates (the tasks it references, params, ids). */
+  context?: TemplateContext;
+  /** Set when the task's output is JSON: the most bytes it may have. */
+  jsonLimit?: number;
+  /** Runs started before templates: dependency outputs for llm prompts. */
   inputs?: Record<string, string>;
 }
 
@@ -27,6 +33,8 @@ export interface TaskResult {
   attempts: number;
   worker?: string;
   output: string;
+  /** The last step's output parsed as JSON, for tasks with `"output": "json"`. */
+  json?: unknown;
   /** Tokens and cost of llm steps. */
   usage?: Usage;
 }
@@ -55,6 +63,7 @@ export async function runTask(input: RunTaskInput, label?: string): Promise<Task
     // Anything that is not a Temporal failure (a bug, input no validator caught) would fail the
     // workflow task again and again, and the run would hang: it fails the task instead.
     if (err instanceof TemporalFailure) throw err;
+    if (err instanceof TemplateError) throw ApplicationFailure.nonRetryable(err.message, 'TaskFailed');
     const message = err instanceof Error ? err.message : String(err);
     throw ApplicationFailure.create({
       message: `ptq could not run this task: ${message}`.slice(0, ERROR_CHARS),
@@ -65,9 +74,11 @@ export async function runTask(input: RunTaskInput, label?: string): Promise<Task
   }
 }
 
-async function runSteps({ task, defaults, inputs }: RunTaskInput, label?: string): Promise<TaskResult> {
+async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult> {
+  const { task, defaults } = input;
   let result: TaskResult = { attempts: 0, output: '' };
-  for (const step of stepsOf(task)) {
+  const steps = stepsOf(task);
+  for (const [i, step] of steps.entries()) {
     const summary = label ? `${label}: ${describeStep(step)}` : describeStep(step);
     if (step.type === 'sleep') {
       await sleep(step.duration, { summary });
@@ -76,9 +87,11 @@ async function runSteps({ task, defaults, inputs }: RunTaskInput, label?: string
     }
     const options = { ...activityOptions(task, defaults, step), summary };
     try {
-      const r = await runStep(step, options, inputs ?? {});
+      const last = i === steps.length - 1;
+      const r = await runStep(step, options, stepOptions(input, last));
       const usage = sumUsage(result.usage, r.usage);
       result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output, usage };
+      if (last && r.json !== undefined) result.json = r.json;
     } catch (err) {
       throw taskFailure(err, options);
     }
@@ -86,27 +99,54 @@ async function runSteps({ task, defaults, inputs }: RunTaskInput, label?: string
   return result;
 }
 
+/** Template values for every step; the JSON cap for the last one. Old runs' llm inputs as they were. */
+function stepOptions(input: RunTaskInput, last: boolean): StepOptions | Record<string, string> {
+  if (!input.context && !input.jsonLimit) return input.inputs ?? {};
+  return { template: input.context, jsonLimit: last ? input.jsonLimit : undefined };
+}
+
 function runStep(
   step: Exclude<Step, { type: 'sleep' }>,
   options: ActivityOptions,
-  inputs: Record<string, string>,
+  stepOpts: StepOptions | Record<string, string>,
 ): Promise<StepResult & { usage?: Usage }> {
+  const withOptions = 'template' in stepOpts || 'jsonLimit' in stepOpts;
   switch (step.type) {
     case 'llm':
-      return proxyActivities<BuiltinActivities>(options).runLlm(step, inputs);
+      return proxyActivities<BuiltinActivities>(options).runLlm(step, stepOpts);
     case 'shell':
-      return proxyActivities<BuiltinActivities>(options).runShell(step);
+      return withOptions
+        ? proxyActivities<BuiltinActivities>(options).runShell(step, stepOpts as StepOptions)
+        : proxyActivities<BuiltinActivities>(options).runShell(step);
     case 'http':
-      return proxyActivities<BuiltinActivities>(options).runHttp(step);
-    case 'activity': {
-      const userActivities = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options);
-      return userActivities[step.name](step.input).then((value) => ({
-        output: JSON.stringify(value ?? null),
-        attempt: 1,
-        worker: '',
-      }));
-    }
+      return withOptions
+        ? proxyActivities<BuiltinActivities>(options).runHttp(step, stepOpts as StepOptions)
+        : proxyActivities<BuiltinActivities>(options).runHttp(step);
+    case 'activity':
+      return runUserActivity(step, options, withOptions ? (stepOpts as StepOptions) : {});
   }
+}
+
+/**
+ * A user activity, by name. Its input is resolved here, in the workflow: the activity is the
+ * user's own code, with no ptq wrapper to resolve it in.
+ */
+async function runUserActivity(
+  step: Extract<Step, { type: 'activity' }>,
+  options: ActivityOptions,
+  stepOpts: StepOptions,
+): Promise<StepResult> {
+  const input = stepOpts.template ? resolveValue(step.input, stepOpts.template) : step.input;
+  const userActivities = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options);
+  const value = (await userActivities[step.name](input)) ?? null;
+  const output = JSON.stringify(value);
+  if (stepOpts.jsonLimit !== undefined && output.length > stepOpts.jsonLimit) {
+    throw ApplicationFailure.nonRetryable(
+      `JSON output is ${output.length} bytes, over the ${stepOpts.jsonLimit} byte cap (jsonOutputLimit)`,
+      'OutputNotJson',
+    );
+  }
+  return { output, attempt: 1, worker: '', json: stepOpts.jsonLimit !== undefined ? value : undefined };
 }
 
 function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): ActivityOptions {

@@ -4,7 +4,7 @@ import { parseDuration } from '../../core';
 import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
 import { createSchedule, OVERLAP, scheduleInfo, withSchedule, type Overlap } from '../../schedules';
-import { action, clientFor, printJson, withConnection } from '../common';
+import { action, clientFor, paramsFor, printJson, withConnection, withParams } from '../common';
 
 interface CreateFlags {
   plan: string;
@@ -14,6 +14,7 @@ interface CreateFlags {
   overlap: Overlap;
   paused?: boolean;
   taskQueue: string;
+  param?: string[];
 }
 
 /** `ptq schedule ...`: recurring runs on Temporal Schedules. */
@@ -26,7 +27,7 @@ export function scheduleCommand(): Command {
     );
 
   schedule.addCommand(
-    withConnection(new Command('create'))
+    withParams(withConnection(new Command('create')))
       .description('create a schedule')
       .requiredOption('--plan <file>', 'plan file')
       .option('--cron <expr>', 'cron expression, e.g. "0 3 * * *"')
@@ -39,7 +40,10 @@ export function scheduleCommand(): Command {
       )
       .option('--paused', 'create it paused')
       .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
-      .addHelpText('after', '\nExamples:\n  ptq schedule create --plan checks.yaml --every 15m --overlap buffer-one')
+      .addHelpText(
+        'after',
+        '\nExamples:\n  ptq schedule create --plan checks.yaml --every 15m --overlap buffer-one\n  ptq schedule create --plan pipeline.yaml --cron "0 3 * * *" -p env=prod',
+      )
       .action(
         action(async (flags: CreateFlags) => {
           if (Boolean(flags.cron) === Boolean(flags.every)) throw new PtqError('give exactly one of --cron or --every');
@@ -47,7 +51,8 @@ export function scheduleCommand(): Command {
           if (flags.every !== undefined && !everyMs)
             throw new PtqError(`bad --every "${flags.every}": use e.g. 30s, 15m, 1h`);
           const plan = loadPlanFile(flags.plan);
-          const id = await createSchedule(await clientFor(flags), plan, { ...flags, everyMs });
+          const params = paramsFor(plan, flags.param);
+          const id = await createSchedule(await clientFor(flags), plan, { ...flags, everyMs, params });
           process.stdout.write(`created schedule ${id}\n`);
         }),
       ),

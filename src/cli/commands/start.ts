@@ -5,7 +5,17 @@ import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
 import { PtqError } from '../../errors';
 import { loadPlanFile } from '../../planFile';
 import { rideOutOutage } from '../../outage';
-import { action, addressOf, clientFor, namespaceOf, intOption, printJson, withConnection } from '../common';
+import {
+  action,
+  addressOf,
+  clientFor,
+  namespaceOf,
+  intOption,
+  paramsFor,
+  printJson,
+  withConnection,
+  withParams,
+} from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
@@ -20,11 +30,12 @@ interface StartFlags extends RequirementsFlags {
   wait?: boolean;
   watch?: boolean;
   json?: boolean;
+  param?: string[];
 }
 
 /** `ptq start`: validate locally, start a durable run, optionally wait or watch. */
 export function startCommand(): Command {
-  return withPlannerFlags(withConnection(new Command('start')))
+  return withParams(withPlannerFlags(withConnection(new Command('start'))))
     .description('start a run of a plan file (validated locally first), or of requirements planned by AI')
     .option('--plan <file>', 'plan file, JSON or YAML')
     .option('--approve', 'with --requirements: wait for `ptq approve ID` before running the plan')
@@ -41,7 +52,7 @@ export function startCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
+      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan examples/pipeline.yaml -p env=staging -p shards=8 --wait\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
     )
     .action(
       action(async (flags: StartFlags) => {
@@ -50,10 +61,11 @@ export function startCommand(): Command {
         }
         // Read and check everything local before touching the server: no half-started runs.
         const plan = flags.plan ? loadPlanFile(flags.plan) : undefined;
+        const params = plan ? paramsFor(plan, flags.param) : undefined;
         const request = plan ? undefined : planRequest(flags);
         const client = await clientFor(flags);
         const handle = plan
-          ? await startRun(client, plan, flags)
+          ? await startRun(client, plan, { ...flags, params })
           : await startPlanned(client, request as PlanRequestInput, flags);
         const id = handle.workflowId;
         const url = runUrl(id, namespaceOf(flags));

@@ -1,0 +1,47 @@
+import { Context } from '@temporalio/activity';
+import type { Step } from '../core';
+import { parseJsonOutput } from '../core/jsonOutput';
+import { resolveStep } from '../core/stepTemplates';
+import { TemplateError, type TemplateContext } from '../core/template';
+import { stepFailure } from './context';
+
+/** What the workflow tells a step activity besides the step: its template values and JSON cap. */
+export interface StepOptions {
+  /** Values for `{{ }}` templates; the attempt is added here, where it is known. */
+  template?: TemplateContext;
+  /** Parse the output as JSON (the task's last step, `"output": "json"`), at most this many bytes. */
+  jsonLimit?: number;
+}
+
+/**
+ * The step with its templates resolved. Runs in the activity, not the workflow, because only here
+ * is `{{task.attempt}}` known. A template that cannot resolve fails the step for good: retrying
+ * will not make a missing value appear.
+ */
+export function prepare<S extends Step>(step: S, options: StepOptions | undefined): S {
+  if (!options?.template) return step;
+  const template = { ...options.template, task: { ...options.template.task, attempt: Context.current().info.attempt } };
+  try {
+    return resolveStep(step, template);
+  } catch (err) {
+    if (err instanceof TemplateError) throw stepFailure(err.message, 'TemplateError', '', true);
+    throw err;
+  }
+}
+
+/** The parsed JSON of a step's output when asked for, or undefined; a bad output fails the step for good. */
+export function jsonOf(text: string, options: StepOptions | undefined, output: string): unknown {
+  if (options?.jsonLimit === undefined) return undefined;
+  const parsed = parseJsonOutput(text, options.jsonLimit);
+  if (!parsed.ok) throw stepFailure(parsed.error, 'OutputNotJson', output, true);
+  return parsed.value;
+}
+
+/** Old workers passed llm steps a map of dependency outputs; read it as template values. */
+export function asStepOptions(arg: unknown): StepOptions | undefined {
+  if (!arg || typeof arg !== 'object') return undefined;
+  if ('template' in arg || 'jsonLimit' in arg) return arg as StepOptions;
+  const outputs = arg as Record<string, string>;
+  const tasks = Object.fromEntries(Object.entries(outputs).map(([id, output]) => [id, { output }]));
+  return { template: { tasks, params: {}, run: { id: '' }, task: { id: '' } } };
+}

@@ -1,0 +1,90 @@
+import { exprProblem } from './expr';
+import type { Plan, Task } from './plan';
+import { stepsOf } from './steps';
+import { stepTemplates } from './stepTemplates';
+import { parseRef, TemplateError } from './template';
+
+/**
+ * Checks every template and condition of a plan, so a reference that could never resolve is found
+ * by `validate`, not halfway through a run: unknown roots and parameters, tasks that are not
+ * dependencies (they may not have run yet), `.json` of a task without `"output": "json"`, and
+ * `task.attempt` in activity input (only a running step knows its attempt).
+ */
+export function templateProblems(plan: Plan): string[] {
+  const problems: string[] = [];
+  const byId = new Map(plan.tasks.map((t) => [t.id, t] as const));
+  const ancestorsOf = ancestry(byId);
+  for (const task of plan.tasks) {
+    stepsOf(task).forEach((step, i) => {
+      const stepName = Array.isArray(task.run) ? `run[${i}]` : 'run';
+      for (const { where, text } of stepTemplates(step)) {
+        const field = `${stepName}.${where}`;
+        const problem = refProblem(text, task, plan, byId, ancestorsOf, step.type === 'activity');
+        if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);
+      }
+    });
+    if (task.when !== undefined) {
+      const problem = exprProblem(task.when);
+      if (problem) problems.push(`task "${task.id}": when: ${problem}`);
+    }
+  }
+  return problems;
+}
+
+function refProblem(
+  text: string,
+  task: Task,
+  plan: Plan,
+  byId: Map<string, Task>,
+  ancestorsOf: (t: Task) => Set<string>,
+  inActivityInput: boolean,
+): string | undefined {
+  let ref;
+  try {
+    ref = parseRef(text);
+  } catch (err) {
+    return err instanceof TemplateError ? err.message : String(err);
+  }
+  switch (ref.kind) {
+    case 'param':
+      return Object.hasOwn(plan.params, ref.name)
+        ? undefined
+        : `{{${text}}}: unknown parameter "${ref.name}": declare it in "params"`;
+    case 'self':
+      return ref.field === 'attempt' && inActivityInput
+        ? `{{${text}}} is only known where a step runs, not in activity input`
+        : undefined;
+    case 'run':
+      return undefined;
+    case 'task': {
+      const target = byId.get(ref.task);
+      if (!target) return `{{${text}}}: unknown task "${ref.task}"`;
+      // A task of `finally` runs after every other task, so it may read any of them.
+      const before = (task.final && !target.final) || ancestorsOf(task).has(ref.task);
+      if (!before)
+        return `{{${text}}}: task "${ref.task}" is not a dependency of "${task.id}", so it may not have run yet: add it to dependsOn`;
+      if (ref.field === 'json' && target.output !== 'json')
+        return `{{${text}}}: task "${ref.task}" has no JSON output: set "output": "json" on it`;
+      return undefined;
+    }
+  }
+}
+
+/** Transitive dependencies of a task, computed on demand and memoized. */
+function ancestry(byId: Map<string, Task>): (t: Task) => Set<string> {
+  const memo = new Map<string, Set<string>>();
+  return (task) => {
+    const cached = memo.get(task.id);
+    if (cached) return cached;
+    const seen = new Set<string>();
+    const stack = [...task.dependsOn];
+    while (stack.length) {
+      const id = stack.pop() as string;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(byId.get(id)?.dependsOn ?? []));
+    }
+    memo.set(task.id, seen);
+    return seen;
+  };
+}

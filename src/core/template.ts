@@ -1,0 +1,141 @@
+/**
+ * Templates: `{{tasks.ID.output}}`, `{{tasks.ID.json.a.b[0]}}`, `{{params.NAME}}`, `{{run.id}}`,
+ * `{{task.id}}` and `{{task.attempt}}` in step fields. Pure: parsing, listing every reference of a
+ * value (for `validate`) and resolving against a context (in the activity that runs the step).
+ *
+ * Values are substituted as data, never re-parsed: a value that replaces a whole argv element stays
+ * that one element, whatever it contains. A string that is exactly one template takes the value's
+ * own type (`"body": "{{tasks.a.json}}"` sends the object); inside a longer string, non-strings are
+ * written as JSON.
+ */
+
+/** One reference inside `{{ }}`. */
+export type TemplateRef =
+  | { kind: 'task'; task: string; field: 'output' | 'json'; path: Array<string | number> }
+  | { kind: 'param'; name: string }
+  | { kind: 'run'; field: 'id' }
+  | { kind: 'self'; field: 'id' | 'attempt' };
+
+/** What templates resolve against. Only the tasks a step references are in `tasks`. */
+export interface TemplateContext {
+  tasks: Record<string, { output?: string; json?: unknown }>;
+  params: Record<string, unknown>;
+  run: { id: string };
+  task: { id: string; attempt?: number };
+}
+
+/** Thrown when a template cannot be parsed or resolved; the message says which and why. */
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+const TEMPLATE = /\{\{\s*([^{}]*?)\s*\}\}/g;
+const WHOLE = /^\{\{\s*([^{}]*?)\s*\}\}$/;
+const PATH_SEGMENT = /^(?:\.([A-Za-z_$][\w$-]*)|\[(\d+)\]|\["([^"]*)"\])/;
+
+/** Parses the text between `{{` and `}}`. */
+export function parseRef(text: string): TemplateRef {
+  const [root, ...rest] = text.split('.');
+  switch (root) {
+    case 'params':
+      if (rest.length === 1 && rest[0]) return { kind: 'param', name: rest[0] };
+      break;
+    case 'run':
+      if (rest.join('.') === 'id') return { kind: 'run', field: 'id' };
+      break;
+    case 'task':
+      if (rest.join('.') === 'id' || rest.join('.') === 'attempt')
+        return { kind: 'self', field: rest[0] as 'id' | 'attempt' };
+      break;
+    case 'tasks':
+      return parseTaskRef(text.slice('tasks.'.length));
+  }
+  throw new TemplateError(
+    `{{${text}}} is not a template ptq knows: use tasks.ID.output, tasks.ID.json[.path], params.NAME, run.id, task.id or task.attempt`,
+  );
+}
+
+/** `ID.output` or `ID.json` plus a path; ids may hold dots, so the field is found from the right. */
+function parseTaskRef(text: string): TemplateRef {
+  const output = /^(.+)\.output$/.exec(text);
+  if (output) return { kind: 'task', task: output[1], field: 'output', path: [] };
+  const json = /^(.+?)\.json(?=$|[.[])/.exec(text);
+  if (!json) throw new TemplateError(`{{tasks.${text}}} needs .output or .json after the task id`);
+  const path: Array<string | number> = [];
+  let rest = text.slice(json[0].length);
+  while (rest) {
+    const m = PATH_SEGMENT.exec(rest);
+    if (!m) throw new TemplateError(`{{tasks.${text}}}: cannot read the path at "${rest}"`);
+    path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
+    rest = rest.slice(m[0].length);
+  }
+  return { kind: 'task', task: json[1], field: 'json', path };
+}
+
+/** Every template in a value (strings, arrays and objects, deeply), with where it was found. */
+export function templatesIn(value: unknown, where = ''): Array<{ where: string; text: string }> {
+  const found: Array<{ where: string; text: string }> = [];
+  const stack: Array<[unknown, string]> = [[value, where]];
+  while (stack.length) {
+    const [v, at] = stack.pop() as [unknown, string];
+    if (typeof v === 'string') for (const m of v.matchAll(TEMPLATE)) found.push({ where: at, text: m[1] });
+    else if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, `${at}[${i}]`]));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) stack.push([x, at ? `${at}.${k}` : k]);
+  }
+  return found;
+}
+
+/** The value a reference stands for. */
+export function lookup(ref: TemplateRef, ctx: TemplateContext): unknown {
+  switch (ref.kind) {
+    case 'param':
+      if (!Object.hasOwn(ctx.params, ref.name)) throw new TemplateError(`{{params.${ref.name}}}: no such parameter`);
+      return ctx.params[ref.name];
+    case 'run':
+      return ctx.run.id;
+    case 'self':
+      if (ref.field === 'attempt' && ctx.task.attempt === undefined)
+        throw new TemplateError('{{task.attempt}} is only known where a step runs, not in activity input');
+      return ref.field === 'id' ? ctx.task.id : ctx.task.attempt;
+    case 'task': {
+      const t = Object.hasOwn(ctx.tasks, ref.task) ? ctx.tasks[ref.task] : undefined;
+      if (!t) throw new TemplateError(`{{tasks.${ref.task}.${ref.field}}}: task "${ref.task}" has no result here`);
+      if (ref.field === 'output') return t.output ?? '';
+      let v: unknown = t.json;
+      for (const key of ref.path) {
+        const next = v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as never)[key] : undefined;
+        if (next === undefined)
+          throw new TemplateError(`{{tasks.${ref.task}.json${pathText(ref.path)}}}: no "${key}" in the output`);
+        v = next;
+      }
+      return v;
+    }
+  }
+}
+
+function pathText(path: Array<string | number>): string {
+  return path.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
+}
+
+/** Resolves every template in a string; non-string values are written as JSON. */
+export function resolveString(text: string, ctx: TemplateContext): string {
+  return text.replace(TEMPLATE, (_, inner: string) => {
+    const v = lookup(parseRef(inner), ctx);
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}
+
+/** Resolves templates deeply; a string that is exactly one template keeps the value's type. */
+export function resolveValue(value: unknown, ctx: TemplateContext): unknown {
+  if (typeof value === 'string') {
+    const whole = WHOLE.exec(value);
+    return whole ? lookup(parseRef(whole[1]), ctx) : resolveString(value, ctx);
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveValue(v, ctx));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v, ctx)]));
+  return value;
+}
