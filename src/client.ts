@@ -6,7 +6,15 @@ import {
   type WorkflowHandle,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import { formatDuration, MAX_RUN_ID_CHARS, type ParamValue, type Plan, type Policy, type RunSummary } from './core';
+import {
+  formatDuration,
+  MAX_RUN_ID_CHARS,
+  resolveParams,
+  type ParamValue,
+  type Plan,
+  type Policy,
+  type RunSummary,
+} from './core';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
@@ -101,18 +109,19 @@ async function startUnique(
 
 /** Input, Web UI metadata and search attributes of a run; shared by direct starts and schedules. */
 export function runOptions(plan: Plan, options: StartOptions) {
+  const params = options.params ?? defaultParams(plan);
   const input: RunPlanInput = {
     plan,
     policy: options.policy,
     maxConcurrency: options.maxConcurrency,
     continueAsNewAfter: options.continueAsNewAfter,
-    params: options.params,
+    params,
   };
   const parallel = options.maxConcurrency ?? plan.maxConcurrency;
   return {
     args: [input] as [RunPlanInput],
     staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
-    staticDetails: paramsTable(options.params) + planTable(plan),
+    staticDetails: paramsTable(params) + planTable(plan),
     typedSearchAttributes: [
       { key: searchAttributes.plan, value: plan.name },
       { key: searchAttributes.status, value: 'running' },
@@ -130,6 +139,13 @@ export function newRunId(planName: string): string {
       .replace(/[^a-z0-9]+/g, '-')
       .replace(/^-|-$/g, '') || 'run';
   return `${slug}-${Date.now().toString(36)}`;
+}
+
+/** The params of a run started without `-p`: their defaults, or a clear line naming what is required. */
+function defaultParams(plan: Plan): Record<string, ParamValue> {
+  const resolved = resolveParams(plan, {});
+  if (!resolved.ok) throw new PtqError(resolved.error.join('; '), ExitCode.usage);
+  return resolved.value;
 }
 
 /** The run's parameters as a Markdown table (empty without params), above the task table. */

@@ -140,6 +140,23 @@ async function main(): Promise<void> {
       await waiting.signal('cancel', 'not today');
       await waiting.result();
       await save('approval-cancel', waiting);
+      // Data flow (this version on): JSON outputs, templates, params, a condition, runIf and finally.
+      const flow = Plan.safeParse({
+        params: { env: { default: 'dev' } },
+        tasks: [
+          { id: 'x', output: 'json', run: { type: 'shell', command: ['echo', '{"n": 2}'] } },
+          { id: 'y', dependsOn: ['x'], run: { type: 'shell', command: ['echo', '{{tasks.x.json.n}} {{params.env}}'] } },
+          { id: 'z', dependsOn: ['x'], when: 'tasks.x.json.n > 5', run: { type: 'shell', command: ['true'] } },
+          { id: 'bad', retry: { maximumAttempts: 1 }, run: { type: 'shell', command: ['false'] } },
+          { id: 'alert', dependsOn: ['bad'], runIf: 'failure', run: { type: 'shell', command: ['echo', 'alert'] } },
+        ],
+        finally: [{ id: 'cleanup', run: { type: 'shell', command: ['echo', 'bye {{tasks.y.output}}'] } }],
+      });
+      if (flow.success) {
+        const handle = await startRun(client, flow.data, { id: 'fixture-dataflow', taskQueue });
+        await handle.result();
+        await save('dataflow', handle);
+      }
     });
   } finally {
     await connection.close();
