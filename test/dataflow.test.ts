@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -283,7 +283,7 @@ describe('data flow between tasks', () => {
 
   it('ptq start -p sets params; unknown or ill-typed ones are one line, exit 2, nothing started', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'ptq-params-')), 'p.yaml');
-    require('node:fs').writeFileSync(
+    writeFileSync(
       file,
       'params:\n  env: {}\n  shards: { type: number, default: 2 }\ntasks:\n  - id: a\n    run: { type: shell, command: [echo, "{{params.env}}/{{params.shards}}"] }\n',
     );
