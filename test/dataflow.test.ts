@@ -33,6 +33,7 @@ describe('data flow between tasks', () => {
     process.env.OPENAI_API_KEY = 'sk-test-dataflow';
   });
   afterAll(async () => {
+    server.closeAllConnections();
     server.close();
     await llm.close();
     delete process.env.PTQ_PLANNER;
@@ -288,34 +289,13 @@ describe('data flow between tasks', () => {
       'params:\n  env: {}\n  shards: { type: number, default: 2 }\ntasks:\n  - id: a\n    run: { type: shell, command: [echo, "{{params.env}}/{{params.shards}}"] }\n',
     );
     await withWorker(async ({ taskQueue }) => {
-      const ok = await ptq([
-        'start',
-        '--plan',
-        file,
-        '--task-queue',
-        taskQueue,
-        '-p',
-        'env=prod',
-        '-p',
-        'shards=8',
-        '--wait',
-        '--json',
-      ]);
+      const start = (...args: string[]) => ptq(['start', '--plan', file, '--task-queue', taskQueue, ...args]);
+      const ok = await start('-p', 'env=prod', '-p', 'shards=8', '--wait', '--json');
       expect(ok.code).toBe(0);
       const summary = JSON.parse(ok.stdout);
       expect(summary.params).toEqual({ env: 'prod', shards: 8 });
       expect(summary.tasks[0].output).toBe('prod/8\n');
-      const bad = await ptq([
-        'start',
-        '--plan',
-        file,
-        '--task-queue',
-        taskQueue,
-        '-p',
-        'shards=many',
-        '-p',
-        'region=eu',
-      ]);
+      const bad = await start('-p', 'shards=many', '-p', 'region=eu');
       expect(bad.code).toBe(2);
       expect(bad.stderr).toBe(
         'ptq: unknown parameter "region": the plan declares env, shards; parameter "env" is required: pass -p env=VALUE; parameter "shards" must be a number, got "many"\n',

@@ -255,6 +255,21 @@ describe('runs end, and say how they ended', () => {
     });
   });
 
+  it('a run whose own workflow code throws ends Failed with the reason instead of retrying forever', async () => {
+    const p = plan({ tasks: [{ id: 'a', run: { type: 'shell', command: ['true'] } }] });
+    await withWorker(async ({ client, taskQueue }) => {
+      // A corrupt carried state (as a bug or a hand-made input would give) breaks the orchestrator.
+      const broken = client.workflow.execute('runPlan', {
+        taskQueue,
+        workflowId: runId('internal'),
+        args: [{ plan: p, resume: { state: { tasks: [] }, startedAt: 0, generation: 1 } }],
+      });
+      await expect(broken).rejects.toMatchObject({
+        cause: { type: 'PtqInternalError', message: expect.stringContaining('ptq internal error') },
+      });
+    });
+  });
+
   it('every plan that validate accepts starts and ends, in both execution modes (fast-check)', async () => {
     await withWorker(async ({ client, taskQueue }) => {
       await fc.assert(
@@ -275,9 +290,9 @@ describe('a run whose state outgrows what Temporal accepts', () => {
   it('fails with the reason at continue-as-new instead of hanging', async () => {
     // A plan just under the 2 MB payload limit (incompressible padding), whose tasks then add
     // random output to the state: the next generation's input is over the limit.
-    const pad = randomBytes(2 << 20).toString('hex');
+    const pad = randomBytes(3 << 20).toString('hex');
     const tasksOf = (padChars: number) =>
-      Array.from({ length: 41 }, (_, i) => ({
+      Array.from({ length: 81 }, (_, i) => ({
         id: `t${i}`,
         run: {
           type: 'shell' as const,
@@ -295,13 +310,19 @@ describe('a run whose state outgrows what Temporal accepts', () => {
     }
     const p = plan({ defaults: { execution: 'inline' }, maxConcurrency: 8, tasks: tasksOf(lo) });
     await withWorker(async ({ client, taskQueue }) => {
-      const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 40 });
-      const err = await handle.result().then(
-        () => undefined,
-        (e: unknown) => e as { cause?: { type?: string; message?: string } },
+      const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 80 });
+      const outcome = await handle.result().then(
+        (summary) => ({ summary }),
+        (error: unknown) => ({ error }),
       );
-      expect(err?.cause?.type).toBe('StateTooLarge');
-      expect(err?.cause?.message).toMatch(/over Temporal's 1\.94 MB payload limit, so it cannot continue as new/);
+      expect(outcome).toMatchObject({
+        error: {
+          cause: {
+            type: 'StateTooLarge',
+            message: expect.stringMatching(/over Temporal's 1\.94 MB payload limit, so it cannot continue as new/),
+          },
+        },
+      });
     });
   }, 120_000);
 });

@@ -1,4 +1,4 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { summarizeUnplanned, type RunSummary } from '../core/summary';
 import type { RunPlanInput } from '../shared';
 import { PlanGate } from './planGate';
@@ -10,6 +10,17 @@ import { PlanRun } from './planRun';
  * outlive clients) or made from written requirements by the AI planning activity.
  */
 export async function runPlan(input: RunPlanInput): Promise<RunSummary> {
+  try {
+    return await orchestrate(input);
+  } catch (err) {
+    // A bug here must end the run with its reason, not fail the workflow task again and again.
+    if (err instanceof TemporalFailure || err instanceof ContinueAsNew || isCancellation(err)) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw ApplicationFailure.nonRetryable(`ptq internal error: ${message}`, 'PtqInternalError');
+  }
+}
+
+async function orchestrate(input: RunPlanInput): Promise<RunSummary> {
   const startedAt = Date.now();
   const gate = new PlanGate(input);
   const plan = await gate.obtainPlan();
