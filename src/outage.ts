@@ -1,6 +1,6 @@
 import { isGrpcServiceError } from '@temporalio/client';
 import { parseDuration } from './core';
-import { ExitCode, PtqError } from './errors';
+import { ExitCode, PtqError, UnreachableError } from './errors';
 
 /** gRPC codes that mean "the server is not there right now", not "the request is wrong". */
 const UNAVAILABLE = 14;
@@ -14,6 +14,7 @@ export function outageToleranceMs(env = process.env): number {
 /** True when an error, or any error it wraps, says the server could not be reached. */
 export function isUnavailable(err: unknown): boolean {
   for (let e = err; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof UnreachableError) return true;
     if (isGrpcServiceError(e) && (e.code === UNAVAILABLE || e.code === DEADLINE_EXCEEDED)) return true;
     if (e instanceof Error && /Connection refused|transport error|UNAVAILABLE/i.test(e.message)) return true;
   }

@@ -5,6 +5,7 @@ import { parseDuration, parseParamFlags, resolveParams, type ParamValue, type Pl
 import { ExitCode, PtqError, UnreachableError } from '../errors';
 import { connectionSettings, type ConnectionFlags } from '../connection';
 import { connectClient } from '../client';
+import { rideOutOutage } from '../outage';
 
 /** Adds the connection flags every server-facing command takes. */
 export function withConnection(cmd: Command): Command {
@@ -20,6 +21,11 @@ export function withConnection(cmd: Command): Command {
 /** A client for the connection flags of this command (other flags are ignored). */
 export function clientFor(flags: object) {
   return connectClient(flags as ConnectionFlags);
+}
+
+/** A client for a command that waits on a run: an unreachable server is waited for, as in `rideOutOutage`. */
+export function waitingClientFor(flags: object) {
+  return rideOutOutage(() => clientFor(flags), addressOf(flags));
 }
 
 /** The namespace the flags point at, for links. */

@@ -217,7 +217,11 @@ export const Task = z
     priority: z.number().default(0).describe('Tie-break between equally critical tasks; higher first.'),
     group: Name.optional().describe('A group declared in the plan\'s "groups", whose limit applies on top of M.'),
     resources: z.array(Name).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
-    run: z.union([Step, z.array(Step).min(1, 'needs at least one step')]),
+    run: z
+      .union([Step, z.array(Step).min(1, 'needs at least one step')])
+      .describe(
+        'One step or a list run in order. Step strings may hold templates: {{tasks.ID.output}}, {{tasks.ID.json.a.b[0]}}, {{params.NAME}}, {{run.id}}, {{task.id}}, {{task.attempt}}.',
+      ),
     retry: RetrySpec.optional(),
     timeout: Timeout.optional().describe('Per-attempt timeout of each step.'),
     heartbeatTimeout: HeartbeatTimeout.optional().describe(

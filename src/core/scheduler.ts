@@ -1,7 +1,7 @@
-import { evaluateCondition } from './expr';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { concurrencyProblem } from './limits';
+import { decideRun } from './runDecision';
 import type { Plan, Policy } from './plan';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
@@ -278,61 +278,28 @@ export class Scheduler {
     return work.length > 0;
   }
 
-  /**
-   * A task whose dependencies have all ended: does it run? `runIf` first, then its `when`
-   * condition. Returns true when the decision ended the task (skipped, or failed condition).
-   */
+  /** Carries out `decideRun` for a task whose dependencies have ended; true if that ended it. */
   private decide(i: number): boolean {
     const s = this.state;
-    const task = this.plan.tasks[i];
-    const t = s.tasks[i];
-    if (task.final && (s.mainLeft ?? 0) > 0) return false; // waits for every other task
-    const deps = this.graph.deps[i];
-    const notOk = deps.find((d) => s.tasks[d].status !== 'succeeded');
-    const runIf = task.runIf ?? (task.final ? 'always' : 'success');
-    const anyFailed = deps.some((d) => s.tasks[d].status === 'failed' || s.tasks[d].status === 'cancelled');
-    if (runIf === 'success' && notOk !== undefined) return this.skip(i, this.skipReason(notOk));
-    if (runIf === 'failure' && !anyFailed) return this.skip(i, 'skipped: runs only after a failure, and none failed');
-    if (task.when !== undefined) {
-      const result = evaluateCondition(task.when, this.conditionContext(i));
-      if (!result.ok) {
+    const decision = decideRun(this.plan, this.graph, s, i);
+    switch (decision.kind) {
+      case 'wait':
+        return false;
+      case 'run':
+        this.makeReady(i);
+        return false;
+      case 'skip':
+        this.move(i, 'skipped');
+        s.tasks[i].reason = decision.reason;
+        return true;
+      case 'fail':
         this.move(i, 'failed');
-        t.error = `${result.error} (in: when ${task.when})`;
-        s.recentFailures = [...s.recentFailures, { id: this.graph.ids[i], error: t.error, at: 0 }].slice(
+        s.tasks[i].error = decision.error;
+        s.recentFailures = [...s.recentFailures, { id: this.graph.ids[i], error: decision.error, at: 0 }].slice(
           -RECENT_FAILURES,
         );
         return true;
-      }
-      if (!result.value) return this.skip(i, `condition false: ${task.when}`);
     }
-    this.makeReady(i);
-    return false;
-  }
-
-  private skip(i: number, reason: string): true {
-    this.move(i, 'skipped');
-    this.state.tasks[i].reason = reason;
-    return true;
-  }
-
-  /** The root cause travels down a chain of skips: `skipped because "a" failed`. */
-  private skipReason(dep: number): string {
-    const d = this.state.tasks[dep];
-    if (d.status === 'skipped' && d.reason?.startsWith('skipped because')) return d.reason;
-    const what = d.status === 'failed' ? 'failed' : d.status === 'cancelled' ? 'was cancelled' : 'was skipped';
-    return `skipped because "${this.graph.ids[dep]}" ${what}`;
-  }
-
-  /** What `when` sees: its dependencies (every task, for `finally`) and the run parameters. */
-  private conditionContext(i: number): Record<string, unknown> {
-    const s = this.state;
-    const visible = this.plan.tasks[i].final ? s.tasks.map((_, j) => j) : this.graph.deps[i];
-    const tasks: Record<string, unknown> = {};
-    for (const d of visible) {
-      const t = s.tasks[d];
-      tasks[this.graph.ids[d]] = { status: t.status, output: t.output ?? '', json: t.json ?? null };
-    }
-    return { tasks, params: s.params ?? {} };
   }
 
   private finish(id: string, status: TaskStatus, outcome: TaskOutcome): number {

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
 import { getResult } from '../../control';
 import { rideOutOutage } from '../../outage';
-import { action, addressOf, clientFor, printJson, withConnection } from '../common';
+import { action, addressOf, printJson, waitingClientFor, withConnection } from '../common';
 import { summaryTable } from '../render';
 
 /** `ptq result ID`: waits for the end and prints the summary. */
@@ -14,7 +14,7 @@ export function resultCommand(): Command {
     .addHelpText('after', '\nExample:\n  ptq result nightly-1 --json > summary.json')
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
-        const client = await clientFor(flags);
+        const client = await waitingClientFor(flags);
         const summary = await rideOutOutage(() => getResult(client, id), addressOf(flags));
         if (flags.json) printJson(summary);
         else process.stdout.write(`${summaryTable(summary)}\n`);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
-import { action, addressOf, clientFor, withConnection } from '../common';
+import { action, addressOf, waitingClientFor, withConnection } from '../common';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
 
@@ -12,7 +12,10 @@ export function watchCommand(): Command {
     .addHelpText('after', '\nExample:\n  ptq watch nightly-1')
     .action(
       action(async (id: string, flags: object) => {
-        const summary = await watchRun(await clientFor(flags), id, { detachOnCtrlC: true, address: addressOf(flags) });
+        const summary = await watchRun(await waitingClientFor(flags), id, {
+          detachOnCtrlC: true,
+          address: addressOf(flags),
+        });
         process.stdout.write(`${summaryTable(summary)}\n`);
         return exitCodeFor(summary.status);
       }),
