@@ -93,7 +93,8 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
 
         const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
         await open(page, `/namespaces/default/workflows/${id}`, 'run-history');
-        await expect(page.getByText('Deploy to staging').first().isVisible()).resolves.toBe(true);
+        // Under load the UI may still be rendering after network idle: wait for the text, up to 20 s.
+        await page.getByText('Deploy to staging').first().waitFor({ state: 'visible', timeout: 20_000 });
 
         await page.getByText('User Metadata').click();
         const metadata = await textIncluding(page, '4 of 4 done');
