@@ -59,8 +59,7 @@ export function withParams(cmd: Command): Command {
   return cmd.option(
     '-p, --param <name=value>',
     'set a plan parameter (repeat for more)',
-    (value: string, all: string[]) => [...all, value],
-    [] as string[],
+    (value: string, all: string[] | undefined) => [...(all ?? []), value],
   );
 }
 
