@@ -151,10 +151,10 @@ async function runUserActivity(
 
 function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): ActivityOptions {
   const retry = { ...defaults.retry, ...task.retry };
+  const initialInterval = retry.initialInterval ?? 1_000;
   const stepTimeout = 'timeout' in step ? step.timeout : undefined;
   // A shell/http step enforces its own timeout and reports it clearly; the activity's
   // start-to-close is a backstop a little above it.
-  const initialInterval = retry.initialInterval ?? 1_000;
   const timeout = stepTimeout ? stepTimeout + 5_000 : (task.timeout ?? defaults.timeout ?? DEFAULT_TIMEOUT_MS);
   return {
     startToCloseTimeout: timeout,
