@@ -49,7 +49,8 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
       const clean = await ledgerRun(execution);
       let reapedMs = NaN;
       const killed = await ledgerRun(execution, async (queue, ledger) => {
-        await waitFor(() => readLedger(ledger).filter((a) => a.ended).length >= TASKS / 2, 60_000);
+        const half = () => readLedger(ledger).filter((a) => a.ended).length >= TASKS / 2;
+        await waitFor(() => half() && readLedger(ledger).some((a) => !a.ended), 60_000);
         workers[workers.length - 1].child.kill('SIGKILL');
         const at = Date.now();
         await new Promise((r) => setTimeout(r, 100));

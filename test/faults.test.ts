@@ -56,7 +56,8 @@ describe('fault injection', () => {
       const a = await worker(queue);
       const client = await newClient();
       const handle = await startRun(client, p, { id: runId(`kill-${execution}`), taskQueue: queue });
-      await waitFor(() => ended(ledger) >= 8, 60_000);
+      // Halfway, with steps running (right after the first wave ends, the next may not have started).
+      await waitFor(() => ended(ledger) >= 8 && readLedger(ledger).some((x) => !x.ended), 60_000);
       a.child.kill('SIGKILL');
       const killedAt = Date.now();
       await new Promise((r) => setTimeout(r, 100)); // the worker dies a moment after the signal
