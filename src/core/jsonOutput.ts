@@ -23,7 +23,7 @@ export function parseJsonOutput(
 const kb = (n: number) => (n < 1024 ? `${n} bytes` : `${Math.round(n / 1024)} KB`);
 
 /** Models often wrap JSON in Markdown fences even when asked not to. */
-function stripFences(text: string): string {
+export function stripFences(text: string): string {
   const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(text);
   return fenced ? fenced[1] : text;
 }

@@ -14,6 +14,12 @@ export function concurrencyProblem(n: unknown): string | undefined {
     : `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${String(n)}`;
 }
 
+/** Throws a RangeError saying why `n` is not a valid M (for update validators and the scheduler). */
+export function assertConcurrency(n: unknown): void {
+  const problem = concurrencyProblem(n);
+  if (problem) throw new RangeError(problem);
+}
+
 /**
  * Most tasks in one plan. A run carries its plan and scheduler state across continue-as-new as one
  * payload, which Temporal refuses over 2 MB. ptq's payload codec gzips it: 20,000 tasks are about

@@ -1,6 +1,6 @@
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
-import { concurrencyProblem } from './limits';
+import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
 import type { Plan, Policy } from './plan';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
@@ -390,8 +390,7 @@ export class Scheduler {
 }
 
 function checkedConcurrency(n: number): number {
-  const problem = concurrencyProblem(n);
-  if (problem) throw new RangeError(problem);
+  assertConcurrency(n);
   return n;
 }
 

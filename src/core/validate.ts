@@ -21,6 +21,7 @@ export function validatePlan(input: unknown): Result<Plan, string[]> {
 function graphProblems(plan: Plan): string[] {
   const problems: string[] = [];
   const known = new Set<string>();
+  const finals = new Set(plan.tasks.filter((t) => t.final).map((t) => t.id));
   for (const task of plan.tasks) {
     if (known.has(task.id)) problems.push(`duplicate task id "${task.id}": every task needs its own id`);
     known.add(task.id);
@@ -38,7 +39,7 @@ function graphProblems(plan: Plan): string[] {
     const retry = retryProblem({ ...plan.defaults.retry, ...task.retry });
     if (retry && task.retry && plan.defaults.retry) problems.push(`task "${task.id}": ${retry}`);
     for (const dep of task.dependsOn) {
-      if (!task.final && plan.tasks.find((t) => t.id === dep)?.final)
+      if (!task.final && finals.has(dep))
         problems.push(`task "${task.id}" depends on "${dep}" of "finally": those run after all other tasks`);
     }
     const resources = task.resources ?? [];

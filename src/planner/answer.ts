@@ -1,4 +1,4 @@
-import { validatePlan, type Plan, type PlanMetadata, type Result } from '../core';
+import { stripFences, validatePlan, type Plan, type PlanMetadata, type Result } from '../core';
 import { PlannerAnswer, type PlanRequest } from './request';
 
 /**
@@ -25,12 +25,6 @@ export function planFromAnswer(text: string, request: PlanRequest, metadata: Pla
     tasks: cwd ? tasks.map((t) => ({ ...t, run: withCwd(t.run, cwd) })) : tasks,
     metadata: { ...metadata, complexity, reasoning },
   });
-}
-
-/** Models sometimes wrap JSON in Markdown fences even when asked not to. */
-function stripFences(text: string): string {
-  const fenced = /^\s*```(?:json)?\s*([\s\S]*?)\s*```\s*$/.exec(text);
-  return fenced ? fenced[1] : text;
 }
 
 function withCwd<T>(run: T, cwd: string): T {

@@ -12,7 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan';
-import { concurrencyProblem } from '../core/limits';
+import { assertConcurrency } from '../core/limits';
 import { emptyCounts } from '../core/status';
 import {
   approveUpdate,
@@ -91,10 +91,7 @@ export class PlanGate {
       this.planning.cancel();
     });
     setHandler(setConcurrencyUpdate, (n) => (this.maxConcurrency = n), {
-      validator: (n) => {
-        const problem = concurrencyProblem(n);
-        if (problem) throw new Error(problem);
-      },
+      validator: assertConcurrency,
     });
   }
 

@@ -16,7 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
-import { concurrencyProblem, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
+import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
 import type { Plan, Task } from '../core/plan';
 import { stepsOf } from '../core/steps';
 import { stepTemplates } from '../core/stepTemplates';
@@ -86,10 +86,7 @@ export class PlanRun {
         return n;
       },
       {
-        validator: (n) => {
-          const problem = concurrencyProblem(n);
-          if (problem) throw new Error(problem);
-        },
+        validator: assertConcurrency,
       },
     );
   }

@@ -99,31 +99,33 @@ async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult
   return result;
 }
 
-/** Template values for every step; the JSON cap for the last one. Old runs' llm inputs as they were. */
-function stepOptions(input: RunTaskInput, last: boolean): StepOptions | Record<string, string> {
-  if (!input.context && !input.jsonLimit) return input.inputs ?? {};
-  return { template: input.context, jsonLimit: last ? input.jsonLimit : undefined };
+/** Template values for every step; the JSON cap for the last one. */
+function stepOptions(input: RunTaskInput, last: boolean): StepOptions {
+  return { template: input.context ?? legacyContext(input), jsonLimit: last ? input.jsonLimit : undefined };
+}
+
+/** Runs started before templates sent llm tasks their dependencies' outputs as `inputs`. */
+function legacyContext({ inputs, task }: RunTaskInput): TemplateContext | undefined {
+  if (!inputs) return undefined;
+  const tasks = Object.fromEntries(Object.entries(inputs).map(([id, output]) => [id, { output }]));
+  return { tasks, params: {}, run: { id: '' }, task: { id: task.id } };
 }
 
 function runStep(
   step: Exclude<Step, { type: 'sleep' }>,
   options: ActivityOptions,
-  stepOpts: StepOptions | Record<string, string>,
+  stepOpts: StepOptions,
 ): Promise<StepResult & { usage?: Usage }> {
-  const withOptions = 'template' in stepOpts || 'jsonLimit' in stepOpts;
+  const activities = proxyActivities<BuiltinActivities>(options);
   switch (step.type) {
     case 'llm':
-      return proxyActivities<BuiltinActivities>(options).runLlm(step, stepOpts);
+      return activities.runLlm(step, stepOpts);
     case 'shell':
-      return withOptions
-        ? proxyActivities<BuiltinActivities>(options).runShell(step, stepOpts as StepOptions)
-        : proxyActivities<BuiltinActivities>(options).runShell(step);
+      return activities.runShell(step, stepOpts);
     case 'http':
-      return withOptions
-        ? proxyActivities<BuiltinActivities>(options).runHttp(step, stepOpts as StepOptions)
-        : proxyActivities<BuiltinActivities>(options).runHttp(step);
+      return activities.runHttp(step, stepOpts);
     case 'activity':
-      return runUserActivity(step, options, withOptions ? (stepOpts as StepOptions) : {});
+      return runUserActivity(step, options, stepOpts);
   }
 }
 
