@@ -27,12 +27,13 @@ for (const entry of Object.values(packages)) {
       : parts.some((p) => p.startsWith('gnu'))
         ? 'glibc'
         : undefined;
+    // Keys in the order npm writes them, so a later `npm install` leaves the file as it is.
     packages[`node_modules/${name}`] = {
       version: version.replace(/^[\^~]/, ''),
       cpu: [cpu],
+      ...(libc ? { libc: [libc] } : {}),
       optional: true,
       os: [os],
-      ...(libc ? { libc: [libc] } : {}),
     };
     added++;
   }
