@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Plan, Policy } from './core/plan';
+import type { MapProgress } from './core/map';
 import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
 import type { PlanRequestInput } from './planner/request';
@@ -42,6 +43,12 @@ export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const progressQuery = defineQuery<Progress>('progress');
 export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcurrency');
 export const planQuery = defineQuery<Plan | null>('plan');
+/** A map task's own progress (its child workflow answers it). */
+export const mapProgressQuery = defineQuery<MapProgress>('mapProgress');
+/** Changes a running map's maxParallel: `ptq set-concurrency RUN --task ID N`. */
+export const setMaxParallelUpdate = defineUpdate<number, [n: number]>('setMaxParallel');
+/** The run tells its running maps its new M, which caps them too. */
+export const runConcurrencySignal = defineSignal<[n: number]>('runConcurrency');
 export const approveUpdate = defineUpdate<string>('approve');
 export const rejectUpdate = defineUpdate<string, [reason: string]>('reject');
 

@@ -33,7 +33,8 @@ export const ERROR_MESSAGE_CHARS = 1_000;
 
 /** What may leave this activity of its output: secrets masked, the tail only when the run records it. */
 function released(output: string): string {
-  const inline = Context.current().info.workflowType === 'runPlan';
+  const type = Context.current().info.workflowType;
+  const inline = type === 'runPlan' || type === 'runMap';
   return mask(inline ? output.slice(-RUN_OUTPUT_CHARS) : output);
 }
 

@@ -1,13 +1,17 @@
 import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
+import { openItems, readItems } from './items';
 import { keepResults } from './kept';
 import { runLlm } from './llm';
 import { measurePayload } from './measure';
 import { planTasks } from './planTasks';
+import { finishResults, writeResults } from './results';
 import { runShell } from './shell';
 
 export type { StepFailureDetails, StepResult } from './context';
 export type { LlmResult } from './llm';
+export type { OpenedItems } from './items';
+export type { FinishedResults } from './results';
 
 /** A user activity callable from a plan's `activity` step. */
 export type UserActivity = (input: unknown) => Promise<unknown>;
@@ -21,11 +25,15 @@ export interface ActivityDeps {
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
 export const builtinActivities = {
   checkPlan,
+  finishResults,
   measurePayload,
+  openItems,
+  readItems,
   planTasks,
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),
+  writeResults,
 };
 export type BuiltinActivities = typeof builtinActivities;
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -29,65 +29,114 @@ const TRAMPOLINE = 'IFS= read -r go && [ "$go" = go ] && exec "$@" </dev/null';
  * reaper kills the group.
  */
 export async function runShell(plainStep: ShellStep, options?: StepOptions): Promise<StepResult> {
-  const ctx = Context.current();
   const step = prepare(plainStep, options);
-  const [program, ...args] = step.command;
   // A JSON output is read whole (up to its cap), not as a tail.
   const out = new Tail(
     options?.jsonLimit === undefined ? undefined : Math.max(options.jsonLimit + 1, OUTPUT_CAP_BYTES),
   );
   const err = new Tail();
-  const env = stepEnvironment(step);
-  const missing = missingProgram(program, env.PATH, step.cwd);
-  if (missing) throw stepFailure(missing, 'CommandNotFound', '', true);
-  const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'ptq-step', program, ...args], {
+  const exit = await superviseProgram(step.command, {
     cwd: step.cwd,
-    env,
-    detached: true,
-    stdio: ['pipe', 'pipe', 'pipe'],
+    env: stepEnvironment(step),
+    timeout: step.timeout,
+    onStdout: (c) => out.push(c),
+    onStderr: (c) => err.push(c),
   });
-  const unwatch = child.pid === undefined ? () => undefined : watchGroup(child.pid);
-  child.stdin.on('error', () => undefined);
-  child.stdin.end('go\n');
-  child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => err.push(c));
+  const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
+  if (exit.stopped === 'cancelled') throw new CancelledFailure('shell step cancelled; process group killed');
+  if (exit.stopped === 'timeout') throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output);
+  if (exit.code !== 0) {
+    const last = err.lastLine() || out.lastLine();
+    throw stepFailure(last ? `${exit.why}: ${last}` : exit.why, 'ShellExitError', output);
+  }
+  return stepResult(output, jsonOf(out.toString(), options, output));
+}
 
-  let stopReason: 'cancelled' | 'timeout' | undefined;
+/** How a supervised program ended. */
+export interface ProgramExit {
+  code: number | null;
+  /** "exit code 3" or "killed by SIGKILL". */
+  why: string;
+  stopped?: 'cancelled' | 'timeout';
+}
+
+/**
+ * Runs argv to its end inside an activity: heartbeats meanwhile; on cancel or timeout kills the
+ * group, SIGTERM then SIGKILL after a grace; then kills what it left behind. stdout goes to
+ * `onStdout` or to the file descriptor `stdoutFd`.
+ */
+export async function superviseProgram(
+  argv: string[],
+  options: {
+    cwd?: string;
+    env: Record<string, string>;
+    timeout?: number;
+    stdoutFd?: number;
+    onStdout?: (chunk: string) => void;
+    onStderr: (chunk: string) => void;
+  },
+): Promise<ProgramExit> {
+  const ctx = Context.current();
+  const { child, release } = spawnWatched(argv, { cwd: options.cwd, env: options.env, stdout: options.stdoutFd });
+  const onStdout = options.onStdout;
+  if (onStdout) child.stdout?.setEncoding('utf8').on('data', onStdout);
+  child.stderr?.setEncoding('utf8').on('data', options.onStderr);
+  let stopped: ProgramExit['stopped'];
   const stop = (reason: 'cancelled' | 'timeout') => {
-    stopReason ??= reason;
+    stopped ??= reason;
     killGroup(child.pid, 'SIGTERM');
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
   const onCancel = () => stop('cancelled');
   ctx.cancellationSignal.addEventListener('abort', onCancel);
-  const timer = step.timeout ? setTimeout(() => stop('timeout'), step.timeout) : undefined;
+  const timer = options.timeout ? setTimeout(() => stop('timeout'), options.timeout) : undefined;
   const stopHeartbeats = keepHeartbeating();
-
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
       child.once('close', (code, signal) => resolve({ code, signal }));
     }).catch((e: NodeJS.ErrnoException) => {
-      throw stepFailure(`cannot start "${program}": ${e.message}`, 'CommandNotFound', '', true);
+      throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '', true);
     });
-    const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
-    if (stopReason === 'cancelled') throw new CancelledFailure('shell step cancelled; process group killed');
-    if (stopReason === 'timeout') throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output);
-    if (exit.code !== 0) {
-      const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
-      const last = err.lastLine() || out.lastLine();
-      throw stepFailure(last ? `${why}: ${last}` : why, 'ShellExitError', output);
-    }
-    return stepResult(output, jsonOf(out.toString(), options, output));
+    const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    return { code: exit.code, why, stopped };
   } finally {
-    killGroup(child.pid, 'SIGKILL'); // background processes the step left behind
-    unwatch();
+    release();
     stopHeartbeats();
     if (timer) clearTimeout(timer);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);
   }
 }
 
+/**
+ * Starts argv through the trampoline in its own process group, watched by the reaper; stdout goes
+ * to a pipe or a file descriptor. `release` kills whatever is left of the group and unwatches it.
+ * Throws a non-retryable step failure when the program or cwd does not exist.
+ */
+function spawnWatched(
+  argv: string[],
+  options: { cwd?: string; env: Record<string, string>; stdout?: number },
+): { child: ChildProcess; release: () => void } {
+  const [program, ...args] = argv;
+  const missing = missingProgram(program, options.env.PATH, options.cwd);
+  if (missing) throw stepFailure(missing, 'CommandNotFound', '', true);
+  const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'ptq-step', program, ...args], {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdio: ['pipe', options.stdout ?? 'pipe', 'pipe'],
+  });
+  const unwatch = child.pid === undefined ? () => undefined : watchGroup(child.pid);
+  child.stdin?.on('error', () => undefined);
+  child.stdin?.end('go\n');
+  const release = () => {
+    killGroup(child.pid, 'SIGKILL'); // background processes the step left behind
+    unwatch();
+  };
+  return { child, release };
+}
+
+/** Kills a process group; an already-gone group is fine. */
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   if (pid === undefined) return;
   try {

@@ -2,13 +2,14 @@ import { exprProblem } from './expr';
 import type { Plan, Task } from './plan';
 import { stepsOf } from './steps';
 import { stepTemplates } from './stepTemplates';
-import { parseRef, TemplateError } from './template';
+import { parseRef, templatesIn, TemplateError } from './template';
 
 /**
  * Checks every template and condition of a plan, so a reference that could never resolve is found
  * by `validate`, not halfway through a run: unknown roots and parameters, tasks that are not
- * dependencies (they may not have run yet), `.json` of a task without `"output": "json"`, and
- * `task.attempt` in activity input (only a running step knows its attempt).
+ * dependencies (they may not have run yet), `.json` of a task without `"output": "json"`,
+ * `task.attempt` in activity input (only a running step knows its attempt), `item` outside a map;
+ * and the CEL of `when`, `until` and `while`.
  */
 export function templateProblems(plan: Plan): string[] {
   const problems: string[] = [];
@@ -19,14 +20,22 @@ export function templateProblems(plan: Plan): string[] {
       const stepName = Array.isArray(task.run) ? `run[${i}]` : 'run';
       for (const { where, text } of stepTemplates(step)) {
         const field = `${stepName}.${where}`;
-        const problem = refProblem(text, task, plan, byId, ancestorsOf, step.type === 'activity');
+        const problem = refProblem(text, task, plan, byId, ancestorsOf, { inActivityInput: step.type === 'activity' });
         if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);
       }
     });
-    if (task.when !== undefined) {
-      const problem = exprProblem(task.when);
-      if (problem) problems.push(`task "${task.id}": when: ${problem}`);
+    const items = task.map?.items;
+    for (const { where, text } of typeof items === 'string' ? templatesIn(items) : templatesIn(items, 'items')) {
+      const problem = refProblem(text, task, plan, byId, ancestorsOf, { inItems: true });
+      if (problem) problems.push(`task "${task.id}": map.${where || 'items'}: ${problem}`);
     }
+    const conditions = { when: task.when, 'map.until': task.map?.until, 'map.while': task.map?.while };
+    for (const [field, expression] of Object.entries(conditions)) {
+      const problem = expression === undefined ? undefined : exprProblem(expression);
+      if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);
+    }
+    if (task.map && task.execution === 'inline')
+      problems.push(`task "${task.id}": a map runs as its own workflow, not inline: remove "execution": "inline"`);
   }
   return problems;
 }
@@ -37,7 +46,7 @@ function refProblem(
   plan: Plan,
   byId: Map<string, Task>,
   ancestorsOf: (t: Task) => Set<string>,
-  inActivityInput: boolean,
+  where: { inActivityInput?: boolean; inItems?: boolean },
 ): string | undefined {
   let ref;
   try {
@@ -50,8 +59,12 @@ function refProblem(
       return Object.hasOwn(plan.params, ref.name)
         ? undefined
         : `{{${text}}}: unknown parameter "${ref.name}": declare it in "params"`;
+    case 'item':
+    case 'index':
+      if (where.inItems) return `{{${text}}}: the items of a map cannot refer to its own items`;
+      return task.map ? undefined : `{{${text}}} is only known in the steps of a map: add "map" to the task`;
     case 'self':
-      return ref.field === 'attempt' && inActivityInput
+      return ref.field === 'attempt' && (where.inActivityInput || where.inItems)
         ? `{{${text}}} is only known where a step runs, not in activity input`
         : undefined;
     case 'run':
@@ -63,7 +76,8 @@ function refProblem(
       const before = (task.final && !target.final) || ancestorsOf(task).has(ref.task);
       if (!before)
         return `{{${text}}}: task "${ref.task}" is not a dependency of "${task.id}", so it may not have run yet: add it to dependsOn`;
-      if (ref.field === 'json' && target.output !== 'json')
+      if (ref.field === 'results' && !target.map) return `{{${text}}}: task "${ref.task}" is not a map`;
+      if (ref.field === 'json' && target.output !== 'json' && !target.map)
         return `{{${text}}}: task "${ref.task}" has no JSON output: set "output": "json" on it`;
       return undefined;
     }

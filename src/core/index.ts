@@ -13,3 +13,4 @@ export * from './usage';
 export * from './validate';
 export * from './params';
 export * from './jsonOutput';
+export * from './map';

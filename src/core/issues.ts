@@ -73,7 +73,8 @@ const KNOWN_KEYS = [
   'id', 'title', 'dependsOn', 'estimate', 'priority', 'group', 'resources', 'run', 'retry', 'timeout',
   'heartbeatTimeout', 'execution', 'type', 'command', 'cwd', 'env', 'secrets', 'description', 'method', 'url',
   'headers', 'body', 'expectStatus', 'duration', 'input', 'prompt', 'system', 'model', 'maxOutputTokens',
-  'maximumAttempts', 'initialInterval', 'backoffCoefficient', 'maximumInterval', 'nonRetryableErrorTypes',
+  'map', 'items', 'maxParallel', 'until', 'while', 'onStop', 'file', 'format', 'range', 'llm', 'maxRepairs',
+  'output', 'when', 'runIf', 'params', 'finally', 'jsonOutputLimit', 'maximumAttempts', 'initialInterval', 'backoffCoefficient', 'maximumInterval', 'nonRetryableErrorTypes',
 ]; // prettier-ignore
 
 function suggestion(key: string): string {

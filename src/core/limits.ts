@@ -20,6 +20,9 @@ export function assertConcurrency(n: unknown): void {
   if (problem) throw new RangeError(problem);
 }
 
+/** Most items of one map running at once: Temporal allows 2,000 pending activities per run. */
+export const MAX_MAP_PARALLEL = 1_000;
+
 /**
  * Most tasks in one plan. A run carries its plan and scheduler state across continue-as-new as one
  * payload, which Temporal refuses over 2 MB. ptq's payload codec gzips it: 20,000 tasks are about

@@ -8,6 +8,7 @@ import {
   MAX_TEXT_CHARS,
   MAX_CONCURRENCY,
   MAX_TASKS,
+  MAX_MAP_PARALLEL,
   DEFAULT_JSON_OUTPUT_LIMIT,
   jsonDepthProblem,
 } from './limits';
@@ -202,6 +203,88 @@ export type LlmStep = z.infer<typeof LlmStep>;
 export const Execution = z.enum(['child', 'inline']);
 export type Execution = z.infer<typeof Execution>;
 
+/** Failures allowed: a count, or a percentage of the tasks (or a map's items). */
+const Tolerance = z.union([
+  z.number().int().min(0),
+  z.string().regex(/^\d+(\.\d+)?%$/, 'use a count or a percentage like "10%"'),
+]);
+
+const Whole = z.number().int('must be a whole number');
+
+/**
+ * Where a map's items come from. Each source is read once, when the map starts, into a spool file
+ * that the map then reads page by page, so no payload ever holds all the items.
+ */
+export const ItemSource = z.union(
+  [
+    z
+      .string()
+      .refine(hasTemplate, 'a string source is a template for a JSON array, like "{{tasks.extract.json.urls}}"'),
+    shallow(z.array(z.unknown())).describe('A literal list.'),
+    z
+      .object({
+        file: Text.min(1).describe('A JSON array, JSONL (one value a line) or CSV with a header row.'),
+        format: z.enum(['json', 'jsonl', 'csv']).optional().describe('Default: from the file extension.'),
+      })
+      .strict(),
+    z
+      .object({
+        command: z.array(Text).min(1, 'command needs at least the program name'),
+        cwd: Text.optional(),
+        timeout: Timeout.optional(),
+      })
+      .strict()
+      .describe('Its stdout: a JSON array, or one item a line.'),
+    z
+      .object({
+        range: z
+          .tuple([Whole, Whole])
+          .rest(Whole)
+          .refine((r) => r.length <= 3 && (r[2] ?? 1) > 0, '[start, end] or [start, end, step] with step >= 1'),
+      })
+      .strict()
+      .describe('Numbers from start up to (not including) end.'),
+    z
+      .object({
+        llm: z
+          .object({
+            prompt: Text.min(1, 'must not be empty'),
+            system: Text.optional(),
+            model: z.string().optional(),
+            maxRepairs: z.number().int().min(0).max(5).default(2),
+          })
+          .strict(),
+      })
+      .strict()
+      .describe('A model answer that must be a JSON array; answers that are not go back to the model.'),
+  ],
+  { error: 'expected a template, a list, or one of {file}, {command}, {range}, {llm}' },
+);
+export type ItemSource = z.infer<typeof ItemSource>;
+
+/** Runs the task's steps once per item, `maxParallel` at a time, stopping early on a condition. */
+export const MapSpec = z
+  .object({
+    items: ItemSource,
+    maxParallel: Whole.min(1, 'must be at least 1')
+      .max(MAX_MAP_PARALLEL, `must be at most ${MAX_MAP_PARALLEL}`)
+      .default(10)
+      .describe("Items running at once; the plan's maxConcurrency caps it too."),
+    toleratedFailures: Tolerance.default(0).describe(
+      'Failed items allowed before the map stops and fails. Default 0: the first failure stops it.',
+    ),
+    until: Text.optional().describe(
+      'CEL over the results so far (results, last, done, succeeded, failed, running, total): stop once true.',
+    ),
+    while: Text.optional().describe('CEL like `until`: keep going only while true.'),
+    onStop: z
+      .enum(['cancel', 'drain'])
+      .default('cancel')
+      .describe('"cancel": running items are cancelled (processes killed); "drain": they finish.'),
+  })
+  .strict();
+export type MapSpec = z.infer<typeof MapSpec>;
+
 const TaskId = z
   .string()
   .max(MAX_TASK_ID_CHARS, `at most ${MAX_TASK_ID_CHARS} characters (it becomes part of a workflow id)`)
@@ -243,6 +326,9 @@ export const Task = z
       .describe(
         '"success" (default): all dependencies succeeded; "always": once they ended, whatever the outcome; "failure": some dependency failed or was cancelled.',
       ),
+    map: MapSpec.optional().describe(
+      'Run the steps once per item ({{item}}, {{item.field}}, {{index}}), with its own parallel limit and stop conditions.',
+    ),
     final: z.boolean().optional().describe('Set by ptq on the tasks of "finally"; do not set it yourself.'),
   })
   .strict();
@@ -299,10 +385,9 @@ export const Plan = z
     maxConcurrency: Concurrency.default(4),
     policy: Policy.default('critical-path'),
     onFailure: z.enum(['continue', 'fail-fast']).default('continue'),
-    toleratedFailures: z
-      .union([z.number().int().min(0), z.string().regex(/^\d+(\.\d+)?%$/, 'use a count or a percentage like "10%"')])
-      .optional()
-      .describe('Failures allowed before the run fails fast. Unset: no limit under "continue".'),
+    toleratedFailures: Tolerance.optional().describe(
+      'Failures allowed before the run fails fast. Unset: no limit under "continue".',
+    ),
     defaults: z
       .object({
         retry: RetrySpec.optional(),

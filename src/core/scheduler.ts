@@ -3,6 +3,7 @@ import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
 import type { Plan, Policy } from './plan';
+import { toleratedCount } from './tolerance';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
 
@@ -199,13 +200,6 @@ export class Scheduler {
     return this.state.tasks[this.indexOf(id)];
   }
 
-  private toleratedFailures(): number {
-    const t = this.plan.toleratedFailures;
-    if (t === undefined) return Number.POSITIVE_INFINITY;
-    if (typeof t === 'number') return t;
-    return Math.floor((parseFloat(t) / 100) * this.plan.tasks.length);
-  }
-
   private halt(kind: Halt['kind'], reason: string): string[] {
     const s = this.state;
     s.halt = { kind, reason };
@@ -241,7 +235,11 @@ export class Scheduler {
   private afterFailure(i: number): string[] {
     const s = this.state;
     this.propagate([i]);
-    if (!s.halt && (this.plan.onFailure === 'fail-fast' || s.counts.failed > this.toleratedFailures())) {
+    if (
+      !s.halt &&
+      (this.plan.onFailure === 'fail-fast' ||
+        s.counts.failed > toleratedCount(this.plan.toleratedFailures, this.plan.tasks.length))
+    ) {
       return this.halt('fail-fast', `task "${this.graph.ids[i]}" failed`);
     }
     return [];
@@ -312,6 +310,7 @@ export class Scheduler {
     t.worker = outcome.worker ?? t.worker;
     if (outcome.output !== undefined) t.output = outcome.output.slice(-outputTailChars(this.plan.tasks.length));
     if (outcome.usage !== undefined) t.usage = outcome.usage;
+    if (outcome.results !== undefined) t.results = outcome.results;
     if (outcome.error !== undefined) t.error = outcome.error.slice(0, errorChars(this.plan.tasks.length));
     delete s.running[id];
     const task = this.plan.tasks[i];

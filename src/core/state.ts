@@ -17,6 +17,8 @@ export interface TaskRecord {
   /** Why a task was skipped or cancelled. */
   reason?: string;
   usage?: Usage;
+  /** A map's results file (JSONL), for `{{tasks.ID.results}}`. */
+  results?: string;
 }
 
 /** Why a run stopped starting new work. */
@@ -61,4 +63,5 @@ export interface TaskOutcome {
   json?: unknown;
   error?: string;
   usage?: Usage;
+  results?: string;
 }

@@ -1,6 +1,7 @@
 /**
- * Templates: `{{tasks.ID.output}}`, `{{tasks.ID.json.a.b[0]}}`, `{{params.NAME}}`, `{{run.id}}`,
- * `{{task.id}}` and `{{task.attempt}}` in step fields. Pure: parsing, listing every reference of a
+ * Templates: `{{tasks.ID.output}}`, `{{tasks.ID.json.a.b[0]}}`, `{{tasks.ID.results}}` (a map's
+ * results file), `{{params.NAME}}`, `{{run.id}}`, `{{task.id}}`, `{{task.attempt}}`, and in a map's
+ * steps `{{item}}`, `{{item.a.b}}` and `{{index}}`, in step fields. Pure: parsing, listing every reference of a
  * value (for `validate`) and resolving against a context (in the activity that runs the step).
  *
  * Values are substituted as data, never re-parsed: a value that replaces a whole argv element stays
@@ -11,17 +12,22 @@
 
 /** One reference inside `{{ }}`. */
 export type TemplateRef =
-  | { kind: 'task'; task: string; field: 'output' | 'json'; path: Array<string | number> }
+  | { kind: 'task'; task: string; field: 'output' | 'json' | 'results'; path: Array<string | number> }
+  | { kind: 'item'; path: Array<string | number> }
+  | { kind: 'index' }
   | { kind: 'param'; name: string }
   | { kind: 'run'; field: 'id' }
   | { kind: 'self'; field: 'id' | 'attempt' };
 
 /** What templates resolve against. Only the tasks a step references are in `tasks`. */
 export interface TemplateContext {
-  tasks: Record<string, { output?: string; json?: unknown }>;
+  tasks: Record<string, { output?: string; json?: unknown; results?: string }>;
   params: Record<string, unknown>;
   run: { id: string };
   task: { id: string; attempt?: number };
+  /** In a map's steps: the item and its position in the list. */
+  item?: unknown;
+  index?: number;
 }
 
 /** Thrown when a template cannot be parsed or resolved; the message says which and why. */
@@ -52,27 +58,37 @@ export function parseRef(text: string): TemplateRef {
       break;
     case 'tasks':
       return parseTaskRef(text.slice('tasks.'.length));
+    case 'index':
+      if (rest.length === 0) return { kind: 'index' };
+      break;
   }
+  const item = /^item(?=$|[.[])/.exec(text);
+  if (item) return { kind: 'item', path: parsePath(text.slice(4), text) };
   throw new TemplateError(
-    `{{${text}}} is not a template ptq knows: use tasks.ID.output, tasks.ID.json[.path], params.NAME, run.id, task.id or task.attempt`,
+    `{{${text}}} is not a template ptq knows: use tasks.ID.output, tasks.ID.json[.path], tasks.ID.results, params.NAME, run.id, task.id, task.attempt, item[.path] or index`,
   );
 }
 
 /** `ID.output` or `ID.json` plus a path; ids may hold dots, so the field is found from the right. */
 function parseTaskRef(text: string): TemplateRef {
-  const output = /^(.+)\.output$/.exec(text);
-  if (output) return { kind: 'task', task: output[1], field: 'output', path: [] };
+  const field = /^(.+)\.(output|results)$/.exec(text);
+  if (field) return { kind: 'task', task: field[1], field: field[2] as 'output' | 'results', path: [] };
   const json = /^(.+?)\.json(?=$|[.[])/.exec(text);
-  if (!json) throw new TemplateError(`{{tasks.${text}}} needs .output or .json after the task id`);
+  if (!json) throw new TemplateError(`{{tasks.${text}}} needs .output, .json or .results after the task id`);
+  return { kind: 'task', task: json[1], field: 'json', path: parsePath(text.slice(json[0].length), `tasks.${text}`) };
+}
+
+/** `.a.b[0]["c d"]` as keys and indices. */
+function parsePath(text: string, whole: string): Array<string | number> {
   const path: Array<string | number> = [];
-  let rest = text.slice(json[0].length);
+  let rest = text;
   while (rest) {
     const m = PATH_SEGMENT.exec(rest);
-    if (!m) throw new TemplateError(`{{tasks.${text}}}: cannot read the path at "${rest}"`);
+    if (!m) throw new TemplateError(`{{${whole}}}: cannot read the path at "${rest}"`);
     path.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
     rest = rest.slice(m[0].length);
   }
-  return { kind: 'task', task: json[1], field: 'json', path };
+  return path;
 }
 
 /** Every template in a value (strings, arrays and objects, deeply), with where it was found. */
@@ -100,20 +116,35 @@ export function lookup(ref: TemplateRef, ctx: TemplateContext): unknown {
       if (ref.field === 'attempt' && ctx.task.attempt === undefined)
         throw new TemplateError('{{task.attempt}} is only known where a step runs, not in activity input');
       return ref.field === 'id' ? ctx.task.id : ctx.task.attempt;
+    case 'index':
+      if (ctx.index === undefined) throw new TemplateError('{{index}} is only known in the steps of a map');
+      return ctx.index;
+    case 'item':
+      if (!('item' in ctx)) throw new TemplateError('{{item}} is only known in the steps of a map');
+      return follow(ctx.item, ref.path, `item${pathText(ref.path)}`, 'item');
     case 'task': {
       const t = Object.hasOwn(ctx.tasks, ref.task) ? ctx.tasks[ref.task] : undefined;
       if (!t) throw new TemplateError(`{{tasks.${ref.task}.${ref.field}}}: task "${ref.task}" has no result here`);
       if (ref.field === 'output') return t.output ?? '';
-      let v: unknown = t.json;
-      for (const key of ref.path) {
-        const next = v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as never)[key] : undefined;
-        if (next === undefined)
-          throw new TemplateError(`{{tasks.${ref.task}.json${pathText(ref.path)}}}: no "${key}" in the output`);
-        v = next;
+      if (ref.field === 'results') {
+        if (t.results === undefined)
+          throw new TemplateError(`{{tasks.${ref.task}.results}}: "${ref.task}" is not a map`);
+        return t.results;
       }
-      return v;
+      return follow(t.json, ref.path, `tasks.${ref.task}.json${pathText(ref.path)}`, 'output');
     }
   }
+}
+
+/** Walks a path into a JSON value; a missing key names the template and the key. */
+function follow(value: unknown, path: Array<string | number>, template: string, what: string): unknown {
+  let v = value;
+  for (const key of path) {
+    const next = v !== null && typeof v === 'object' && Object.hasOwn(v, key) ? (v as never)[key] : undefined;
+    if (next === undefined) throw new TemplateError(`{{${template}}}: no "${key}" in the ${what}`);
+    v = next;
+  }
+  return v;
 }
 
 function pathText(path: Array<string | number>): string {

@@ -6,12 +6,14 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
   patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  type SignalDefinition,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -20,21 +22,24 @@ import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from 
 import type { Plan, Task } from '../core/plan';
 import { stepsOf } from '../core/steps';
 import { stepTemplates } from '../core/stepTemplates';
-import { parseRef, type TemplateContext, type TemplateRef } from '../core/template';
+import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
 import { progressMarkdown, progressOf } from '../core/progress';
-import { Scheduler, type TaskOutcome } from '../core/scheduler';
+import { Scheduler } from '../core/scheduler';
 import { summarize, type RunSummary } from '../core/summary';
 import {
   cancelSignal,
   pauseSignal,
   progressQuery,
   resumeSignal,
+  runConcurrencySignal,
   searchAttributes,
   setConcurrencyUpdate,
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
+import { failureOutcome } from './failure';
+import { runMap, type RunMapInput } from './runMap';
 import { runTask, type RunTaskInput, type TaskResult } from './runTask';
 
 type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
@@ -75,14 +80,21 @@ export class PlanRun {
 
   /** Signals, the progress query and the setConcurrency update. */
   registerHandlers(): void {
-    setHandler(pauseSignal, () => this.poke(() => this.scheduler.pause()));
-    setHandler(resumeSignal, () => this.poke(() => this.scheduler.resume()));
+    setHandler(pauseSignal, () => {
+      this.poke(() => this.scheduler.pause());
+      this.tellMaps(pauseSignal);
+    });
+    setHandler(resumeSignal, () => {
+      this.poke(() => this.scheduler.resume());
+      this.tellMaps(resumeSignal);
+    });
     setHandler(cancelSignal, (reason) => this.cancelRun(reason || 'cancelled by request'));
     setHandler(progressQuery, () => progressOf(this.scheduler));
     setHandler(
       setConcurrencyUpdate,
       (n) => {
         this.poke(() => this.scheduler.setConcurrency(n));
+        this.tellMaps(runConcurrencySignal, n);
         return n;
       },
       {
@@ -143,47 +155,60 @@ export class PlanRun {
       this.inbox.push(c);
     };
     const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task) };
-    const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
+    const inline = (task.execution ?? this.plan.defaults.execution) === 'inline' && !task.map;
+    const child = {
+      workflowId: taskWorkflowId(workflowInfo().workflowId, id),
+      staticSummary: task.title ?? id,
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    };
     scope
-      .run(() =>
-        inline
-          ? runTask(input, task.title ?? id)
-          : executeChild(runTask, {
-              workflowId: taskWorkflowId(workflowInfo().workflowId, id),
-              args: [input],
-              staticSummary: task.title ?? id,
-              cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-              parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-            }),
-      )
+      .run(() => {
+        if (task.map)
+          return executeChild(runMap, { ...child, args: [this.mapInput({ ...task, map: task.map }, input)] });
+        return inline ? runTask(input, task.title ?? id) : executeChild(runTask, { ...child, args: [input] });
+      })
       .then(
         (result) => done({ id, ok: true, result }),
         (error: unknown) => done({ id, ok: false, error }),
       );
   }
 
-  /**
-   * What a task's templates need: the results of exactly the tasks it references (not every
-   * dependency: they would all be copied into its history), the params and ids; and the JSON cap.
-   */
+  /** A map task's input: its steps' template values, and apart from them, its item source's. */
+  private mapInput(task: RunMapInput['task'], input: RunTaskInput): RunMapInput {
+    const jsonLimit = this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT;
+    return {
+      task,
+      defaults: this.plan.defaults,
+      context: input.context ?? this.templateContext(task, []),
+      sourceContext: this.templateContext(task, templatesIn(task.map.items)),
+      itemJsonLimit: input.jsonLimit,
+      jsonLimit,
+      runCap: this.scheduler.state.maxConcurrency,
+      continueAsNewAfter: this.input.continueAsNewAfter,
+    };
+  }
+
+  /** What a task's templates need, and the JSON cap of its output. */
   private templateInputs(task: Task): Pick<RunTaskInput, 'context' | 'jsonLimit'> {
     const jsonLimit = task.output === 'json' ? (this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT) : undefined;
     const refs = stepsOf(task).flatMap((step) => stepTemplates(step));
-    if (refs.length === 0) return { jsonLimit };
+    return refs.length === 0 && !task.map ? { jsonLimit } : { context: this.templateContext(task, refs), jsonLimit };
+  }
+
+  /**
+   * Template values: the results of exactly the tasks referenced (not every dependency: they would
+   * all be copied into the task's history), the params and the ids.
+   */
+  private templateContext(task: Task, refs: Array<{ text: string }>): TemplateContext {
     const tasks: TemplateContext['tasks'] = {};
     for (const { text } of refs) {
       const ref = safeParseRef(text);
       if (ref?.kind !== 'task' || Object.hasOwn(tasks, ref.task)) continue;
       const record = this.scheduler.task(ref.task);
-      tasks[ref.task] = { output: record.output ?? '', json: record.json };
+      tasks[ref.task] = { output: record.output ?? '', json: record.json, results: record.results };
     }
-    const context = {
-      tasks,
-      params: this.input.params ?? {},
-      run: { id: workflowInfo().workflowId },
-      task: { id: task.id },
-    };
-    return { context, jsonLimit };
+    return { tasks, params: this.input.params ?? {}, run: { id: workflowInfo().workflowId }, task: { id: task.id } };
   }
 
   private takeInbox(): void {
@@ -211,6 +236,15 @@ export class PlanRun {
 
   private cancelRun(reason: string): void {
     this.poke(() => this.cancelTasks(this.scheduler.cancel(reason)));
+  }
+
+  /** Running maps follow the run's pause, resume and M. A map that just ended needs nothing. */
+  private tellMaps<Args extends unknown[]>(signal: SignalDefinition<Args>, ...args: Args): void {
+    for (const id of this.scopes.keys()) {
+      if (!this.plan.tasks[this.scheduler.graph.index[id]].map) continue;
+      const handle = getExternalWorkflowHandle(taskWorkflowId(workflowInfo().workflowId, id));
+      handle.signal(signal, ...args).catch(() => undefined);
+    }
   }
 
   private cancelTasks(ids: string[]): void {
@@ -275,17 +309,6 @@ export class PlanRun {
       { key: searchAttributes.done, value: done },
     ]);
   }
-}
-
-/** Attempts, worker, output and a one-line error from a child's failure. */
-function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
-  let cause = error;
-  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type === 'TaskFailed') {
-    const d = (cause.details?.[0] ?? {}) as { attempts?: number; worker?: string; output?: string };
-    return { error: cause.message, attempts: d.attempts, worker: d.worker, output: d.output };
-  }
-  return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
 }
 
 /** Validate checked every template; one that still does not parse simply supplies no value. */

@@ -37,6 +37,8 @@ export interface TaskResult {
   json?: unknown;
   /** Tokens and cost of llm steps. */
   usage?: Usage;
+  /** A map's results file (JSONL, one line per item). */
+  results?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;

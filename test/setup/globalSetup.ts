@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -23,6 +23,8 @@ export default async function globalSetup(): Promise<void> {
   globalThis.ptqDevServer = server;
   process.env.TEMPORAL_ADDRESS = server.address;
   process.env.PTQ_TEST_WORKFLOW_BUNDLE = bundlePath;
+  // Maps keep their item spools and results here, not in the home directory.
+  process.env.PTQ_DATA_DIR = mkdtempSync(join(tmpdir(), 'ptq-data-'));
   console.log(
     `\nTemporal dev server ready at ${server.address} (pid ${server.process.pid}) in ${Date.now() - started}ms`,
   );

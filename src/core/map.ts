@@ -1,0 +1,224 @@
+import { evaluateCondition } from './expr';
+import type { MapSpec } from './plan';
+import { toleratedCount } from './tolerance';
+
+/**
+ * A map task's own small state machine: which item starts next, the counts, and when to stop.
+ * Pure and plain JSON like the scheduler, so it crosses continue-as-new as is. The workflow only
+ * starts what `next()` returns and feeds results back through `record()`.
+ */
+
+/** One item's outcome, as conditions see it and as the results file holds it. */
+export interface ItemResult {
+  index: number;
+  item: unknown;
+  ok: boolean;
+  /** The tail of the last step's output. */
+  output: string;
+  /** The last step's output parsed as JSON (task `"output": "json"`), else null. */
+  json: unknown;
+  error?: string;
+  attempts: number;
+  durationMs: number;
+  /** Stopped by a cancel before it ended. */
+  cancelled?: boolean;
+}
+
+/** Why a map stopped starting items, and whether that fails it. */
+export interface MapStop {
+  reason: string;
+  failed: boolean;
+}
+
+/** The machine's whole state. */
+export interface MapState {
+  total: number;
+  /** Index of the next item to start; items start in order. */
+  next: number;
+  maxParallel: number;
+  /** The run's M, which caps every map of the run too. */
+  runCap: number;
+  paused: boolean;
+  counts: { succeeded: number; failed: number; cancelled: number; running: number };
+  stop?: MapStop;
+  /** The latest results, for conditions that read `results`; bounded by WINDOW_CHARS. */
+  window: ItemResult[];
+  windowChars: number;
+  /** The first few failures, for the summary. */
+  failures: Array<{ index: number; item: string; error: string }>;
+}
+
+/** What conditions see of the results: at most this much JSON (it crosses continue-as-new). */
+const WINDOW_CHARS = 512 * 1024;
+/** Output kept per result in the window and the results file. */
+export const ITEM_OUTPUT_CHARS = 1_000;
+const FAILURES_KEPT = 5;
+
+/** A live view of a map, for `ptq status`, `watch` and the Web UI. */
+export interface MapProgress {
+  total: number;
+  done: number;
+  succeeded: number;
+  failed: number;
+  cancelled: number;
+  running: number;
+  notStarted: number;
+  maxParallel: number;
+  paused: boolean;
+  stop: MapStop | null;
+}
+
+/** Decides a map's next steps. */
+export class MapMachine {
+  private readonly readsResults: boolean;
+
+  private constructor(
+    private readonly spec: MapSpec,
+    readonly state: MapState,
+  ) {
+    this.readsResults = [spec.until, spec.while].some((c) => c !== undefined && /\bresults\b/.test(c));
+  }
+
+  static create(spec: MapSpec, total: number, runCap: number): MapMachine {
+    return new MapMachine(spec, {
+      total,
+      next: 0,
+      maxParallel: spec.maxParallel,
+      runCap,
+      paused: false,
+      counts: { succeeded: 0, failed: 0, cancelled: 0, running: 0 },
+      window: [],
+      windowChars: 0,
+      failures: [],
+    });
+  }
+
+  static restore(spec: MapSpec, state: MapState): MapMachine {
+    return new MapMachine(spec, state);
+  }
+
+  /** The next item index to start, or undefined when the limit is reached, paused or stopped. */
+  next(): number | undefined {
+    const s = this.state;
+    if (s.stop || s.paused || s.next >= s.total || s.counts.running >= Math.min(s.maxParallel, s.runCap)) return;
+    s.counts.running++;
+    return s.next++;
+  }
+
+  /** Records an item's end. Returns the stop it caused, if it caused one. */
+  record(result: ItemResult, params: Record<string, unknown>): MapStop | undefined {
+    const s = this.state;
+    s.counts.running--;
+    if (result.cancelled) {
+      s.counts.cancelled++;
+      return undefined;
+    }
+    if (result.ok) s.counts.succeeded++;
+    else {
+      s.counts.failed++;
+      if (s.failures.length < FAILURES_KEPT)
+        s.failures.push({ index: result.index, item: brief(result.item), error: result.error ?? 'failed' });
+    }
+    if (this.readsResults) this.remember(result);
+    if (s.stop) return undefined;
+    s.stop = this.stopAfter(result, params);
+    return s.stop;
+  }
+
+  private stopAfter(last: ItemResult, params: Record<string, unknown>): MapStop | undefined {
+    const s = this.state;
+    const done = this.done();
+    const of = `${done} of ${s.total} items`;
+    const tolerated = toleratedCount(this.spec.toleratedFailures, s.total);
+    if (s.counts.failed > tolerated)
+      return { failed: true, reason: `${s.counts.failed} items failed after ${of}, over the ${tolerated} tolerated` };
+    const context = {
+      results: this.readsResults ? s.window : [],
+      last,
+      done,
+      succeeded: s.counts.succeeded,
+      failed: s.counts.failed,
+      running: s.counts.running,
+      total: s.total,
+      params,
+    };
+    for (const [name, expression, stopWhen] of [
+      ['until', this.spec.until, true],
+      ['while', this.spec.while, false],
+    ] as const) {
+      if (expression === undefined) continue;
+      const verdict = evaluateCondition(expression, context);
+      if (!verdict.ok) return { failed: true, reason: `${name}: ${verdict.error}` };
+      if (verdict.value === stopWhen)
+        return { failed: false, reason: `${name} condition ${stopWhen ? 'met' : 'no longer held'} after ${of}` };
+    }
+    return undefined;
+  }
+
+  private remember(result: ItemResult): void {
+    const s = this.state;
+    s.window.push(result);
+    s.windowChars += JSON.stringify(result).length;
+    while (s.windowChars > WINDOW_CHARS && s.window.length > 1)
+      s.windowChars -= JSON.stringify(s.window.shift()).length;
+  }
+
+  /** Stops starting items (a cancel of the map itself). */
+  halt(reason: string): void {
+    this.state.stop ??= { reason, failed: true };
+  }
+
+  setMaxParallel(n: number): void {
+    this.state.maxParallel = n;
+  }
+
+  setRunCap(n: number): void {
+    this.state.runCap = n;
+  }
+
+  setPaused(paused: boolean): void {
+    this.state.paused = paused;
+  }
+
+  /** Items that ended, whatever the outcome. */
+  done(): number {
+    const c = this.state.counts;
+    return c.succeeded + c.failed + c.cancelled;
+  }
+
+  isDone(): boolean {
+    const s = this.state;
+    return s.counts.running === 0 && (s.stop !== undefined || s.next >= s.total);
+  }
+
+  progress(): MapProgress {
+    const s = this.state;
+    return {
+      total: s.total,
+      done: this.done(),
+      ...s.counts,
+      notStarted: s.total - s.next,
+      maxParallel: Math.min(s.maxParallel, s.runCap),
+      paused: s.paused,
+      stop: s.stop ?? null,
+    };
+  }
+
+  /** One line for the task's output, then the first failures. */
+  summary(): string {
+    const s = this.state;
+    const c = s.counts;
+    const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`];
+    if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
+    if (s.total - s.next) parts.push(`${s.total - s.next} not started`);
+    const head = `${s.stop ? `${s.stop.reason}: ` : ''}${s.total} items, ${parts.join(', ')}`;
+    const failures = s.failures.map((f) => `  item ${f.index} (${f.item}): ${f.error.split('\n')[0]}`);
+    return [head, ...failures].join('\n');
+  }
+}
+
+/** An item in one short line, for summaries. */
+function brief(item: unknown): string {
+  const text = typeof item === 'string' ? item : JSON.stringify(item);
+  return text.length > 120 ? `${text.slice(0, 119)}…` : text;
+}

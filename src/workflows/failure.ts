@@ -1,0 +1,22 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import type { TaskOutcome } from '../core/scheduler';
+
+/** What a failed task hands back in its `TaskFailed` details. */
+export interface TaskFailedDetails {
+  attempts?: number;
+  worker?: string;
+  output?: string;
+  /** A map's results file, written even when the map failed. */
+  results?: string;
+}
+
+/** Attempts, worker, output and a one-line error from a task's failure (child, inline or map item). */
+export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
+  let cause = error;
+  while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
+  if (cause instanceof ApplicationFailure && cause.type === 'TaskFailed') {
+    const d = (cause.details?.[0] ?? {}) as TaskFailedDetails;
+    return { error: cause.message, attempts: d.attempts, worker: d.worker, output: d.output, results: d.results };
+  }
+  return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
+}

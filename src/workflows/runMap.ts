@@ -1,0 +1,294 @@
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BuiltinActivities, OpenedItems } from '../activities';
+import { MAX_MAP_PARALLEL } from '../core/limits';
+import { ITEM_OUTPUT_CHARS, MapMachine, type ItemResult, type MapState } from '../core/map';
+import type { MapSpec, Plan, Task, Usage } from '../core/plan';
+import { progressBar } from '../core/progress';
+import type { TemplateContext } from '../core/template';
+import { sumUsage } from '../core/usage';
+import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
+import { failureOutcome, type TaskFailedDetails } from './failure';
+import { runTask, type TaskResult } from './runTask';
+
+/** Input of a map task's workflow. */
+export interface RunMapInput {
+  task: Task & { map: MapSpec };
+  defaults: Plan['defaults'];
+  /** Template values for the steps; each item adds `item` and `index`. */
+  context: TemplateContext;
+  /** Template values for the item source, kept apart: they are not copied into every item. */
+  sourceContext?: TemplateContext;
+  /** JSON cap of each item's output (task `"output": "json"`). */
+  itemJsonLimit?: number;
+  /** Most bytes of results handed to dependents as `{{tasks.ID.json}}`. */
+  jsonLimit: number;
+  /** The run's M when the map started. */
+  runCap: number;
+  /** Continue as new after starting this many items in one run (tests force the boundary). */
+  continueAsNewAfter?: number;
+  /** Set by continue-as-new. */
+  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
+}
+
+/** Items read per page; a page is also capped at 256 KB by the activity. */
+const PAGE_ITEMS = 500;
+/** Results are written to their file in batches of about this many. */
+const BATCH_ITEMS = 500;
+const BATCH_CHARS = 512 * 1024;
+const DETAILS_EVERY_MS = 1_000;
+
+const fileActivities = proxyActivities<BuiltinActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+type ItemDone = { index: number; item: unknown; startedAt: number } & (
+  { ok: true; result: TaskResult } | { ok: false; error: unknown }
+);
+
+/**
+ * A map task: the task's steps once per item, each item's steps as activities of this workflow.
+ * Items start in order, at most min(maxParallel, M) at once; `until`/`while` and the failure
+ * tolerance are checked on every completion (core/map.ts decides). Results go to a JSONL file in
+ * batches, and the workflow continues as new when its history grows, so 100,000 items are fine.
+ */
+export async function runMap(input: RunMapInput): Promise<TaskResult> {
+  const opened =
+    input.resume?.opened ??
+    (await fileActivities.openItems({
+      mapId: workflowInfo().workflowId,
+      source: input.task.map.items,
+      context: input.sourceContext,
+    }));
+  const run = new MapRun(input, opened);
+  run.registerHandlers();
+  return run.execute();
+}
+
+class MapRun {
+  private readonly machine: MapMachine;
+  private readonly scopes = new Map<number, CancellationScope>();
+  private readonly itemTask: Task;
+  private inbox: ItemDone[] = [];
+  private buffer: ItemResult[] = [];
+  private bufferChars = 0;
+  private batches: number;
+  private usage: Usage | undefined;
+  private page = { from: 0, items: [] as unknown[] };
+  private wake = false;
+  private draining = false;
+  private startedThisRun = 0;
+  private lastDetails = 0;
+
+  constructor(
+    private readonly input: RunMapInput,
+    private readonly opened: OpenedItems,
+  ) {
+    const spec = input.task.map;
+    this.machine = input.resume
+      ? MapMachine.restore(spec, input.resume.state)
+      : MapMachine.create(spec, opened.total, input.runCap);
+    this.batches = input.resume?.batches ?? 0;
+    this.usage = input.resume ? input.resume.usage : opened.usage;
+    this.itemTask = { ...input.task, map: undefined };
+  }
+
+  registerHandlers(): void {
+    const poke = (change: () => void) => {
+      change();
+      this.wake = true;
+    };
+    setHandler(mapProgressQuery, () => this.machine.progress());
+    setHandler(pauseSignal, () => poke(() => this.machine.setPaused(true)));
+    setHandler(resumeSignal, () => poke(() => this.machine.setPaused(false)));
+    setHandler(runConcurrencySignal, (n) => poke(() => this.machine.setRunCap(n)));
+    setHandler(
+      setMaxParallelUpdate,
+      (n) => {
+        poke(() => this.machine.setMaxParallel(n));
+        return n;
+      },
+      { validator: assertMaxParallel },
+    );
+  }
+
+  async execute(): Promise<TaskResult> {
+    let cancelled = false;
+    try {
+      await this.loop();
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      cancelled = true;
+      this.machine.halt('map cancelled');
+    }
+    // Whatever happened, the results of every item that ran reach the file.
+    return CancellationScope.nonCancellable(async () => {
+      await this.settle();
+      await this.flush(true);
+      const finished = await fileActivities.finishResults({
+        dir: this.opened.dir,
+        batches: this.batches,
+        jsonLimit: this.input.jsonLimit,
+      });
+      await condition(allHandlersFinished);
+      this.publish(true);
+      const output = this.machine.summary();
+      if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
+      if (this.machine.state.stop?.failed) {
+        const details: TaskFailedDetails = { attempts: 1, output, results: finished.path };
+        throw ApplicationFailure.create({
+          message: output.split('\n')[0],
+          type: 'TaskFailed',
+          nonRetryable: true,
+          details: [details],
+        });
+      }
+      return { attempts: 1, output, json: finished.json, results: finished.path, usage: this.usage };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const m = this.machine;
+    while (!m.isDone()) {
+      await this.startReady();
+      if (this.draining && m.state.counts.running === 0) await this.continueAsNew();
+      await this.flush(false);
+      if (m.isDone()) break;
+      await condition(() => this.inbox.length > 0 || this.wake);
+      this.wake = false;
+      this.takeInbox();
+      this.publish(false);
+    }
+  }
+
+  private async startReady(): Promise<void> {
+    if (this.draining) return;
+    for (let index = this.machine.next(); index !== undefined; index = this.machine.next()) {
+      this.launch(index, await this.itemAt(index));
+      this.startedThisRun++;
+      const limit = this.input.continueAsNewAfter;
+      this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
+      if (this.draining) return;
+    }
+  }
+
+  /** The item at `index`, reading the next page of the spool when the current one is used up. */
+  private async itemAt(index: number): Promise<unknown> {
+    const { from, items } = this.page;
+    if (index < from || index >= from + items.length) {
+      const page = await fileActivities.readItems({ dir: this.opened.dir, from: index, max: PAGE_ITEMS });
+      if (page.length === 0)
+        throw ApplicationFailure.nonRetryable(`item ${index} is missing from the spool`, 'TaskFailed');
+      this.page = { from: index, items: page };
+    }
+    return this.page.items[index - this.page.from];
+  }
+
+  private launch(index: number, item: unknown): void {
+    const scope = new CancellationScope();
+    this.scopes.set(index, scope);
+    const startedAt = Date.now();
+    const input = {
+      task: this.itemTask,
+      defaults: this.input.defaults,
+      context: { ...this.input.context, item, index },
+      jsonLimit: this.input.itemJsonLimit,
+    };
+    const done = (d: ItemDone) => {
+      this.scopes.delete(index);
+      this.inbox.push(d);
+    };
+    scope
+      .run(() => runTask(input, `${this.input.task.title ?? this.input.task.id} [${index}]`))
+      .then(
+        (result) => done({ index, item, startedAt, ok: true, result }),
+        (error: unknown) => done({ index, item, startedAt, ok: false, error }),
+      );
+  }
+
+  private takeInbox(): void {
+    const m = this.machine;
+    for (const d of this.inbox.splice(0)) {
+      const result = itemResult(d, Date.now());
+      if (d.ok) this.usage = d.result.usage ? sumUsage(this.usage, d.result.usage) : this.usage;
+      const stop = m.record(result, this.input.context.params);
+      this.buffer.push(result);
+      this.bufferChars += JSON.stringify(result).length;
+      if (stop && (stop.failed || this.input.task.map.onStop === 'cancel')) {
+        for (const scope of this.scopes.values()) scope.cancel();
+      }
+    }
+  }
+
+  /** Waits for every running item to report back (after a stop or a cancel). */
+  private async settle(): Promise<void> {
+    while (this.machine.state.counts.running > 0) {
+      await condition(() => this.inbox.length > 0);
+      this.takeInbox();
+    }
+  }
+
+  /** Writes buffered results as the next batch, when there are enough of them (or `force`). */
+  private async flush(force: boolean): Promise<void> {
+    if (this.buffer.length === 0) return;
+    if (!force && this.buffer.length < BATCH_ITEMS && this.bufferChars < BATCH_CHARS) return;
+    const results = this.buffer.splice(0);
+    this.bufferChars = 0;
+    await fileActivities.writeResults({ dir: this.opened.dir, seq: this.batches, results });
+    this.batches++;
+  }
+
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    await this.flush(true);
+    const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
+    return continueAsNew<typeof runMap>({ ...this.input, resume });
+  }
+
+  /** The map's bar in the Web UI, rate-limited. */
+  private publish(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastDetails < DETAILS_EVERY_MS) return;
+    this.lastDetails = now;
+    const p = this.machine.progress();
+    const lines = [
+      `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
+      '',
+      `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
+    ];
+    if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
+    setCurrentDetails(lines.join('\n'));
+  }
+}
+
+/** An item's end as a result record. */
+function itemResult(d: ItemDone, endedAt: number): ItemResult {
+  const base = { index: d.index, item: d.item, durationMs: endedAt - d.startedAt };
+  if (d.ok) {
+    const r = d.result;
+    const output = r.output.slice(-ITEM_OUTPUT_CHARS);
+    return { ...base, ok: true, output, json: r.json ?? null, attempts: r.attempts };
+  }
+  if (isCancellation(d.error)) return { ...base, ok: false, output: '', json: null, attempts: 1, cancelled: true };
+  const f = failureOutcome(d.error);
+  const output = (f.output ?? '').slice(-ITEM_OUTPUT_CHARS);
+  return { ...base, ok: false, output, json: null, error: f.error, attempts: f.attempts ?? 1 };
+}
+
+function assertMaxParallel(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_MAP_PARALLEL)
+    throw new RangeError(`maxParallel must be an integer from 1 to ${MAX_MAP_PARALLEL}, got ${String(n)}`);
+}
