@@ -1,39 +1,324 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startRun } from '../src/client';
-import { plan, runId, withWorker } from './helpers';
+import type { RunSummary } from '../src/core';
+import { taskWorkflowId } from '../src/shared';
+import { generationsOf, plan, runId, withWorker } from './helpers';
+import { connectClient } from '../src/client';
+import { FakeLlm } from './support/fakeLlm';
+import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { startWorkerProcess, type WorkerProcess } from './support/workers';
+import { alive, waitFor } from './support/processes';
 
-/** Reads a map's results file: one JSON record per line. */
-function readResults(
-  path: string,
-): Array<{ index: number; item: unknown; ok: boolean; output: string; json: unknown }> {
+jest.setTimeout(120_000);
+
+/** One line of a map's results file. */
+interface ResultLine {
+  index: number;
+  item: unknown;
+  ok: boolean;
+  output: string;
+  json: unknown;
+  error?: string;
+  cancelled?: boolean;
+}
+
+/** Reads a map's results file. */
+export function readResults(path: string): ResultLine[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as ResultLine);
 }
 
-describe('map', () => {
-  it('runs the steps once per item of a literal list and writes the results', () =>
+const taskOf = (s: RunSummary, id: string) => s.tasks.find((t) => t.id === id);
+
+/** The results file a map reported (its path is the last line of `wc -l` in a dependent). */
+function resultsPathOf(summary: RunSummary, dependent: string): string {
+  return /(\S+results\.jsonl)/.exec(taskOf(summary, dependent)?.output ?? '')?.[1] as string;
+}
+
+/** A task that reports where the map's results file is, and how many lines it has. */
+const countResults = (map: string) => ({
+  id: `${map}-count`,
+  dependsOn: [map],
+  run: { type: 'shell' as const, command: ['wc', '-l', `{{tasks.${map}.results}}`] },
+});
+
+describe('map: dynamic fan-out on the real server', () => {
+  let server: Server;
+  let base: string;
+  const llm = new FakeLlm();
+  const dir = mkdtempSync(join(tmpdir(), 'ptq-map-'));
+
+  beforeAll(async () => {
+    // /u/N: 404 when N % 100 == 7, 300 ms late when N % 50 == 3, else 200 with {"n": N}.
+    server = createServer((req, res) => {
+      const n = Number(/\/u\/(\d+)/.exec(req.url ?? '')?.[1]);
+      const reply = () =>
+        n % 100 === 7
+          ? res.writeHead(404).end('gone')
+          : res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ n }));
+      if (n % 50 === 3) setTimeout(reply, 300);
+      else reply();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    process.env.PTQ_PLANNER = 'openai';
+    process.env.PTQ_BASE_URL = await llm.start();
+    process.env.OPENAI_API_KEY = 'sk-test-map';
+    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    server.close();
+    await llm.close();
+    for (const k of ['PTQ_PLANNER', 'PTQ_BASE_URL', 'OPENAI_API_KEY', 'PTQ_HTTP_ALLOW_HOSTS']) delete process.env[k];
+  });
+
+  it('checks 1,000 URLs, tolerates the 404s, reports them and writes every result once', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const p = plan({
+        maxConcurrency: 50,
+        params: { base: { default: base } },
+        tasks: [
+          {
+            id: 'verify',
+            output: 'json',
+            map: { items: { range: [0, 1000] }, maxParallel: 50, toleratedFailures: '2%' },
+            retry: { maximumAttempts: 1 },
+            run: { type: 'http', url: '{{params.base}}/u/{{item}}', expectStatus: [200] },
+          },
+          countResults('verify'),
+        ],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-urls'), taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      const verify = taskOf(summary, 'verify');
+      expect(verify?.output).toMatch(/^1000 items, 990 succeeded, 10 failed/);
+      expect(verify?.output).toContain('item 7 (7):');
+      const results = readResults(resultsPathOf(summary, 'verify-count'));
+      expect(results.map((r) => r.index)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+      expect(results.filter((r) => !r.ok).map((r) => r.index)).toEqual([
+        7, 107, 207, 307, 407, 507, 607, 707, 807, 907,
+      ]);
+      expect(results[3].json).toEqual({ n: 3 });
+      expect(results[7].error).toMatch(/404/);
+    }));
+
+  it('fails a map whose failures pass the tolerance, cancelling the rest', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const p = plan({
+        maxConcurrency: 10,
+        params: { base: { default: base } },
+        tasks: [
+          {
+            id: 'verify',
+            map: { items: { range: [0, 300] }, maxParallel: 5 },
+            retry: { maximumAttempts: 1 },
+            run: { type: 'http', url: '{{params.base}}/u/{{item}}' },
+          },
+        ],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-fail'), taskQueue })).result();
+      expect(summary.status).toBe('failed');
+      expect(taskOf(summary, 'verify')?.status).toBe('failed');
+      expect(taskOf(summary, 'verify')?.error).toMatch(/^1 items failed after \d+ of 300 items, over the 0 tolerated/);
+    }));
+
+  it('stops at the 3rd broken item (until): nothing starts after, sleeping items are killed', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const pids = mkdtempSync(join(dir, 'pids-'));
+      const script = join(dir, 'item.js');
+      // Items 1, 4 and 6 are broken and answer at once; the others record their pid and sleep.
+      writeFileSync(
+        script,
+        `const [i, dir] = process.argv.slice(2);
+         if ([1, 4, 6].includes(Number(i))) { setTimeout(() => console.log(JSON.stringify({ broken: true })), 200 * Number(i)); }
+         else { require('fs').writeFileSync(dir + '/' + process.pid, i); setTimeout(() => {}, 60000); }`,
+      );
+      const p = plan({
+        maxConcurrency: 20,
+        tasks: [
+          {
+            id: 'scan',
+            output: 'json',
+            map: {
+              items: { range: [0, 40] },
+              maxParallel: 10,
+              until: 'size(results.filter(r, r.ok && r.json.broken)) >= 3',
+            },
+            run: { type: 'shell', command: ['node', script, '{{index}}', pids] },
+          },
+          countResults('scan'),
+        ],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-until'), taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      expect(taskOf(summary, 'scan')?.output).toMatch(
+        /^until condition met after 3 of 40 items: 40 items, 3 succeeded, 0 failed, 9 cancelled, 28 not started/,
+      );
+      // Items 10 and 11 took the places of 1 and 4; nothing started after the 3rd broken item.
+      const sleepers = readdirSync(pids).map(Number);
+      expect(sleepers).toHaveLength(9);
+      await waitFor(() => sleepers.every((pid) => !alive(pid)) || undefined, 2_000);
+      const results = readResults(resultsPathOf(summary, 'scan-count'));
+      expect(results.map((r) => r.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+      expect(results.filter((r) => r.cancelled)).toHaveLength(9);
+    }));
+
+  it('keeps going only while a condition holds (while), counting failures', () =>
     withWorker(async ({ client, taskQueue }) => {
       const p = plan({
         tasks: [
           {
-            id: 'each',
-            map: { items: ['a', 'b b', 'c'], maxParallel: 2 },
-            run: { type: 'shell', command: ['echo', 'item={{item}} index={{index}}'] },
+            id: 'odd',
+            map: { items: { range: [0, 20] }, maxParallel: 1, toleratedFailures: 100, while: 'failed < 3' },
+            retry: { maximumAttempts: 1 },
+            run: { type: 'shell', command: ['node', '-e', 'process.exit(Number(process.argv[1]) % 2)', '{{item}}'] },
           },
-          { id: 'after', dependsOn: ['each'], run: { type: 'shell', command: ['wc', '-l', '{{tasks.each.results}}'] } },
         ],
       });
-      const handle = await startRun(client, p, { id: runId('map-literal'), taskQueue });
-      const summary = await handle.result();
+      const summary = await (await startRun(client, p, { id: runId('map-while'), taskQueue })).result();
       expect(summary.status).toBe('succeeded');
-      const each = summary.tasks.find((t) => t.id === 'each');
-      expect(each?.output).toContain('3 items, 3 succeeded, 0 failed');
-      const after = summary.tasks.find((t) => t.id === 'after');
-      const path = /(\S+results\.jsonl)/.exec(after?.output ?? '')?.[1] as string;
-      expect(after?.output).toMatch(/^3 /);
-      const results = readResults(path);
-      expect(results.map((r) => r.output.trim())).toEqual(['item=a index=0', 'item=b b index=1', 'item=c index=2']);
+      expect(taskOf(summary, 'odd')?.output).toMatch(
+        /^while condition no longer held after 6 of 20 items: 20 items, 3 succeeded, 3 failed, 14 not started/,
+      );
     }));
+
+  it('reads items from every kind of source', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const csv = join(dir, 'people.csv');
+      writeFileSync(csv, 'name,city\nAda,London\n"Grace, Rear Admiral",Arlington\n');
+      const jsonl = join(dir, 'many.jsonl');
+      writeFileSync(jsonl, Array.from({ length: 50_000 }, (_, i) => JSON.stringify({ n: i })).join('\n') + '\n');
+      llm.reply(
+        { text: 'Sure! Here are the URLs.' },
+        { text: '```json\n["https://a.example", "https://b.example"]\n```' },
+      );
+      const echo = (text: string) => ({ type: 'shell' as const, command: ['echo', text] });
+      const p = plan({
+        maxConcurrency: 8,
+        tasks: [
+          { id: 'csv', map: { items: { file: csv } }, run: echo('{{item.name}} in {{item.city}}') },
+          { id: 'jsonl', map: { items: { file: jsonl }, maxParallel: 2, while: 'done < 4' }, run: echo('{{item.n}}') },
+          { id: 'command', map: { items: { command: ['printf', 'x\\ny y\\n'] } }, run: echo('[{{item}}]') },
+          { id: 'range', map: { items: { range: [0, 10, 3] } }, run: echo('{{item}}') },
+          { id: 'llm', map: { items: { llm: { prompt: 'List the source URLs.' } } }, run: echo('{{item}}') },
+          { id: 'empty', map: { items: [] }, run: echo('never') },
+          { id: 'extract', output: 'json', run: echo('{"files": ["a.csv", "b.csv"]}') },
+          {
+            id: 'files',
+            dependsOn: ['extract'],
+            map: { items: '{{tasks.extract.json.files}}' },
+            run: echo('{{item}}'),
+          },
+          { id: 'show', dependsOn: ['files'], run: echo('{{tasks.files.json}}') },
+        ],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-sources'), taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      const outputs = (id: string) =>
+        (JSON.parse(taskOf(summary, 'show')?.output ?? '[]') as ResultLine[]).length && id;
+      expect(outputs('show')).toBe('show');
+      const shown = JSON.parse(taskOf(summary, 'show')?.output ?? '') as ResultLine[];
+      expect(shown.map((r) => [r.item, r.output.trim()])).toEqual([
+        ['a.csv', 'a.csv'],
+        ['b.csv', 'b.csv'],
+      ]);
+      expect(taskOf(summary, 'csv')?.output).toMatch(/^2 items, 2 succeeded/);
+      const csvLines = readResults(taskOf(summary, 'csv')?.results as string).map((r) => r.output.trim());
+      expect(csvLines).toEqual(['Ada in London', 'Grace, Rear Admiral in Arlington']);
+      expect(taskOf(summary, 'jsonl')?.output).toMatch(
+        // At most one more item (maxParallel 2) was running when the 4th ended.
+        /^while condition no longer held after 4 of 50000 items: 50000 items, [45] succeeded, 0 failed, (1 cancelled, )?4999[56] not started$/,
+      );
+      expect(taskOf(summary, 'command')?.output).toMatch(/^2 items, 2 succeeded/);
+      expect(taskOf(summary, 'range')?.output).toMatch(/^4 items, 4 succeeded/);
+      expect(taskOf(summary, 'llm')?.output).toMatch(/^2 items, 2 succeeded/);
+      expect(readResults(taskOf(summary, 'llm')?.results as string).map((r) => r.item)).toEqual([
+        'https://a.example',
+        'https://b.example',
+      ]);
+      expect(summary.cost.tasks?.calls).toBe(2);
+      expect(llm.requests).toHaveLength(2);
+      expect(taskOf(summary, 'empty')?.output).toMatch(/^0 items, 0 succeeded/);
+    }));
+
+  it('fails on a malformed source line, naming the line', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const bad = join(dir, 'bad.jsonl');
+      const lines = Array.from({ length: 5_000 }, (_, i) => JSON.stringify({ n: i }));
+      lines[4_811] = '{"n": 4811,';
+      writeFileSync(bad, lines.join('\n'));
+      const p = plan({
+        tasks: [{ id: 'bad', map: { items: { file: bad } }, run: { type: 'shell', command: ['true'] } }],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-bad'), taskQueue })).result();
+      expect(summary.status).toBe('failed');
+      expect(taskOf(summary, 'bad')?.error).toMatch(/bad\.jsonl line 4812 is not JSON/);
+    }));
+
+  it('continues as new in the middle of a map without losing or repeating an item', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const id = runId('map-can');
+      const p = plan({
+        maxConcurrency: 4,
+        tasks: [
+          {
+            id: 'each',
+            map: { items: { range: [0, 30] }, maxParallel: 4 },
+            run: { type: 'shell', command: ['echo', '{{index}}'] },
+          },
+          countResults('each'),
+        ],
+      });
+      const summary = await (await startRun(client, p, { id, taskQueue, continueAsNewAfter: 7 })).result();
+      expect(summary.status).toBe('succeeded');
+      const results = readResults(resultsPathOf(summary, 'each-count'));
+      expect(results.map((r) => Number(r.output.trim()))).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      expect((await generationsOf(client, taskWorkflowId(id, 'each'))).length).toBeGreaterThanOrEqual(4);
+    }));
+});
+
+describe('map under a worker crash', () => {
+  const workers: WorkerProcess[] = [];
+  afterAll(() => {
+    for (const w of workers) w.child.kill('SIGKILL');
+  });
+
+  it('kill -9 of the worker halfway: every item ends once and is in the results file once', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-map-kill-')), 'ledger');
+    const queue = `map-kill-${runId('q')}`;
+    workers.push(await startWorkerProcess(queue));
+    const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+    const n = 48;
+    const p = plan({
+      maxConcurrency: 8,
+      defaults: { heartbeatTimeout: '2s', retry: { maximumAttempts: 10, initialInterval: '100ms' } },
+      tasks: [
+        { ...ledgerTask('i{{index}}', ledger, 4), id: 'each', map: { items: { range: [0, n] }, maxParallel: 8 } },
+      ],
+    });
+    const handle = await startRun(client, p, { id: runId('map-kill'), taskQueue: queue });
+    const ended = () => readLedger(ledger).filter((a) => a.ended).length;
+    await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
+    workers[0].child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 100));
+    const orphans = readLedger(ledger).filter((a) => !a.ended);
+    workers.push(await startWorkerProcess(queue));
+    const summary = await handle.result();
+    expect(summary.status).toBe('succeeded');
+    expect(orphans.filter((o) => groupAlive(o.pid))).toEqual([]);
+    const ids = Array.from({ length: n }, (_, i) => `i${i}`);
+    expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
+    const results = readResults(taskOf(summary, 'each')?.results as string);
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(results.every((r) => r.ok)).toBe(true);
+    await client.connection.close();
+  });
 });

@@ -16,8 +16,10 @@ export interface TaskSummary {
   error: string | null;
   reason: string | null;
   output: string | null;
-  /** The task's JSON output, for tasks with `"output": "json"`. */
+  /** The task's JSON output, for tasks with `"output": "json"` (and small maps: their results). */
   json?: unknown;
+  /** A map's results file: one JSON line per item that ran. */
+  results?: string;
 }
 
 /** The result of a run: what `runPlan` returns and `ptq start --wait --json` prints. */
@@ -104,6 +106,7 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
       reason: t.reason ?? null,
       output: t.output ?? null,
       ...(t.json !== undefined ? { json: t.json } : {}),
+      ...(t.results !== undefined ? { results: t.results } : {}),
     })),
   };
 }

@@ -50,24 +50,24 @@ export function readLedger(file: string): Attempt[] {
 }
 
 /**
- * How long before a crash a step may have ended and still run again: its process had exited but
- * the worker died before its report reached the server (Temporal activities are at-least-once).
- * On 2 busy cores that report can lag the exit by a few hundred milliseconds.
+ * How close to a crash a step may have ended and still run again: its process had exited but the
+ * worker died before its report reached the server (Temporal activities are at-least-once). On 2
+ * busy cores that report can lag the exit by a few hundred milliseconds, and a step in its last
+ * instant can still finish in the moment between the worker's death and the reaper's kill.
  */
 export const REPORT_WINDOW_MS = 500;
 
 /**
  * What went wrong in a ledger, as readable lines (empty when nothing did): a task that never
- * ended, one that ended twice (unless the first end fell in the report window just before
- * `crashAt`), and two attempts of one task alive at the same time.
+ * ended, one that ended twice (unless the first end fell in the report window around `crashAt`
+ * and another attempt followed), and two attempts of one task alive at the same time.
  */
 export function ledgerProblems(attempts: Attempt[], taskIds: string[], crashAt?: number): string[] {
   const problems: string[] = [];
   for (const id of taskIds) {
     const mine = attempts.filter((a) => a.task === id);
-    const lostReport = (a: Attempt) =>
-      crashAt !== undefined && a.last <= crashAt && a.last > crashAt - REPORT_WINDOW_MS;
-    const ends = mine.filter((a) => a.ended && !(lostReport(a) && mine.some((b) => b.start > crashAt!))).length;
+    const lostReport = (a: Attempt) => crashAt !== undefined && Math.abs(a.last - crashAt) < REPORT_WINDOW_MS;
+    const ends = mine.filter((a) => a.ended && !(lostReport(a) && mine.some((b) => b.start > a.last))).length;
     if (ends !== 1) problems.push(`${id} ended ${ends} times`);
     for (let i = 1; i < mine.length; i++) {
       if (mine[i].start <= mine[i - 1].last)
