@@ -16,6 +16,9 @@ import {
   rejectUpdate,
   resumeSignal,
   setConcurrencyUpdate,
+  setMaxParallelUpdate,
+  mapProgressQuery,
+  taskWorkflowId,
 } from './shared';
 import type { runPlan } from './workflows';
 
@@ -63,9 +66,27 @@ async function updateRun<T>(
   }
 }
 
-/** Live progress of a run. */
+/** Live progress of a run, with the item counts of its running maps. */
 export async function getProgress(client: Client, id: string): Promise<Progress> {
-  return (await runHandle(client, id)).query(progressQuery);
+  return withMapProgress(client, id, await (await runHandle(client, id)).query(progressQuery));
+}
+
+/**
+ * Adds each running map's own progress (its workflow answers `mapProgress`), so a map shows as one
+ * task with its own bar, not as 100,000 lines. A map that just ended simply has none.
+ */
+export async function withMapProgress(client: Client, id: string, progress: Progress): Promise<Progress> {
+  const running = await Promise.all(
+    progress.running.map(async (r) => {
+      if (!r.map) return r;
+      const items = await client.workflow
+        .getHandle(taskWorkflowId(id, r.id))
+        .query(mapProgressQuery)
+        .catch(() => undefined);
+      return items ? { ...r, items } : r;
+    }),
+  );
+  return { ...progress, running };
 }
 
 /** Waits for the run to end and returns its summary. */
@@ -103,4 +124,16 @@ export function decide(client: Client, id: string, approve: boolean, reason = 'r
 /** Changes M of a live run; the workflow validates it and answers with the new value. */
 export function setConcurrency(client: Client, id: string, n: number): Promise<number> {
   return updateRun(client, id, 'change', (handle) => handle.executeUpdate(setConcurrencyUpdate, { args: [n] }));
+}
+
+/** Changes maxParallel of a running map task of a run. */
+export function setMaxParallel(client: Client, id: string, task: string, n: number): Promise<number> {
+  const mapId = taskWorkflowId(id, task);
+  return updateRun(client, mapId, 'change', (handle) =>
+    handle.executeUpdate(setMaxParallelUpdate, { args: [n] }),
+  ).catch((err: unknown) => {
+    if (err instanceof PtqError && err.message.startsWith(`no run with id`))
+      throw new PtqError(`run "${id}" has no running map task "${task}"`, ExitCode.usage, `see \`ptq status ${id}\``);
+    throw err;
+  });
 }

@@ -11,6 +11,7 @@ import { connectClient } from '../src/client';
 import { FakeLlm } from './support/fakeLlm';
 import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
+import { ptq } from './support/cli';
 import { alive, waitFor } from './support/processes';
 
 jest.setTimeout(120_000);
@@ -281,6 +282,59 @@ describe('map: dynamic fan-out on the real server', () => {
       const results = readResults(resultsPathOf(summary, 'each-count'));
       expect(results.map((r) => Number(r.output.trim()))).toEqual(Array.from({ length: 30 }, (_, i) => i));
       expect((await generationsOf(client, taskWorkflowId(id, 'each'))).length).toBeGreaterThanOrEqual(4);
+    }));
+});
+
+/** Most attempts alive at once in a ledger, from their recorded start and last times. */
+function peakOverlap(attempts: Array<{ start: number; last: number }>): number {
+  const edges = attempts.flatMap((a) => [
+    [a.start, 1],
+    [a.last, -1],
+  ]);
+  edges.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+  let now = 0;
+  let peak = 0;
+  for (const [, d] of edges) peak = Math.max(peak, (now += d));
+  return peak;
+}
+
+describe('map: live control', () => {
+  it('shows its own bar in status, follows set-concurrency --task, pause and resume', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-map-live-')), 'ledger');
+      const id = runId('map-live');
+      const p = plan({
+        maxConcurrency: 10,
+        tasks: [
+          { ...ledgerTask('i{{index}}', ledger, 5), id: 'each', map: { items: { range: [0, 40] }, maxParallel: 2 } },
+        ],
+      });
+      const handle = await startRun(client, p, { id, taskQueue });
+      await waitFor(() => readLedger(ledger).length >= 2 || undefined);
+      const status = await ptq(['status', id]);
+      expect(status.stdout).toMatch(/▶ each .*\n\s+\[[#-]+\] \d+% \d+\/40 items {2}\d running {2}0 failed {2}max 2/);
+      const json = JSON.parse((await ptq(['status', id, '--json'])).stdout);
+      expect(json.running[0].items).toMatchObject({ total: 40, maxParallel: 2 });
+      const before = readLedger(ledger).length;
+      const changed = await ptq(['set-concurrency', id, '--task', 'each', '6']);
+      expect(changed.stdout).toContain('map each runs up to 6 items at once');
+      const changedAt = Date.now();
+      await waitFor(() => readLedger(ledger).length >= before + 12 || undefined);
+      expect((await ptq(['pause', id])).code).toBe(0);
+      const pausedAt = Date.now();
+      await new Promise((r) => setTimeout(r, 1_500));
+      const startedWhilePaused = readLedger(ledger).filter((a) => a.start > pausedAt + 500);
+      expect(startedWhilePaused).toEqual([]);
+      expect((await ptq(['resume', id])).code).toBe(0);
+      const summary = await handle.result();
+      expect(summary.status).toBe('succeeded');
+      const attempts = readLedger(ledger);
+      expect(attempts).toHaveLength(40);
+      expect(peakOverlap(attempts.filter((a) => a.last < changedAt))).toBeLessThanOrEqual(2);
+      expect(peakOverlap(attempts)).toBeLessThanOrEqual(6);
+      expect(peakOverlap(attempts.filter((a) => a.start > changedAt))).toBeGreaterThan(2);
+      const refused = await ptq(['set-concurrency', id, '--task', 'nope', '3']);
+      expect(refused.stderr).toMatch(/has ended|no running map task/);
     }));
 });
 

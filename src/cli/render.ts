@@ -49,6 +49,11 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   ];
   for (const r of p.running.slice(0, maxRunning)) {
     lines.push(`  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}`);
+    const m = r.items;
+    if (m)
+      lines.push(
+        `    ${progressBar(m.done, m.total, 20)} ${m.done}/${m.total} items  ${m.running} running  ${m.failed} failed  max ${m.maxParallel}${m.paused ? '  PAUSED' : ''}`,
+      );
   }
   if (p.running.length > maxRunning) lines.push(`  … ${p.running.length - maxRunning} more running`);
   for (const f of p.recentFailures.slice(-3)) lines.push(`  ✗ ${f.id}: ${f.error.split('\n')[0].slice(0, 120)}`);

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, type Progress, type RunSummary } from '../core';
-import { describedRun } from '../control';
+import { describedRun, withMapProgress } from '../control';
 import { progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { progressView } from './render';
@@ -33,7 +33,10 @@ export async function watchRun(
   }
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
   for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
-    const p = await handle.query(progressQuery).catch(() => undefined);
+    const p = await handle
+      .query(progressQuery)
+      .then((progress) => withMapProgress(client, id, progress))
+      .catch(() => undefined);
     if (p) {
       const now = Date.now();
       if (tty) {

@@ -1,4 +1,5 @@
 import { formatDuration } from './duration';
+import type { MapProgress } from './map';
 import type { Scheduler } from './scheduler';
 import { TASK_STATUSES, type RunStatus, type TaskStatus } from './status';
 
@@ -11,7 +12,8 @@ export interface Progress {
   maxConcurrency: number;
   total: number;
   counts: Record<TaskStatus, number>;
-  running: Array<{ id: string; title?: string; startedAt: string }>;
+  /** `map`: the task is a map; `items` is its own progress, added by the client (see control.ts). */
+  running: Array<{ id: string; title?: string; startedAt: string; map?: true; items?: MapProgress }>;
   recentFailures: Array<{ id: string; error: string; at: string }>;
   reason: string | null;
 }
@@ -27,11 +29,10 @@ export function progressOf(scheduler: Scheduler): Progress {
     maxConcurrency: state.maxConcurrency,
     total: plan.tasks.length,
     counts: { ...state.counts },
-    running: Object.entries(state.running).map(([id, at]) => ({
-      id,
-      title: plan.tasks[graph.index[id]].title,
-      startedAt: new Date(at).toISOString(),
-    })),
+    running: Object.entries(state.running).map(([id, at]) => {
+      const task = plan.tasks[graph.index[id]];
+      return { id, title: task.title, startedAt: new Date(at).toISOString(), ...(task.map ? { map: true } : {}) };
+    }),
     recentFailures: state.recentFailures.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
     reason: state.halt?.reason ?? null,
   };

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { runUrl } from '../../client';
-import { describedRun } from '../../control';
+import { describedRun, withMapProgress } from '../../control';
 import { progressQuery } from '../../shared';
 import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
 import { progressView } from '../render';
@@ -16,7 +16,7 @@ export function statusCommand(): Command {
       action(async (id: string, flags: { json?: boolean }) => {
         const client = await clientFor(flags);
         const { handle, description } = await describedRun(client, id);
-        const progress = await handle.query(progressQuery);
+        const progress = await withMapProgress(client, id, await handle.query(progressQuery));
         const url = runUrl(id, namespaceOf(flags));
         if (flags.json) return printJson({ id, url, ...progress });
         const started = description.startTime.getTime();
