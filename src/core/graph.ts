@@ -1,4 +1,5 @@
-import type { Plan } from './plan';
+import { knownMapSize } from './map';
+import type { Plan, Task } from './plan';
 
 /** Estimate used for tasks that give none: one unit of work. */
 export const DEFAULT_ESTIMATE_MS = 1_000;
@@ -38,7 +39,7 @@ export function buildGraph(plan: Plan): Graph {
   const deps = plan.tasks.map((t) => t.dependsOn.map((d) => index[d]));
   const dependents: number[][] = ids.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d].push(i)));
-  const estimate = plan.tasks.map((t) => t.estimate ?? DEFAULT_ESTIMATE_MS);
+  const estimate = plan.tasks.map((t) => taskEstimate(t, plan.maxConcurrency));
 
   const order = topologicalOrder(deps, dependents);
   const level = new Array<number>(n).fill(0);
@@ -81,6 +82,19 @@ function topologicalOrder(deps: number[][], dependents: number[][]): number[] {
     for (const c of dependents[order[k]]) if (--waiting[c] === 0) order.push(c);
   }
   return order;
+}
+
+/**
+ * A task's estimated duration. A map whose size is known before it runs (a literal list, a range)
+ * takes its estimate per item, in waves of min(maxParallel, M): the simulator and critical-path
+ * priority see it as its items.
+ */
+export function taskEstimate(task: Task, maxConcurrency: number): number {
+  const each = task.estimate ?? DEFAULT_ESTIMATE_MS;
+  if (!task.map) return each;
+  const size = knownMapSize(task.map.items);
+  if (size === undefined) return each;
+  return Math.ceil(size / Math.min(task.map.maxParallel, maxConcurrency)) * each;
 }
 
 /** The tasks on one longest estimated path, from start to end. */

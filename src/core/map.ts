@@ -1,5 +1,5 @@
 import { evaluateCondition } from './expr';
-import type { MapSpec } from './plan';
+import type { ItemSource, MapSpec } from './plan';
 import { toleratedCount } from './tolerance';
 
 /**
@@ -215,6 +215,16 @@ export class MapMachine {
     const failures = s.failures.map((f) => `  item ${f.index} (${f.item}): ${f.error.split('\n')[0]}`);
     return [head, ...failures].join('\n');
   }
+}
+
+/** How many items a source has, when that is known before the map runs (a list, a range). */
+export function knownMapSize(source: ItemSource): number | undefined {
+  if (Array.isArray(source)) return source.length;
+  if (typeof source === 'object' && 'range' in source) {
+    const [start, end, step = 1] = source.range;
+    return Math.max(0, Math.ceil((end - start) / step));
+  }
+  return undefined;
 }
 
 /** An item in one short line, for summaries. */

@@ -157,6 +157,28 @@ async function main(): Promise<void> {
         await handle.result();
         await save('dataflow', handle);
       }
+      // A map (this version on): an until stop, a results dependent, and the map's own continue-as-new.
+      const mapped = Plan.safeParse({
+        tasks: [
+          {
+            id: 'each',
+            output: 'json',
+            map: { items: { range: [0, 12] }, maxParallel: 3, until: 'size(results.filter(r, r.json.n > 8)) >= 1' },
+            run: { type: 'shell', command: ['sh', '-c', 'echo "{\\"n\\": $1}"', 'sh', '{{item}}'] },
+          },
+          { id: 'count', dependsOn: ['each'], run: { type: 'shell', command: ['wc', '-l', '{{tasks.each.results}}'] } },
+        ],
+      });
+      if (mapped.success) {
+        const handle = await startRun(client, mapped.data, { id: 'fixture-map', taskQueue, continueAsNewAfter: 4 });
+        await handle.result();
+        await save('map-run', handle);
+        await new Promise((r) => setTimeout(r, 1500));
+        const mapId = `${handle.workflowId}/each`;
+        let generation = 0;
+        for await (const wf of client.workflow.list({ query: `WorkflowId = '${mapId}'` }))
+          await save(`map-${++generation}`, client.workflow.getHandle(mapId), wf.runId);
+      }
     });
   } finally {
     await connection.close();
