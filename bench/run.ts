@@ -4,8 +4,10 @@
  *   2. per-hop latency on a chain: predecessor done -> successor started, vs a bare activity chain;
  *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels;
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
- *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed.
- * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation|faults]
+ *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
+ *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
+ * `--scale`: 10,000- and 20,000-task plans, and a 100,000-item map.
+ * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation|faults|map|map-scale]
  */
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
@@ -15,6 +17,7 @@ import { dataConverter } from '../src/codec';
 import { startDevServer } from '../src/devServer';
 import { cancellation } from './cancellation';
 import { faults } from './faults';
+import { map, mapScale } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
 import { hops, throughput } from './speed';
@@ -29,6 +32,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   quality,
   cancellation,
   faults,
+  map,
 };
 
 async function main(): Promise<void> {
@@ -50,7 +54,8 @@ async function main(): Promise<void> {
   try {
     await worker.runUntil(async () => {
       const ctx = { client, address: server.address, taskQueue, quick };
-      if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)));
+      if (only === 'map-scale') return void rows.push(...(await mapScale(ctx)));
+      if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
     });
   } finally {

@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import { startRun } from '../src/client';
+import { Plan } from '../src/core';
+import { taskWorkflowId } from '../src/shared';
+import { alive } from '../test/support/processes';
+import { ratioRow, type BenchContext, type Rows } from './support';
+
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1];
+
+/** A plan of one map over `n` no-op items at `parallel`. */
+const noopMap = (n: number, parallel: number) =>
+  Plan.parse({
+    name: `map-${n}`,
+    maxConcurrency: parallel,
+    tasks: [
+      {
+        id: 'each',
+        map: { items: { range: [0, n] }, maxParallel: parallel },
+        run: { type: 'activity', name: 'noop', input: { id: 'm{{index}}' } },
+      },
+    ],
+  });
+
+/**
+ * Maps, side by side with baselines in one run:
+ *   - items/s of 10,000 no-op items at maxParallel 200, vs a bare activity fan-out (target >= 0.8x);
+ *   - until-stop latency: from the completion that makes `until` true to every running item's
+ *     process gone, p50/p99 over 20 stops, vs a bare workflow cancelled with the same processes.
+ */
+export async function map({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
+  const n = quick ? 2_000 : 10_000;
+  const parallel = 200;
+  const t0 = Date.now();
+  const summary = await (await startRun(client, noopMap(n, parallel), { taskQueue })).result();
+  if (summary.status !== 'succeeded') throw new Error(`map run ${summary.status}: ${summary.tasks[0].error}`);
+  const ptqRate = n / ((Date.now() - t0) / 1000);
+  const t1 = Date.now();
+  await client.workflow.execute('bareFanOut', { taskQueue, workflowId: `bare-${randomUUID()}`, args: [n, parallel] });
+  const bareRate = n / ((Date.now() - t1) / 1000);
+  const stops = await untilStops(client, taskQueue, quick ? 5 : 20);
+  return [
+    ratioRow(`map: ${n} no-op items, maxParallel ${parallel} (items/s)`, ptqRate, bareRate, '>= 0.8x'),
+    ratioRow('map: until -> running items gone, p50 (ms)', pct(stops.ptq, 50), pct(stops.bare, 50), '', 0),
+    ratioRow(
+      `map: until -> running items gone, p99 of ${stops.ptq.length} (ms)`,
+      pct(stops.ptq, 99),
+      pct(stops.bare, 99),
+      '<= 1000 ms',
+      0,
+    ),
+  ];
+}
+
+/**
+ * Each stop: 10 items run, 9 sleep, item 3 ends after 300 ms, which makes `until: last.ok` true.
+ * Measured from item 3's exit (it writes the time) to the other 9 pids gone. Baseline: the same 9
+ * sleeping processes as bare activities, from the workflow cancel request to the pids gone.
+ */
+async function untilStops(
+  client: Client,
+  taskQueue: string,
+  count: number,
+): Promise<{ ptq: number[]; bare: number[] }> {
+  const ptq: number[] = [];
+  const bare: number[] = [];
+  for (let k = 0; k < count; k++) {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-until-'));
+    const script = `echo $$ > "$2/pid-$1"; if [ "$1" = 3 ]; then sleep 0.3; date +%s%3N > "$2/stop.tmp"; mv "$2/stop.tmp" "$2/stop"; exit 0; fi; exec sleep 60`;
+    const p = Plan.parse({
+      name: 'until-stop',
+      maxConcurrency: 10,
+      tasks: [
+        {
+          id: 'scan',
+          map: { items: { range: [0, 20] }, maxParallel: 10, until: 'last.ok' },
+          run: { type: 'shell', command: ['sh', '-c', script, 'sh', '{{index}}', dir] },
+        },
+      ],
+    });
+    const handle = await startRun(client, p, { taskQueue });
+    await waitUntil(() => existsSync(join(dir, 'stop')));
+    const stopAt = Number(readFileSync(join(dir, 'stop'), 'utf8'));
+    const pids = [0, 1, 2, 4, 5, 6, 7, 8, 9].map((i) => Number(readFileSync(join(dir, `pid-${i}`), 'utf8')));
+    await waitUntil(() => !pids.some(alive), 2);
+    ptq.push(Date.now() - stopAt);
+    await handle.result();
+
+    const steps = Array.from({ length: 9 }, (_, i) => ({
+      type: 'shell' as const,
+      command: ['sh', '-c', 'echo $$ > "$2/bare-$1"; exec sleep 60', 'sh', String(i), dir],
+    }));
+    const wf = await client.workflow.start('bareShellFanOut', {
+      taskQueue,
+      workflowId: `bare-${randomUUID()}`,
+      args: [steps],
+    });
+    await waitUntil(() => steps.every((_, i) => existsSync(join(dir, `bare-${i}`))));
+    await new Promise((r) => setTimeout(r, 300));
+    const barePids = steps.map((_, i) => Number(readFileSync(join(dir, `bare-${i}`), 'utf8')));
+    const cancelAt = Date.now();
+    await wf.cancel();
+    await waitUntil(() => !barePids.some(alive), 2);
+    bare.push(Date.now() - cancelAt);
+    await wf.result().catch(() => undefined);
+  }
+  return { ptq, bare };
+}
+
+/**
+ * 100,000 items at maxParallel 200 (`--scale`): time, peak RSS of worker and client, the largest
+ * input any generation of the map carried, and the most events in one of its histories.
+ */
+export async function mapScale({ client, taskQueue }: BenchContext): Promise<Rows> {
+  const n = 100_000;
+  let peakRss = 0;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
+  const t0 = Date.now();
+  const handle = await startRun(client, noopMap(n, 200), { taskQueue });
+  const summary = await handle.result();
+  const secs = (Date.now() - t0) / 1000;
+  clearInterval(sampler);
+  const mapId = taskWorkflowId(handle.workflowId, 'each');
+  let runs = 0;
+  let maxEvents = 0;
+  let largestInput = 0;
+  for await (const wf of client.workflow.list({ query: `WorkflowId = '${mapId}'` })) {
+    runs++;
+    maxEvents = Math.max(maxEvents, wf.historyLength);
+    const history = await client.workflow.getHandle(mapId, wf.runId).fetchHistory();
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+    largestInput = Math.max(largestInput, ...input.map((pl) => pl.data?.length ?? 0));
+  }
+  const what = `map: ${n} items, maxParallel 200`;
+  return [
+    [
+      `${what} (${summary.status}: ${summary.tasks[0].output?.split('\n')[0]})`,
+      `${secs.toFixed(0)}s`,
+      `${(n / secs).toFixed(0)} items/s`,
+      '',
+      '',
+    ],
+    [`${what}: map runs, most events in one`, `${runs}, ${maxEvents}`, '', '', 'events < 10,000'],
+    [`${what}: largest map input (KB, gzipped)`, (largestInput / 1024).toFixed(0), '', '', '< 2,048'],
+    [`${what}: peak RSS of worker + client (MB)`, (peakRss / 1e6).toFixed(0), '', '', '< 1,000'],
+  ];
+}
+
+async function waitUntil(probe: () => boolean, everyMs = 10): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('bench: timed out waiting');
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
