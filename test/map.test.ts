@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
+import { freePort } from '../src/devServer';
 import type { RunSummary } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
@@ -297,6 +298,16 @@ function peakOverlap(attempts: Array<{ start: number; last: number }>): number {
   for (const [, d] of edges) peak = Math.max(peak, (now += d));
   return peak;
 }
+
+describe('map example', () => {
+  it('runs examples/links.yaml end to end with ptq dev', async () => {
+    const port = await freePort();
+    const r = await ptq(['dev', '--run', 'examples/links.yaml', '--exit', '--headless', '--port', String(port)]);
+    expect(r.stdout).toMatch(/links \(links-\S+\): SUCCEEDED/);
+    expect(r.stdout).toMatch(/verify\s+succeeded/);
+    expect(r.code).toBe(0);
+  });
+});
 
 describe('map: live control', () => {
   it('shows its own bar in status, follows set-concurrency --task, pause and resume', () =>
