@@ -10,6 +10,9 @@
  * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation|faults|map|map-scale]
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
@@ -36,6 +39,8 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
 };
 
 async function main(): Promise<void> {
+  // Maps keep their spools and results here, not in the home directory.
+  process.env.PTQ_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ptq-bench-data-'));
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
   const connection = await Connection.connect({ address: server.address });

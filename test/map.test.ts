@@ -250,6 +250,35 @@ describe('map: dynamic fan-out on the real server', () => {
       expect(taskOf(summary, 'empty')?.output).toMatch(/^0 items, 0 succeeded/);
     }));
 
+  it('stops when the model says so (until: llm), asking every N items and counting the cost', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      llm.reply({ text: 'No, 2 sources are left.' }, { text: 'Yes.' });
+      const p = plan({
+        tasks: [
+          {
+            id: 'sources',
+            map: {
+              items: { range: [0, 20] },
+              maxParallel: 1,
+              until: { llm: { prompt: 'Have all sources been verified?', every: 2 } },
+            },
+            run: { type: 'shell', command: ['echo', 'source {{item}} verified'] },
+          },
+        ],
+      });
+      const summary = await (await startRun(client, p, { id: runId('map-until-llm'), taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      expect(taskOf(summary, 'sources')?.output).toMatch(
+        /^until \(model\) said stop after 4 of 20 items: 20 items, [45] succeeded/,
+      );
+      expect(llm.requests).toHaveLength(2);
+      const asked = JSON.stringify(llm.requests[1].body.messages);
+      expect(asked).toContain('Have all sources been verified?');
+      expect(asked).toContain('4 of 20 items done');
+      expect(asked).toContain('source 3 verified');
+      expect(summary.cost.tasks?.calls).toBe(2);
+    }));
+
   it('fails on a malformed source line, naming the line', () =>
     withWorker(async ({ client, taskQueue }) => {
       const bad = join(dir, 'bad.jsonl');

@@ -1,3 +1,4 @@
+import { askModelToStop } from './askModel';
 import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
 import { openItems, readItems } from './items';
@@ -24,6 +25,7 @@ export interface ActivityDeps {
 
 /** The built-in step activities, typed for `proxyActivities` in the workflows. */
 export const builtinActivities = {
+  askModelToStop,
   checkPlan,
   finishResults,
   measurePayload,

@@ -29,7 +29,12 @@ export function templateProblems(plan: Plan): string[] {
       const problem = refProblem(text, task, plan, byId, ancestorsOf, { inItems: true });
       if (problem) problems.push(`task "${task.id}": map.${where || 'items'}: ${problem}`);
     }
-    const conditions = { when: task.when, 'map.until': task.map?.until, 'map.while': task.map?.while };
+    const until = task.map?.until;
+    const conditions = {
+      when: task.when,
+      'map.until': typeof until === 'string' ? until : undefined,
+      'map.while': task.map?.while,
+    };
     for (const [field, expression] of Object.entries(conditions)) {
       const problem = expression === undefined ? undefined : exprProblem(expression);
       if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);

@@ -46,6 +46,8 @@ export interface MapState {
   windowChars: number;
   /** The first few failures, for the summary. */
   failures: Array<{ index: number; item: string; error: string }>;
+  /** Items done when the model was last asked (an `until: {llm}` map). */
+  askedAt?: number;
 }
 
 /** What conditions see of the results: at most this much JSON (it crosses continue-as-new). */
@@ -71,12 +73,18 @@ export interface MapProgress {
 /** Decides a map's next steps. */
 export class MapMachine {
   private readonly readsResults: boolean;
+  /** The CEL `until`, when it is one (not a model check). */
+  private readonly until: string | undefined;
 
   private constructor(
     private readonly spec: MapSpec,
     readonly state: MapState,
   ) {
-    this.readsResults = [spec.until, spec.while].some((c) => c !== undefined && /\bresults\b/.test(c));
+    this.until = typeof spec.until === 'string' ? spec.until : undefined;
+    // A model check reads the latest results too.
+    this.readsResults =
+      (spec.until !== undefined && typeof spec.until !== 'string') ||
+      [this.until, spec.while].some((c) => c !== undefined && /\bresults\b/.test(c));
   }
 
   static create(spec: MapSpec, total: number, runCap: number): MapMachine {
@@ -143,7 +151,7 @@ export class MapMachine {
       params,
     };
     for (const [name, expression, stopWhen] of [
-      ['until', this.spec.until, true],
+      ['until', this.until, true],
       ['while', this.spec.while, false],
     ] as const) {
       if (expression === undefined) continue;
@@ -163,9 +171,29 @@ export class MapMachine {
       s.windowChars -= JSON.stringify(s.window.shift()).length;
   }
 
-  /** Stops starting items (a cancel of the map itself). */
-  halt(reason: string): void {
-    this.state.stop ??= { reason, failed: true };
+  /** Stops starting items: a cancel of the map itself (failed), or a model's verdict. */
+  halt(reason: string, failed = true): MapStop | undefined {
+    if (this.state.stop) return undefined;
+    this.state.stop = { reason, failed };
+    return this.state.stop;
+  }
+
+  /**
+   * Whether to ask the model of an `until: {llm}` now: every N completions, while items are left.
+   * Calling it when due records the ask, so it happens once per N.
+   */
+  modelCheckDue(): boolean {
+    const s = this.state;
+    const until = this.spec.until;
+    if (until === undefined || typeof until === 'string' || s.stop || s.next >= s.total) return false;
+    if (this.done() - (s.askedAt ?? 0) < until.llm.every) return false;
+    s.askedAt = this.done();
+    return true;
+  }
+
+  /** The latest results, for a model check. */
+  latest(n: number): ItemResult[] {
+    return this.state.window.slice(-n);
   }
 
   setMaxParallel(n: number): void {

@@ -273,9 +273,25 @@ export const MapSpec = z
     toleratedFailures: Tolerance.default(0).describe(
       'Failed items allowed before the map stops and fails. Default 0: the first failure stops it.',
     ),
-    until: Text.optional().describe(
-      'CEL over the results so far (results, last, done, succeeded, failed, running, total): stop once true.',
-    ),
+    until: z
+      .union([
+        Text,
+        z
+          .object({
+            llm: z
+              .object({
+                prompt: Text.min(1, 'must not be empty'),
+                every: Whole.min(1).default(10).describe('Ask after every N completed items.'),
+                model: z.string().optional(),
+              })
+              .strict(),
+          })
+          .strict(),
+      ])
+      .optional()
+      .describe(
+        'CEL over the results so far (results, last, done, succeeded, failed, running, total): stop once true. Or {llm: {prompt, every}}: ask the model every N items.',
+      ),
     while: Text.optional().describe('CEL like `until`: keep going only while true.'),
     onStop: z
       .enum(['cancel', 'drain'])

@@ -170,8 +170,30 @@ class MapRun {
       await condition(() => this.inbox.length > 0 || this.wake);
       this.wake = false;
       this.takeInbox();
+      if (this.machine.modelCheckDue()) await this.askModel();
       this.publish(false);
     }
+  }
+
+  /** `until: {llm}`: the model's "yes" stops the map like a true `until`. */
+  private async askModel(): Promise<void> {
+    const until = this.input.task.map.until;
+    if (until === undefined || typeof until === 'string') return;
+    const p = this.machine.progress();
+    const verdict = await fileActivities.askModelToStop({
+      prompt: until.llm.prompt,
+      model: until.llm.model,
+      counts: { done: p.done, total: p.total, succeeded: p.succeeded, failed: p.failed },
+      latest: this.machine.latest(50),
+    });
+    this.usage = sumUsage(this.usage, verdict.usage);
+    if (!verdict.stop) return;
+    const stop = this.machine.halt(`until (model) said stop after ${p.done} of ${p.total} items`, false);
+    if (stop && this.input.task.map.onStop === 'cancel') this.cancelRunning();
+  }
+
+  private cancelRunning(): void {
+    for (const scope of this.scopes.values()) scope.cancel();
   }
 
   private async startReady(): Promise<void> {
@@ -227,9 +249,7 @@ class MapRun {
       const stop = m.record(result, this.input.context.params);
       this.buffer.push(result);
       this.bufferChars += JSON.stringify(result).length;
-      if (stop && (stop.failed || this.input.task.map.onStop === 'cancel')) {
-        for (const scope of this.scopes.values()) scope.cancel();
-      }
+      if (stop && (stop.failed || this.input.task.map.onStop === 'cancel')) this.cancelRunning();
     }
   }
 
