@@ -346,7 +346,7 @@ describe('map: live control', () => {
       const p = plan({
         maxConcurrency: 10,
         tasks: [
-          { ...ledgerTask('i{{index}}', ledger, 5), id: 'each', map: { items: { range: [0, 40] }, maxParallel: 2 } },
+          { ...ledgerTask('i{{index}}', ledger, 5), id: 'each', map: { items: { range: [0, 60] }, maxParallel: 2 } },
         ],
       });
       const handle = await startRun(client, p, { id, taskQueue });
