@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
+import { pauseRun, resumeRun } from '../src/control';
 import { freePort } from '../src/devServer';
 import type { RunSummary } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
@@ -279,6 +280,34 @@ describe('map: dynamic fan-out on the real server', () => {
       expect(summary.cost.tasks?.calls).toBe(2);
     }));
 
+  it('runs tiny items in batches (batch: 10): one activity per 10 items, each item reported on its own', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const id = runId('map-batch');
+      const p = plan({
+        maxConcurrency: 20,
+        tasks: [
+          {
+            id: 'each',
+            map: { items: { range: [0, 100] }, maxParallel: 20, batch: 10, toleratedFailures: 1 },
+            run: { type: 'shell', command: ['sh', '-c', '[ "$1" != 42 ] && echo "item $1"', 'sh', '{{index}}'] },
+          },
+        ],
+      });
+      const summary = await (await startRun(client, p, { id, taskQueue })).result();
+      expect(summary.status).toBe('succeeded');
+      expect(taskOf(summary, 'each')?.output).toMatch(
+        /^100 items, 99 succeeded, 1 failed\n  item 42 \(42\): exit code 1/,
+      );
+      const results = readResults(taskOf(summary, 'each')?.results as string);
+      expect(results.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(results[7].output.trim()).toBe('item 7');
+      const history = await client.workflow.getHandle(taskWorkflowId(id, 'each')).fetchHistory();
+      const batches = (history.events ?? []).filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'runItemBatch',
+      );
+      expect(batches).toHaveLength(10);
+    }));
+
   it('fails on a malformed source line, naming the line', () =>
     withWorker(async ({ client, taskQueue }) => {
       const bad = join(dir, 'bad.jsonl');
@@ -346,7 +375,7 @@ describe('map: live control', () => {
       const p = plan({
         maxConcurrency: 10,
         tasks: [
-          { ...ledgerTask('i{{index}}', ledger, 5), id: 'each', map: { items: { range: [0, 60] }, maxParallel: 2 } },
+          { ...ledgerTask('i{{index}}', ledger, 10), id: 'each', map: { items: { range: [0, 60] }, maxParallel: 2 } },
         ],
       });
       const handle = await startRun(client, p, { id, taskQueue });
@@ -360,12 +389,13 @@ describe('map: live control', () => {
       expect(changed.stdout).toContain('map each runs up to 6 items at once');
       const changedAt = Date.now();
       await waitFor(() => readLedger(ledger).length >= before + 8 || undefined);
-      expect(await ptq(['pause', id])).toMatchObject({ code: 0 });
+      // Through the client, not the CLI: on a loaded machine a CLI start can take seconds.
+      await pauseRun(client, id);
       const pausedAt = Date.now();
       await new Promise((r) => setTimeout(r, 1_500));
       const startedWhilePaused = readLedger(ledger).filter((a) => a.start > pausedAt + 500);
       expect(startedWhilePaused).toEqual([]);
-      expect(await ptq(['resume', id])).toMatchObject({ code: 0 });
+      await resumeRun(client, id);
       const summary = await handle.result();
       expect(summary.status).toBe('succeeded');
       const attempts = readLedger(ledger);

@@ -2,6 +2,7 @@ import { askModelToStop } from './askModel';
 import { checkPlan } from './checkPlan';
 import { runHttp } from './http';
 import { openItems, readItems } from './items';
+import { runItemBatch } from './itemBatch';
 import { keepResults } from './kept';
 import { runLlm } from './llm';
 import { measurePayload } from './measure';
@@ -31,6 +32,7 @@ export const builtinActivities = {
   measurePayload,
   openItems,
   readItems,
+  runItemBatch,
   planTasks,
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),

@@ -52,6 +52,9 @@ export interface MapState {
 
 /** What conditions see of the results: at most this much JSON (it crosses continue-as-new). */
 const WINDOW_CHARS = 512 * 1024;
+/** Step types a batched map (`batch > 1`) runs in one activity: no durable timers, no user activities. */
+export const BATCH_STEP_TYPES: readonly string[] = ['shell', 'http', 'llm'];
+
 /** Output kept per result in the window and the results file. */
 export const ITEM_OUTPUT_CHARS = 1_000;
 const FAILURES_KEPT = 5;

@@ -293,6 +293,12 @@ export const MapSpec = z
         'CEL over the results so far (results, last, done, succeeded, failed, running, total): stop once true. Or {llm: {prompt, every}}: ask the model every N items.',
       ),
     while: Text.optional().describe('CEL like `until`: keep going only while true.'),
+    batch: Whole.min(1, 'must be at least 1')
+      .max(1_000, 'at most 1000 items per activity')
+      .default(1)
+      .describe(
+        'Items per activity, for tiny items: their steps run one item after another in one activity (shell, http and llm steps). An item in a batch is tried once; a batch whose worker died is retried whole.',
+      ),
     onStop: z
       .enum(['cancel', 'drain'])
       .default('cancel')

@@ -1,6 +1,8 @@
 import { templateProblems } from './checkTemplates';
 import { formatIssue } from './issues';
+import { BATCH_STEP_TYPES } from './map';
 import { Plan, retryProblem } from './plan';
+import { stepsOf } from './steps';
 
 /** A result as data: callers switch on `ok` instead of catching. */
 export type Result<T, E> = { ok: true; value: T } | { ok: false; error: E };
@@ -41,6 +43,13 @@ function graphProblems(plan: Plan): string[] {
     for (const dep of task.dependsOn) {
       if (!task.final && finals.has(dep))
         problems.push(`task "${task.id}" depends on "${dep}" of "finally": those run after all other tasks`);
+    }
+    if (task.map && task.map.batch > 1) {
+      const step = stepsOf(task).find((s) => !BATCH_STEP_TYPES.includes(s.type));
+      if (step)
+        problems.push(
+          `task "${task.id}": map.batch: a batch runs ${BATCH_STEP_TYPES.join(', ')} steps, not ${step.type}: use batch 1`,
+        );
     }
     const resources = task.resources ?? [];
     const dup = resources.find((r, i) => resources.indexOf(r) !== i);

@@ -16,11 +16,12 @@ import { MAX_MAP_PARALLEL } from '../core/limits';
 import { ITEM_OUTPUT_CHARS, MapMachine, type ItemResult, type MapState } from '../core/map';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan';
 import { progressBar } from '../core/progress';
+import { stepsOf } from '../core/steps';
 import type { TemplateContext } from '../core/template';
 import { sumUsage } from '../core/usage';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import { failureOutcome, type TaskFailedDetails } from './failure';
-import { runTask, type TaskResult } from './runTask';
+import { activityOptions, runTask, type TaskResult } from './runTask';
 
 /** Input of a map task's workflow. */
 export interface RunMapInput {
@@ -198,9 +199,16 @@ class MapRun {
 
   private async startReady(): Promise<void> {
     if (this.draining) return;
+    const size = this.input.task.map.batch ?? 1;
     for (let index = this.machine.next(); index !== undefined; index = this.machine.next()) {
-      this.launch(index, await this.itemAt(index));
-      this.startedThisRun++;
+      const unit = [{ index, item: await this.itemAt(index) }];
+      for (let more = unit.length < size ? this.machine.next() : undefined; more !== undefined;) {
+        unit.push({ index: more, item: await this.itemAt(more) });
+        more = unit.length < size ? this.machine.next() : undefined;
+      }
+      if (size === 1) this.launch(index, unit[0].item);
+      else this.launchBatch(unit);
+      this.startedThisRun += unit.length;
       const limit = this.input.continueAsNewAfter;
       this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
       if (this.draining) return;
@@ -238,6 +246,39 @@ class MapRun {
       .then(
         (result) => done({ index, item, startedAt, ok: true, result }),
         (error: unknown) => done({ index, item, startedAt, ok: false, error }),
+      );
+  }
+
+  /** `batch > 1`: several items' steps in one activity; each item still reports on its own. */
+  private launchBatch(unit: Array<{ index: number; item: unknown }>): void {
+    const { task, defaults } = this.input;
+    const scope = new CancellationScope();
+    for (const { index } of unit) this.scopes.set(index, scope);
+    const startedAt = Date.now();
+    const steps = stepsOf(task);
+    const options = activityOptions(task, defaults, steps[0]);
+    const first = unit[0].index;
+    const summary = `${task.title ?? task.id} [${first}..${unit[unit.length - 1].index}]`;
+    const { runItemBatch } = proxyActivities<BuiltinActivities>({
+      ...options,
+      startToCloseTimeout: Number(options.startToCloseTimeout) * unit.length,
+      summary,
+    });
+    const done = (d: ItemDone) => {
+      this.scopes.delete(d.index);
+      this.inbox.push(d);
+    };
+    scope
+      .run(() => runItemBatch({ steps, items: unit, context: this.input.context, jsonLimit: this.input.itemJsonLimit }))
+      .then(
+        (results) =>
+          results.forEach((r, k) => {
+            const base = { index: r.index, item: unit[k].item, startedAt };
+            if (r.ok)
+              done({ ...base, ok: true, result: { attempts: 1, output: r.output, json: r.json, usage: r.usage } });
+            else done({ ...base, ok: false, error: new Error(r.error) });
+          }),
+        (error: unknown) => unit.forEach(({ index, item }) => done({ index, item, startedAt, ok: false, error })),
       );
   }
 

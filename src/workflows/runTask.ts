@@ -153,7 +153,8 @@ async function runUserActivity(
   return { output, attempt: 1, worker: '', json: stepOpts.jsonLimit !== undefined ? value : undefined };
 }
 
-function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): ActivityOptions {
+/** A step's activity options from its task's and the plan's timeouts and retry policy. */
+export function activityOptions(task: Task, defaults: Plan['defaults'], step: Step): ActivityOptions {
   const retry = { ...defaults.retry, ...task.retry };
   const initialInterval = retry.initialInterval ?? 1_000;
   const stepTimeout = 'timeout' in step ? step.timeout : undefined;

@@ -129,6 +129,15 @@ describe('maps in validate and simulate', () => {
     ]);
   });
 
+  it('refuses steps a batch cannot run', () => {
+    const r = validatePlan({
+      tasks: [{ id: 'b', map: { items: [1, 2], batch: 5 }, run: { type: 'sleep', duration: '1s' } }],
+    });
+    expect(r.ok ? [] : r.error).toEqual([
+      'task "b": map.batch: a batch runs shell, http, llm steps, not sleep: use batch 1',
+    ]);
+  });
+
   it('simulates a map of known size as its items, in waves', () => {
     const p = plan({
       maxConcurrency: 4,
