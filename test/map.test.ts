@@ -296,7 +296,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await (await startRun(client, p, { id, taskQueue })).result();
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'each')?.output).toMatch(
-        /^100 items, 99 succeeded, 1 failed\n  item 42 \(42\): exit code 1/,
+        /^100 items, 99 succeeded, 1 failed\n {2}item 42 \(42\): exit code 1/,
       );
       const results = readResults(taskOf(summary, 'each')?.results as string);
       expect(results.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
