@@ -1,5 +1,7 @@
 import { evaluateCondition } from './expr';
+import { MAX_MAP_PARALLEL } from './limits';
 import type { ItemSource, MapSpec } from './plan';
+import { progressBar } from './progress';
 import { toleratedCount } from './tolerance';
 
 /**
@@ -246,6 +248,23 @@ export class MapMachine {
     const failures = s.failures.map((f) => `  item ${f.index} (${f.item}): ${f.error.split('\n')[0]}`);
     return [head, ...failures].join('\n');
   }
+}
+
+/** A map's bar for the Web UI (its workflow's current details). */
+export function mapMarkdown(p: MapProgress): string {
+  const lines = [
+    `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
+    '',
+    `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
+  ];
+  if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
+  return lines.join('\n');
+}
+
+/** Why `n` is not a valid maxParallel: thrown for the setMaxParallel update's validator. */
+export function assertMaxParallel(n: unknown): void {
+  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_MAP_PARALLEL)
+    throw new RangeError(`maxParallel must be an integer from 1 to ${MAX_MAP_PARALLEL}, got ${String(n)}`);
 }
 
 /** How many items a source has, when that is known before the map runs (a list, a range). */

@@ -12,16 +12,14 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenedItems } from '../activities';
-import { MAX_MAP_PARALLEL } from '../core/limits';
-import { ITEM_OUTPUT_CHARS, MapMachine, type ItemResult, type MapState } from '../core/map';
+import { assertMaxParallel, mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/map';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan';
-import { progressBar } from '../core/progress';
-import { stepsOf } from '../core/steps';
 import type { TemplateContext } from '../core/template';
 import { sumUsage } from '../core/usage';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
-import { failureOutcome, type TaskFailedDetails } from './failure';
-import { activityOptions, runTask, type TaskResult } from './runTask';
+import type { TaskFailedDetails } from './failure';
+import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
+import type { TaskResult } from './runTask';
 
 /** Input of a map task's workflow. */
 export interface RunMapInput {
@@ -56,10 +54,6 @@ const fileActivities = proxyActivities<BuiltinActivities>({
   retry: { maximumAttempts: 5 },
 });
 
-type ItemDone = { index: number; item: unknown; startedAt: number } & (
-  { ok: true; result: TaskResult } | { ok: false; error: unknown }
-);
-
 /**
  * A map task: the task's steps once per item, each item's steps as activities of this workflow.
  * Items start in order, at most min(maxParallel, M) at once; `until`/`while` and the failure
@@ -83,6 +77,8 @@ class MapRun {
   private readonly machine: MapMachine;
   private readonly scopes = new Map<number, CancellationScope>();
   private readonly itemTask: Task;
+  /** Items per activity; maps started before batches have none. */
+  private readonly batchSize: number;
   private inbox: ItemDone[] = [];
   private buffer: ItemResult[] = [];
   private bufferChars = 0;
@@ -105,6 +101,7 @@ class MapRun {
     this.batches = input.resume?.batches ?? 0;
     this.usage = input.resume ? input.resume.usage : opened.usage;
     this.itemTask = { ...input.task, map: undefined };
+    this.batchSize = input.task.map.batch ?? 1;
   }
 
   registerHandlers(): void {
@@ -199,15 +196,14 @@ class MapRun {
 
   private async startReady(): Promise<void> {
     if (this.draining) return;
-    const size = this.input.task.map.batch ?? 1;
+    const size = this.batchSize;
     for (let index = this.machine.next(); index !== undefined; index = this.machine.next()) {
       const unit = [{ index, item: await this.itemAt(index) }];
       for (let more = unit.length < size ? this.machine.next() : undefined; more !== undefined;) {
         unit.push({ index: more, item: await this.itemAt(more) });
         more = unit.length < size ? this.machine.next() : undefined;
       }
-      if (size === 1) this.launch(index, unit[0].item);
-      else this.launchBatch(unit);
+      this.launch(unit);
       this.startedThisRun += unit.length;
       const limit = this.input.continueAsNewAfter;
       this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
@@ -227,59 +223,24 @@ class MapRun {
     return this.page.items[index - this.page.from];
   }
 
-  private launch(index: number, item: unknown): void {
-    const scope = new CancellationScope();
-    this.scopes.set(index, scope);
-    const startedAt = Date.now();
-    const input = {
-      task: this.itemTask,
-      defaults: this.input.defaults,
-      context: { ...this.input.context, item, index },
-      jsonLimit: this.input.itemJsonLimit,
-    };
-    const done = (d: ItemDone) => {
-      this.scopes.delete(index);
-      this.inbox.push(d);
-    };
-    scope
-      .run(() => runTask(input, `${this.input.task.title ?? this.input.task.id} [${index}]`))
-      .then(
-        (result) => done({ index, item, startedAt, ok: true, result }),
-        (error: unknown) => done({ index, item, startedAt, ok: false, error }),
-      );
-  }
-
-  /** `batch > 1`: several items' steps in one activity; each item still reports on its own. */
-  private launchBatch(unit: Array<{ index: number; item: unknown }>): void {
-    const { task, defaults } = this.input;
+  /** Starts one item, or a batch of them, in its own cancellation scope. */
+  private launch(unit: MapItem[]): void {
     const scope = new CancellationScope();
     for (const { index } of unit) this.scopes.set(index, scope);
-    const startedAt = Date.now();
-    const steps = stepsOf(task);
-    const options = activityOptions(task, defaults, steps[0]);
-    const first = unit[0].index;
-    const summary = `${task.title ?? task.id} [${first}..${unit[unit.length - 1].index}]`;
-    const { runItemBatch } = proxyActivities<BuiltinActivities>({
-      ...options,
-      startToCloseTimeout: Number(options.startToCloseTimeout) * unit.length,
-      summary,
-    });
-    const done = (d: ItemDone) => {
-      this.scopes.delete(d.index);
-      this.inbox.push(d);
+    const setting = {
+      task: this.itemTask,
+      defaults: this.input.defaults,
+      context: this.input.context,
+      jsonLimit: this.input.itemJsonLimit,
     };
-    scope
-      .run(() => runItemBatch({ steps, items: unit, context: this.input.context, jsonLimit: this.input.itemJsonLimit }))
-      .then(
-        (results) =>
-          results.forEach((r, k) => {
-            const base = { index: r.index, item: unit[k].item, startedAt };
-            if (r.ok)
-              done({ ...base, ok: true, result: { attempts: 1, output: r.output, json: r.json, usage: r.usage } });
-            else done({ ...base, ok: false, error: new Error(r.error) });
-          }),
-        (error: unknown) => unit.forEach(({ index, item }) => done({ index, item, startedAt, ok: false, error })),
-      );
+    void scope
+      .run(() => (unit.length === 1 && this.batchSize === 1 ? runItem(setting, unit[0]) : runBatch(setting, unit)))
+      .then((ends) => {
+        for (const d of ends) {
+          this.scopes.delete(d.index);
+          this.inbox.push(d);
+        }
+      });
   }
 
   private takeInbox(): void {
@@ -324,32 +285,6 @@ class MapRun {
     const now = Date.now();
     if (!force && now - this.lastDetails < DETAILS_EVERY_MS) return;
     this.lastDetails = now;
-    const p = this.machine.progress();
-    const lines = [
-      `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
-      '',
-      `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
-    ];
-    if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
-    setCurrentDetails(lines.join('\n'));
+    setCurrentDetails(mapMarkdown(this.machine.progress()));
   }
-}
-
-/** An item's end as a result record. */
-function itemResult(d: ItemDone, endedAt: number): ItemResult {
-  const base = { index: d.index, item: d.item, durationMs: endedAt - d.startedAt };
-  if (d.ok) {
-    const r = d.result;
-    const output = r.output.slice(-ITEM_OUTPUT_CHARS);
-    return { ...base, ok: true, output, json: r.json ?? null, attempts: r.attempts };
-  }
-  if (isCancellation(d.error)) return { ...base, ok: false, output: '', json: null, attempts: 1, cancelled: true };
-  const f = failureOutcome(d.error);
-  const output = (f.output ?? '').slice(-ITEM_OUTPUT_CHARS);
-  return { ...base, ok: false, output, json: null, error: f.error, attempts: f.attempts ?? 1 };
-}
-
-function assertMaxParallel(n: number): void {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_MAP_PARALLEL)
-    throw new RangeError(`maxParallel must be an integer from 1 to ${MAX_MAP_PARALLEL}, got ${String(n)}`);
 }
