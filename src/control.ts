@@ -15,6 +15,7 @@ import {
   progressQuery,
   rejectUpdate,
   resumeSignal,
+  searchAttributes,
   setConcurrencyUpdate,
   setMaxParallelUpdate,
   mapProgressQuery,
@@ -94,9 +95,21 @@ export async function getResult(client: Client, id: string): Promise<RunSummary>
   return (await runHandle(client, id)).result();
 }
 
-/** Asks a run to stop: running tasks are cancelled and their processes killed. */
-export async function cancelRun(client: Client, id: string, reason?: string): Promise<void> {
-  await (await runHandle(client, id)).signal(cancelSignal, reason);
+/**
+ * Asks a run to stop: running tasks are cancelled and their processes killed. A run that already
+ * ended is left alone: the answer is how it ended ('succeeded', 'failed', ...), else undefined.
+ */
+export async function cancelRun(client: Client, id: string, reason?: string): Promise<string | undefined> {
+  const { handle, description } = await describedRun(client, id);
+  if (description.status.name !== 'RUNNING') return endedAs(description);
+  await handle.signal(cancelSignal, reason);
+  return undefined;
+}
+
+/** How an ended run ended: ptq's own status (search attribute) when it has one, else Temporal's. */
+function endedAs(description: WorkflowExecutionDescription): string {
+  const status = description.typedSearchAttributes.get(searchAttributes.status);
+  return status && status !== 'running' ? status : description.status.name.toLowerCase();
 }
 
 /** Stops starting new tasks; running ones go on. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/devServer';
@@ -66,6 +66,8 @@ describe('ptq CLI against the real server', () => {
       const result = await ptq(['result', id, '--json']);
       expect(result.code).toBe(130);
       expect(JSON.parse(result.stdout)).toMatchObject({ status: 'cancelled', reason: 'test over' });
+      const again = await ptq(['cancel', id]);
+      expect(again).toMatchObject({ code: 0, stdout: `${id} already ended (cancelled)\n`, stderr: '' });
     });
   });
 
@@ -85,6 +87,15 @@ describe('ptq CLI against the real server', () => {
     expect(unreachable.code).toBe(3);
     expect(unreachable.stderr).toMatch(/^ptq: cannot reach Temporal at 127\.0\.0\.1:\d+: start one with `ptq dev`/);
     expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
+
+    const deadWorker = await ptq(['worker', '--address', `127.0.0.1:${await freePort()}`]);
+    expect(deadWorker.code).toBe(3);
+    expect(deadWorker.stderr).toMatch(
+      /^ptq: cannot reach Temporal at 127\.0\.0\.1:\d+: start one with `ptq dev`[^\n]*\n$/,
+    );
+
+    const version = await ptq(['--version']);
+    expect(version).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n` });
 
     const unknown = await ptq(['status', 'no-such-run']);
     expect(unknown.code).toBe(2);

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { approveCommand, rejectCommand } from './commands/approve';
 import { cancelCommand } from './commands/cancel';
@@ -23,6 +25,7 @@ import { ExitCode } from '../errors';
 export function program(): Command {
   const root = new Command('ptq')
     .description('ptq: a durable parallel task queue on Temporal')
+    .version(packageVersion(), '-V, --version', 'print the ptq version')
     .option('--verbose', 'show details (stack traces) on errors')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.usage))
@@ -55,6 +58,11 @@ export function program(): Command {
     root.addCommand(cmd);
   }
   return root;
+}
+
+/** The version in package.json (the same file from src/ and dist/). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Entry point of bin/ptq.js. */

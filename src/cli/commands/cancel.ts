@@ -11,8 +11,8 @@ export function cancelCommand(): Command {
     .addHelpText('after', '\nExample:\n  ptq cancel nightly-1 --reason "wrong branch"')
     .action(
       action(async (id: string, flags: { reason: string }) => {
-        await cancelRun(await clientFor(flags), id, flags.reason);
-        process.stdout.write(`cancel requested for ${id}\n`);
+        const ended = await cancelRun(await clientFor(flags), id, flags.reason);
+        process.stdout.write(ended ? `${id} already ended (${ended})\n` : `cancel requested for ${id}\n`);
       }),
     );
 }
