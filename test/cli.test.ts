@@ -114,6 +114,30 @@ describe('ptq CLI against the real server', () => {
     expect(badCron.stderr).toMatch(/^ptq: the server rejected the schedule: .*check --cron/);
   });
 
+  it('completion scripts complete commands, subcommands and options in a real bash', async () => {
+    const script = join(dir, 'ptq.bash');
+    writeFileSync(script, (await ptq(['completion', 'bash'])).stdout);
+    const complete = (words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${script}; COMP_WORDS=(${words.join(' ')}); COMP_CWORD=${words.length - 1}; _ptq; echo "\${COMPREPLY[@]}"`,
+        ],
+        {
+          encoding: 'utf8',
+        },
+      ).trim();
+    expect(complete(['ptq', 'sta'])).toBe('start status');
+    expect(complete(['ptq', 'schedule', 'cr'])).toBe('create');
+    expect(complete(['ptq', 'set-concurrency', '--ta'])).toBe('--task');
+    expect((await ptq(['completion', 'fish'])).stdout).toContain("-a 'create list describe");
+    expect(await ptq(['completion', 'tcsh'])).toMatchObject({
+      code: 2,
+      stderr: 'ptq: unknown shell "tcsh": use bash, zsh or fish\n',
+    });
+  });
+
   it('validate lists every problem of a broken plan, one per line', async () => {
     const cases: Array<[string, unknown, string]> = [
       ['json', '{"tasks": [', 'invalid JSON'],

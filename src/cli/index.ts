@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { approveCommand, rejectCommand } from './commands/approve';
 import { cancelCommand } from './commands/cancel';
 import { codecServerCommand } from './commands/codecServer';
+import { completionCommand } from './commands/completion';
 import { devCommand } from './commands/dev';
 import { graphCommand } from './commands/graph';
 import { listCommand } from './commands/list';
@@ -54,6 +55,7 @@ export function program(): Command {
     planCommand(),
     approveCommand(),
     rejectCommand(),
+    completionCommand(() => root),
   ]) {
     root.addCommand(cmd);
   }
