@@ -94,6 +94,13 @@ describe('ptq CLI against the real server', () => {
       /^ptq: cannot reach Temporal at 127\.0\.0\.1:\d+: start one with `ptq dev`[^\n]*\n$/,
     );
 
+    // Mistakes in the command line exit 2 at every level, not only at the top.
+    for (const args of [['graph', ok, '--format', 'svg'], ['status'], ['schedule', 'create'], ['nonsense']]) {
+      const usage = await ptq(args);
+      expect({ args, code: usage.code }).toEqual({ args, code: 2 });
+      expect(usage.stderr).toMatch(/^error: .*\n\(add --help for usage\)\n$/);
+    }
+
     const version = await ptq(['--version']);
     expect(version).toMatchObject({ code: 0, stdout: `${JSON.parse(readFileSync('package.json', 'utf8')).version}\n` });
 

@@ -28,8 +28,6 @@ export function program(): Command {
     .description('ptq: a durable parallel task queue on Temporal')
     .version(packageVersion(), '-V, --version', 'print the ptq version')
     .option('--verbose', 'show details (stack traces) on errors')
-    .showHelpAfterError('(add --help for usage)')
-    .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : ExitCode.usage))
     .addHelpText(
       'after',
       '\nExamples:\n  ptq dev --run examples/build-app.json   # local server + worker + a run\n  ptq start --plan plan.json --watch\n  ptq status <id> --json',
@@ -59,7 +57,21 @@ export function program(): Command {
   ]) {
     root.addCommand(cmd);
   }
+  forEachCommand(root, (cmd) =>
+    cmd.showHelpAfterError('(add --help for usage)').exitOverride((err) => process.exit(usageExit(err.exitCode))),
+  );
   return root;
+}
+
+/** Commander settings do not reach commands added with addCommand: apply them to every level. */
+function forEachCommand(cmd: Command, fn: (c: Command) => void): void {
+  fn(cmd);
+  for (const sub of cmd.commands) forEachCommand(sub, fn);
+}
+
+/** Help and --version exit 0; every mistake in the command line exits 2, at every level. */
+function usageExit(code: number): number {
+  return code === 0 ? 0 : ExitCode.usage;
 }
 
 /** The version in package.json (the same file from src/ and dist/). */
