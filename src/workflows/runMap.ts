@@ -85,6 +85,10 @@ class MapRun {
   private batches: number;
   private usage: Usage | undefined;
   private page = { from: 0, items: [] as unknown[] };
+  /** The page after `page`, read ahead while the current one is used (undefined if that read failed). */
+  private nextPage: { from: number; items: Promise<unknown[] | undefined> } | undefined;
+  /** Result batches being written; the map waits for them before it ends or continues as new. */
+  private writes: Array<Promise<void>> = [];
   private wake = false;
   private draining = false;
   private startedThisRun = 0;
@@ -135,7 +139,8 @@ class MapRun {
     // Whatever happened, the results of every item that ran reach the file.
     return CancellationScope.nonCancellable(async () => {
       await this.settle();
-      await this.flush(true);
+      this.flush(true);
+      await this.writesDone();
       const finished = await fileActivities.finishResults({
         dir: this.opened.dir,
         batches: this.batches,
@@ -163,7 +168,7 @@ class MapRun {
     while (!m.isDone()) {
       await this.startReady();
       if (this.draining && m.state.counts.running === 0) await this.continueAsNew();
-      await this.flush(false);
+      this.flush(false);
       if (m.isDone()) break;
       await condition(() => this.inbox.length > 0 || this.wake);
       this.wake = false;
@@ -211,16 +216,28 @@ class MapRun {
     }
   }
 
-  /** The item at `index`, reading the next page of the spool when the current one is used up. */
+  /**
+   * The item at `index`. Pages of the spool are read ahead: once half of a page has started, the
+   * next one is requested, so starting items rarely waits for a read.
+   */
   private async itemAt(index: number): Promise<unknown> {
     const { from, items } = this.page;
     if (index < from || index >= from + items.length) {
-      const page = await fileActivities.readItems({ dir: this.opened.dir, from: index, max: PAGE_ITEMS });
+      const ahead = this.nextPage?.from === index ? await this.nextPage.items : undefined;
+      this.nextPage = undefined;
+      const page = ahead ?? (await this.readPage(index));
       if (page.length === 0)
         throw ApplicationFailure.nonRetryable(`item ${index} is missing from the spool`, 'TaskFailed');
       this.page = { from: index, items: page };
     }
+    const end = this.page.from + this.page.items.length;
+    if (!this.nextPage && index - this.page.from >= this.page.items.length / 2 && end < this.machine.state.total)
+      this.nextPage = { from: end, items: this.readPage(end).catch(() => undefined) };
     return this.page.items[index - this.page.from];
+  }
+
+  private readPage(from: number): Promise<unknown[]> {
+    return fileActivities.readItems({ dir: this.opened.dir, from, max: PAGE_ITEMS });
   }
 
   /** Starts one item, or a batch of them, in its own cancellation scope. */
@@ -264,18 +281,30 @@ class MapRun {
   }
 
   /** Writes buffered results as the next batch, when there are enough of them (or `force`). */
-  private async flush(force: boolean): Promise<void> {
+  /**
+   * Writes buffered results as the next batch when there are enough of them (or `force`), in the
+   * background; `writesDone` waits for every batch. A batch's number and content are fixed here.
+   */
+  private flush(force: boolean): void {
     if (this.buffer.length === 0) return;
     if (!force && this.buffer.length < BATCH_ITEMS && this.bufferChars < BATCH_CHARS) return;
     const results = this.buffer.splice(0);
     this.bufferChars = 0;
-    await fileActivities.writeResults({ dir: this.opened.dir, seq: this.batches, results });
-    this.batches++;
+    const batch = { dir: this.opened.dir, seq: this.batches++, results };
+    // Not cancellable: a cancel of the map must not lose results that already left the buffer.
+    const write = CancellationScope.nonCancellable(() => fileActivities.writeResults(batch));
+    write.catch(() => undefined); // handled in writesDone; a failure must not be an unhandled rejection
+    this.writes.push(write);
+  }
+
+  private async writesDone(): Promise<void> {
+    await Promise.all(this.writes.splice(0));
   }
 
   private async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
-    await this.flush(true);
+    this.flush(true);
+    await this.writesDone();
     const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
     return continueAsNew<typeof runMap>({ ...this.input, resume });
   }
