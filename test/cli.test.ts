@@ -121,6 +121,33 @@ describe('ptq CLI against the real server', () => {
     expect(badCron.stderr).toMatch(/^ptq: the server rejected the schedule: .*check --cron/);
   });
 
+  it('ptq dev reports a failing step in one line per attempt, no stack, and how to reach the server', async () => {
+    const failing = join(dir, 'failing.json');
+    writeFileSync(
+      failing,
+      JSON.stringify({
+        tasks: [
+          {
+            id: 'bad',
+            retry: { maximumAttempts: 2, initialInterval: '100ms' },
+            run: { type: 'shell', command: ['sh', '-c', 'echo broken >&2; exit 1'] },
+          },
+        ],
+      }),
+    );
+    const port = await freePort();
+    const r = await ptq(['dev', '--run', failing, '--exit', '--headless', '--port', String(port)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const attempts = r.stderr.split('\n').filter((l) => l.includes('Activity failed'));
+    expect(attempts).toEqual([
+      expect.stringMatching(/\[WARN\] Activity failed \(\S+\/bad runShell attempt 1\): exit code 1: broken$/),
+      expect.stringMatching(/attempt 2\): exit code 1: broken$/),
+    ]);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(8);
+  }, 60_000);
+
   it('completion scripts complete commands, subcommands and options in a real bash', async () => {
     const script = join(dir, 'ptq.bash');
     writeFileSync(script, (await ptq(['completion', 'bash'])).stdout);

@@ -45,7 +45,7 @@ export function devCommand(): Command {
         process.env.TEMPORAL_ADDRESS = server.address;
         if (server.uiUrl) process.env.PTQ_UI_URL ??= server.uiUrl;
         const worker = await createWorker({ address: server.address });
-        log(`Temporal dev server: ${server.address}`);
+        log(`Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`);
         log(server.uiUrl ? `Web UI: ${server.uiUrl}` : 'Web UI: off (--headless)');
         const running = worker.run();
         let code: number | undefined;
