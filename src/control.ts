@@ -5,7 +5,7 @@ import {
   type WorkflowExecutionDescription,
   type WorkflowHandle,
 } from '@temporalio/client';
-import type { Plan, Progress, RunSummary } from './core';
+import type { Plan, Progress, RunSummary, TaskSummary } from './core';
 import { ExitCode, PtqError } from './errors';
 import {
   approveUpdate,
@@ -19,6 +19,7 @@ import {
   setConcurrencyUpdate,
   setMaxParallelUpdate,
   mapProgressQuery,
+  taskQuery,
   taskWorkflowId,
 } from './shared';
 import type { runPlan } from './workflows';
@@ -88,6 +89,32 @@ export async function withMapProgress(client: Client, id: string, progress: Prog
     }),
   );
   return { ...progress, running };
+}
+
+/**
+ * `RUN/TASK`, the id the Web UI shows for a task, as its run and task; undefined when `id` is not
+ * of that form or no such run exists.
+ */
+export async function taskRef(client: Client, id: string): Promise<{ run: string; task: string } | undefined> {
+  const slash = id.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  const run = id.slice(0, slash);
+  const exists = await describedRun(client, run).then(
+    () => true,
+    () => false,
+  );
+  return exists ? { run, task: id.slice(slash + 1) } : undefined;
+}
+
+/** One task of a run: live from a running run, from the summary of an ended one. */
+export async function getTask(client: Client, run: string, task: string): Promise<TaskSummary> {
+  const { handle, description } = await describedRun(client, run);
+  const found =
+    description.status.name === 'RUNNING'
+      ? await handle.query(taskQuery, task)
+      : (await handle.result()).tasks.find((t) => t.id === task);
+  if (!found) throw new PtqError(`run "${run}" has no task "${task}"`, ExitCode.usage, `see \`ptq status ${run}\``);
+  return found;
 }
 
 /** Waits for the run to end and returns its summary. */

@@ -4,6 +4,7 @@ import type { Plan, Policy } from './core/plan';
 import type { MapProgress } from './core/map';
 import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
+import type { TaskSummary } from './core/summary';
 import type { PlanRequestInput } from './planner/request';
 
 /**
@@ -43,6 +44,8 @@ export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const progressQuery = defineQuery<Progress>('progress');
 export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcurrency');
 export const planQuery = defineQuery<Plan | null>('plan');
+/** One task of a live run, by id (`ptq status RUN/TASK`); null when the run has no such task. */
+export const taskQuery = defineQuery<TaskSummary | null, [task: string]>('task');
 /** A map task's own progress (its child workflow answers it). */
 export const mapProgressQuery = defineQuery<MapProgress>('mapProgress');
 /** Changes a running map's maxParallel: `ptq set-concurrency RUN --task ID N`. */

@@ -59,6 +59,17 @@ describe('ptq CLI against the real server', () => {
       }
       expect(status).toMatchObject({ id, status: 'running', counts: { running: 1 }, running: [{ id: 's' }] });
       expect((await ptq(['status', id])).stdout).toContain('▶ s');
+      // RUN/TASK, as the Web UI shows a task, is that one task.
+      expect(JSON.parse((await ptq(['status', `${id}/s`, '--json'])).stdout)).toMatchObject({
+        run: id,
+        id: 's',
+        status: 'running',
+      });
+      expect((await ptq(['status', `${id}/s`])).stdout).toMatch(new RegExp(`^${id}/s: running {2}\\(attempts`));
+      expect(await ptq(['status', `${id}/nope`])).toMatchObject({
+        code: 2,
+        stderr: `ptq: run "${id}" has no task "nope": see \`ptq status ${id}\`\n`,
+      });
       const dup = await ptq(['start', '--plan', slow, '--id', id, '--task-queue', taskQueue]);
       expect(dup.code).toBe(2);
       expect(dup.stderr.trim()).toBe(`ptq: a run with id "${id}" already exists: pick another --id or omit it`);
@@ -66,6 +77,9 @@ describe('ptq CLI against the real server', () => {
       const result = await ptq(['result', id, '--json']);
       expect(result.code).toBe(130);
       expect(JSON.parse(result.stdout)).toMatchObject({ status: 'cancelled', reason: 'test over' });
+      const task = await ptq(['result', `${id}/s`, '--json']);
+      expect(task.code).toBe(130);
+      expect(JSON.parse(task.stdout)).toMatchObject({ id: 's', status: 'cancelled' });
       const again = await ptq(['cancel', id]);
       expect(again).toMatchObject({ code: 0, stdout: `${id} already ended (cancelled)\n`, stderr: '' });
     });

@@ -93,21 +93,27 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
     params: state.params ?? {},
     planner: plan.metadata ?? null,
     cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0 },
-    tasks: state.tasks.map((t, i) => ({
-      id: graph.ids[i],
-      title: plan.tasks[i].title,
-      status: t.status,
-      attempts: t.attempts,
-      startedAt: iso(t.startedAt),
-      endedAt: iso(t.endedAt),
-      durationMs: t.startedAt !== undefined && t.endedAt !== undefined ? duration[i] : null,
-      worker: t.worker ?? null,
-      error: t.error ?? null,
-      reason: t.reason ?? null,
-      output: t.output ?? null,
-      ...(t.json !== undefined ? { json: t.json } : {}),
-      ...(t.results !== undefined ? { results: t.results } : {}),
-    })),
+    tasks: state.tasks.map((_, i) => taskSummary(scheduler, i)),
+  };
+}
+
+/** One task's line of the summary: also what `ptq status RUN/TASK` shows of a live run. */
+export function taskSummary(scheduler: Scheduler, i: number): TaskSummary {
+  const t = scheduler.state.tasks[i];
+  return {
+    id: scheduler.graph.ids[i],
+    title: scheduler.plan.tasks[i].title,
+    status: t.status,
+    attempts: t.attempts,
+    startedAt: iso(t.startedAt),
+    endedAt: iso(t.endedAt),
+    durationMs: t.startedAt !== undefined && t.endedAt !== undefined ? t.endedAt - t.startedAt : null,
+    worker: t.worker ?? null,
+    error: t.error ?? null,
+    reason: t.reason ?? null,
+    output: t.output ?? null,
+    ...(t.json !== undefined ? { json: t.json } : {}),
+    ...(t.results !== undefined ? { results: t.results } : {}),
   };
 }
 

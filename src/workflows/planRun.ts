@@ -25,7 +25,7 @@ import { stepTemplates } from '../core/stepTemplates';
 import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
 import { progressMarkdown, progressOf } from '../core/progress';
 import { Scheduler } from '../core/scheduler';
-import { summarize, type RunSummary } from '../core/summary';
+import { summarize, taskSummary, type RunSummary } from '../core/summary';
 import {
   cancelSignal,
   pauseSignal,
@@ -34,6 +34,7 @@ import {
   runConcurrencySignal,
   searchAttributes,
   setConcurrencyUpdate,
+  taskQuery,
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
@@ -90,6 +91,10 @@ export class PlanRun {
     });
     setHandler(cancelSignal, (reason) => this.cancelRun(reason || 'cancelled by request'));
     setHandler(progressQuery, () => progressOf(this.scheduler));
+    setHandler(taskQuery, (id) => {
+      const i = this.scheduler.graph.index[id];
+      return Object.hasOwn(this.scheduler.graph.index, id) ? taskSummary(this.scheduler, i) : null;
+    });
     setHandler(
       setConcurrencyUpdate,
       (n) => {

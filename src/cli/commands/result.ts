@@ -1,20 +1,27 @@
 import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
-import { getResult } from '../../control';
+import { getResult, getTask, taskRef } from '../../control';
 import { rideOutOutage } from '../../outage';
 import { action, addressOf, printJson, waitingClientFor, withConnection } from '../common';
 import { summaryTable } from '../render';
+import { printTask } from '../taskView';
 
 /** `ptq result ID`: waits for the end and prints the summary. */
 export function resultCommand(): Command {
   return withConnection(new Command('result'))
     .description('wait for a run to end and print its summary')
-    .argument('<id>', 'run id')
+    .argument('<id>', 'run id, or RUN/TASK for one task (now, without waiting)')
     .option('--json', 'print the summary as JSON')
     .addHelpText('after', '\nExample:\n  ptq result nightly-1 --json > summary.json')
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
         const client = await waitingClientFor(flags);
+        const ref = id.includes('/') ? await taskRef(client, id) : undefined;
+        if (ref) {
+          const task = await getTask(client, ref.run, ref.task);
+          printTask(id, task, flags.json);
+          return task.status === 'failed' || task.status === 'cancelled' ? exitCodeFor(task.status) : 0;
+        }
         const summary = await rideOutOutage(() => getResult(client, id), addressOf(flags));
         if (flags.json) printJson(summary);
         else process.stdout.write(`${summaryTable(summary)}\n`);
