@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/devServer';
-import { runId, withWorker } from './helpers';
+import { connectClient, startRun } from '../src/client';
+import { plan, runId, withWorker } from './helpers';
 import { ptq, spawnPtq } from './support/cli';
 import { execFileSync } from 'node:child_process';
 
@@ -83,6 +84,33 @@ describe('ptq CLI against the real server', () => {
       const again = await ptq(['cancel', id]);
       expect(again).toMatchObject({ code: 0, stdout: `${id} already ended (cancelled)\n`, stderr: '' });
     });
+  });
+
+  it('status without a worker answers at once from the server and says that no worker polls', async () => {
+    const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+    const queue = runId('nobody');
+    const handle = await startRun(
+      client,
+      plan({ name: 'orphan', tasks: [{ id: 'a', run: { type: 'shell', command: ['true'] } }] }),
+      {
+        id: runId('no-worker'),
+        taskQueue: queue,
+      },
+    );
+    const r = await ptq(['status', handle.workflowId]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${handle.workflowId}: running  (orphan)`);
+    expect(r.stdout).toContain(
+      `no worker is polling task queue "${queue}": start one with \`ptq worker --task-queue ${queue}\``,
+    );
+    expect(JSON.parse((await ptq(['status', handle.workflowId, '--json'])).stdout)).toMatchObject({
+      source: 'server',
+      status: 'running',
+      plan: 'orphan',
+      total: 1,
+    });
+    await handle.terminate('test over');
+    await client.connection.close();
   });
 
   it('watch falls back to plain lines when stdout is not a terminal', async () => {
