@@ -48,7 +48,7 @@ const BATCH_ITEMS = 500;
 const BATCH_CHARS = 512 * 1024;
 const DETAILS_EVERY_MS = 1_000;
 
-const fileActivities = proxyActivities<BuiltinActivities>({
+const mapActivities = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
   retry: { maximumAttempts: 5 },
@@ -63,7 +63,7 @@ const fileActivities = proxyActivities<BuiltinActivities>({
 export async function runMap(input: RunMapInput): Promise<TaskResult> {
   const opened =
     input.resume?.opened ??
-    (await fileActivities.openItems({
+    (await mapActivities.openItems({
       mapId: workflowInfo().workflowId,
       source: input.task.map.items,
       context: input.sourceContext,
@@ -129,25 +129,29 @@ class MapRun {
 
   async execute(): Promise<TaskResult> {
     let cancelled = false;
+    let broken: unknown;
     try {
       await this.loop();
     } catch (err) {
-      if (!isCancellation(err)) throw err;
-      cancelled = true;
-      this.machine.halt('map cancelled');
+      // A cancel, or the map's own failure (its spool unreadable): either way, running items stop.
+      cancelled = isCancellation(err);
+      broken = cancelled ? undefined : err;
+      this.machine.halt(cancelled ? 'map cancelled' : 'map failed');
+      if (!cancelled) this.cancelRunning();
     }
     // Whatever happened, the results of every item that ran reach the file.
     return CancellationScope.nonCancellable(async () => {
       await this.settle();
       this.flush(true);
       await this.writesDone();
-      const finished = await fileActivities.finishResults({
+      const finished = await mapActivities.finishResults({
         dir: this.opened.dir,
         batches: this.batches,
         jsonLimit: this.input.jsonLimit,
       });
       await condition(allHandlersFinished);
       this.publish(true);
+      if (broken !== undefined) throw broken;
       const output = this.machine.summary();
       if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
       if (this.machine.state.stop?.failed) {
@@ -183,7 +187,7 @@ class MapRun {
     const until = this.input.task.map.until;
     if (until === undefined || typeof until === 'string') return;
     const p = this.machine.progress();
-    const verdict = await fileActivities.askModelToStop({
+    const verdict = await mapActivities.askModelToStop({
       prompt: until.llm.prompt,
       model: until.llm.model,
       counts: { done: p.done, total: p.total, succeeded: p.succeeded, failed: p.failed },
@@ -237,7 +241,7 @@ class MapRun {
   }
 
   private readPage(from: number): Promise<unknown[]> {
-    return fileActivities.readItems({ dir: this.opened.dir, from, max: PAGE_ITEMS });
+    return mapActivities.readItems({ dir: this.opened.dir, from, max: PAGE_ITEMS });
   }
 
   /** Starts one item, or a batch of them, in its own cancellation scope. */
@@ -292,7 +296,7 @@ class MapRun {
     this.bufferChars = 0;
     const batch = { dir: this.opened.dir, seq: this.batches++, results };
     // Not cancellable: a cancel of the map must not lose results that already left the buffer.
-    const write = CancellationScope.nonCancellable(() => fileActivities.writeResults(batch));
+    const write = CancellationScope.nonCancellable(() => mapActivities.writeResults(batch));
     write.catch(() => undefined); // handled in writesDone; a failure must not be an unhandled rejection
     this.writes.push(write);
   }
