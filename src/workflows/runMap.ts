@@ -5,6 +5,7 @@ import {
   CancelledFailure,
   condition,
   continueAsNew,
+  ContinueAsNew,
   isCancellation,
   proxyActivities,
   setCurrentDetails,
@@ -133,6 +134,7 @@ class MapRun {
     try {
       await this.loop();
     } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
       // A cancel, or the map's own failure (its spool unreadable): either way, running items stop.
       cancelled = isCancellation(err);
       broken = cancelled ? undefined : err;
