@@ -152,6 +152,13 @@ describe('planning inside a durable run', () => {
         counts: { succeeded: 0, running: 0 },
         total: 2,
       });
+      const status = await ptq(['status', approved.workflowId]);
+      expect(status.stdout).toContain(
+        `waiting for approval: \`ptq plan ${approved.workflowId}\` shows the plan; \`ptq approve ${approved.workflowId}\` runs it`,
+      );
+      const shown = await ptq(['plan', approved.workflowId]);
+      expect(shown.code).toBe(0);
+      expect(JSON.parse(shown.stdout).tasks).toHaveLength(2);
       expect((await ptq(['approve', approved.workflowId])).code).toBe(0);
       expect((await approved.result()).status).toBe('succeeded');
       const again = await ptq(['approve', approved.workflowId]);

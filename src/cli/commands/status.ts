@@ -21,6 +21,11 @@ async function whyNoAnswer(client: Client, d: WorkflowExecutionDescription): Pro
     : undefined;
 }
 
+/** What to do about a run that waits for approval. */
+function approvalHint(id: string): string {
+  return `waiting for approval: \`ptq plan ${id}\` shows the plan; \`ptq approve ${id}\` runs it, \`ptq reject ${id} --reason "..."\` ends it`;
+}
+
 function serverLines(id: string, v: ServerView): string[] {
   const counts = v.total === null ? '' : `${progressBar(v.done ?? 0, v.total, 30)} ${v.done ?? 0}/${v.total}  `;
   return [
@@ -66,7 +71,9 @@ export function statusCommand(): Command {
         process.stdout.write(
           `${id}: ${progress.status}  (${progress.plan}, M=${progress.maxConcurrency}, ${progress.policy})\n`,
         );
-        process.stdout.write(`${progressView(progress, now, now - started, 50).join('\n')}\n${url}\n`);
+        const why = progress.reason === 'waiting for approval' ? approvalHint(id) : progress.reason;
+        const lines = [...progressView(progress, now, now - started, 50), ...(why ? [why] : [])];
+        process.stdout.write(`${lines.join('\n')}\n${url}\n`);
       }),
     );
 }
