@@ -182,6 +182,8 @@ describe('ptq CLI against the real server', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
+    // --headless: no Web UI, so no link to one.
+    expect(r.stdout + r.stderr).not.toContain('http://');
     const attempts = r.stderr.split('\n').filter((l) => l.includes('Activity failed'));
     expect(attempts).toEqual([
       expect.stringMatching(/\[WARN\] Activity failed \(\S+\/bad runShell attempt 1\): exit code 1: broken$/),

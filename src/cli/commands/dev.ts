@@ -53,9 +53,11 @@ export function devCommand(): Command {
           if (plan) {
             const client = await connectClient({ address: server.address });
             const handle = await startRun(client, plan);
-            log(`started ${handle.workflowId}\n${runUrl(handle.workflowId)}`);
+            // Links only where there is a Web UI, at its real port.
+            const link = server.uiUrl ? runUrl(handle.workflowId) : undefined;
+            log(`started ${handle.workflowId}${link ? `\n${link}` : ''}`);
             const summary = await watchRun(client, handle.workflowId);
-            process.stdout.write(`${summaryTable(summary)}\n\nSee it in the Web UI: ${runUrl(handle.workflowId)}\n`);
+            process.stdout.write(`${summaryTable(summary)}\n${link ? `\nSee it in the Web UI: ${link}\n` : ''}`);
             code = exitCodeFor(summary.status);
             await client.connection.close();
           }
