@@ -15,13 +15,13 @@ import {
   progressQuery,
   rejectUpdate,
   resumeSignal,
-  searchAttributes,
   setConcurrencyUpdate,
   setMaxParallelUpdate,
   mapProgressQuery,
   taskQuery,
   taskWorkflowId,
 } from './shared';
+import { runStatusOf } from './serverView';
 import type { runPlan } from './workflows';
 
 // Controlling runs that exist: find, query, signal and update them. Every function turns an
@@ -92,23 +92,18 @@ export async function withMapProgress(client: Client, id: string, progress: Prog
 }
 
 /**
- * `RUN/TASK`, the id the Web UI shows for a task, as its run and task; undefined when `id` is not
- * of that form or no such run exists.
+ * The task `RUN/TASK` names, the id the Web UI shows for a task: live from a running run, from the
+ * summary of an ended one. Undefined when `id` is not of that form or no such run exists; a run
+ * without that task is one clear error.
  */
-export async function taskRef(client: Client, id: string): Promise<{ run: string; task: string } | undefined> {
+export async function findTask(client: Client, id: string): Promise<TaskSummary | undefined> {
   const slash = id.lastIndexOf('/');
   if (slash <= 0) return undefined;
   const run = id.slice(0, slash);
-  const exists = await describedRun(client, run).then(
-    () => true,
-    () => false,
-  );
-  return exists ? { run, task: id.slice(slash + 1) } : undefined;
-}
-
-/** One task of a run: live from a running run, from the summary of an ended one. */
-export async function getTask(client: Client, run: string, task: string): Promise<TaskSummary> {
-  const { handle, description } = await describedRun(client, run);
+  const task = id.slice(slash + 1);
+  const described = await describedRun(client, run).catch(() => undefined);
+  if (!described) return undefined;
+  const { handle, description } = described;
   const found =
     description.status.name === 'RUNNING'
       ? await handle.query(taskQuery, task)
@@ -128,15 +123,9 @@ export async function getResult(client: Client, id: string): Promise<RunSummary>
  */
 export async function cancelRun(client: Client, id: string, reason?: string): Promise<string | undefined> {
   const { handle, description } = await describedRun(client, id);
-  if (description.status.name !== 'RUNNING') return endedAs(description);
+  if (description.status.name !== 'RUNNING') return runStatusOf(description);
   await handle.signal(cancelSignal, reason);
   return undefined;
-}
-
-/** How an ended run ended: ptq's own status (search attribute) when it has one, else Temporal's. */
-function endedAs(description: WorkflowExecutionDescription): string {
-  const status = description.typedSearchAttributes.get(searchAttributes.status);
-  return status && status !== 'running' ? status : description.status.name.toLowerCase();
 }
 
 /** Stops starting new tasks; running ones go on. */

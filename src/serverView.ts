@@ -27,12 +27,22 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
   return r.pollers?.length ?? 0;
 }
 
+/**
+ * A run's status from its description alone: ptq's own (the search attribute) where it holds, else
+ * Temporal's. A run terminated from outside never got to update the attribute from "running".
+ */
+export function runStatusOf(description: WorkflowExecutionDescription): string {
+  const status = description.typedSearchAttributes.get(searchAttributes.status);
+  const running = description.status.name === 'RUNNING';
+  return status && (running || status !== 'running') ? status : description.status.name.toLowerCase();
+}
+
 /** The server's view of a run, from its description. */
 export function serverView(description: WorkflowExecutionDescription, why: string): ServerView {
   const attrs = description.typedSearchAttributes;
   const prefix = `${description.workflowId}/`;
   return {
-    status: attrs.get(searchAttributes.status) ?? description.status.name.toLowerCase(),
+    status: runStatusOf(description),
     plan: attrs.get(searchAttributes.plan) ?? null,
     total: attrs.get(searchAttributes.total) ?? null,
     done: attrs.get(searchAttributes.done) ?? null,

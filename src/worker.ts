@@ -2,7 +2,6 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
-import { UnreachableError } from './errors';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
 /** How to build a ptq worker. Everything has a sensible default. */
@@ -31,14 +30,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
   const settings = connectionSettings(options);
   const connection =
     options.connection ??
-    (await NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey }).catch(
-      (err: unknown) => {
-        // The native connection's error is a raw transport dump: say it in one line, exit 3.
-        if (err instanceof Error && /transport|connect/i.test(err.message))
-          throw new UnreachableError(settings.address);
-        throw err;
-      },
-    ));
+    (await NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey }));
   return Worker.create({
     connection,
     namespace: settings.namespace,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../src/devServer';
 import { connectClient, startRun } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
-import { ptq, spawnPtq } from './support/cli';
+import { ptq, ptqDevRun, spawnPtq } from './support/cli';
 import { execFileSync } from 'node:child_process';
 
 const dir = mkdtempSync(join(tmpdir(), 'ptq-cli-'));
@@ -177,10 +177,9 @@ describe('ptq CLI against the real server', () => {
         ],
       }),
     );
-    const port = await freePort();
-    const r = await ptq(['dev', '--run', failing, '--exit', '--headless', '--port', String(port)]);
+    const r = await ptqDevRun(failing);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${port}`);
+    expect(r.stderr).toContain(`export TEMPORAL_ADDRESS=127.0.0.1:${r.port}`);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     // --headless: no Web UI, so no link to one.
     expect(r.stdout + r.stderr).not.toContain('http://');

@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
 import { cancelRun } from '../src/control';
-import { freePort } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
-import { ptq } from './support/cli';
+import { ptq, ptqDevRun } from './support/cli';
 import { FakeLlm } from './support/fakeLlm';
 import { readPid, waitFor, alive } from './support/processes';
 
@@ -330,8 +329,7 @@ describe('data flow between tasks', () => {
   });
 
   it('runs the example pipeline end to end with ptq dev', async () => {
-    const port = await freePort();
-    const r = await ptq(['dev', '--run', 'examples/pipeline.yaml', '--exit', '--headless', '--port', String(port)]);
+    const r = await ptqDevRun('examples/pipeline.yaml');
     expect(r.stdout).toMatch(/pipeline \(pipeline-\S+\): SUCCEEDED/);
     expect(r.stdout).toMatch(/report\s+succeeded/);
     expect(r.code).toBe(0);

@@ -5,36 +5,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
 import { pauseRun, resumeRun } from '../src/control';
-import { freePort } from '../src/devServer';
-import type { RunSummary } from '../src/core';
+import type { ItemResult, RunSummary } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
 import { connectClient } from '../src/client';
 import { FakeLlm } from './support/fakeLlm';
 import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
-import { ptq } from './support/cli';
+import { ptq, ptqDevRun } from './support/cli';
 import { alive, waitFor } from './support/processes';
 
 jest.setTimeout(120_000);
 
-/** One line of a map's results file. */
-interface ResultLine {
-  index: number;
-  item: unknown;
-  ok: boolean;
-  output: string;
-  json: unknown;
-  error?: string;
-  cancelled?: boolean;
-}
-
-/** Reads a map's results file. */
-export function readResults(path: string): ResultLine[] {
+/** Reads a map's results file: one `ItemResult` a line. */
+function readResults(path: string): ItemResult[] {
   return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
-    .map((l) => JSON.parse(l) as ResultLine);
+    .map((l) => JSON.parse(l) as ItemResult);
 }
 
 const taskOf = (s: RunSummary, id: string) => s.tasks.find((t) => t.id === id);
@@ -225,9 +213,9 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await (await startRun(client, p, { id: runId('map-sources'), taskQueue })).result();
       expect(summary.status).toBe('succeeded');
       const outputs = (id: string) =>
-        (JSON.parse(taskOf(summary, 'show')?.output ?? '[]') as ResultLine[]).length && id;
+        (JSON.parse(taskOf(summary, 'show')?.output ?? '[]') as ItemResult[]).length && id;
       expect(outputs('show')).toBe('show');
-      const shown = JSON.parse(taskOf(summary, 'show')?.output ?? '') as ResultLine[];
+      const shown = JSON.parse(taskOf(summary, 'show')?.output ?? '') as ItemResult[];
       expect(shown.map((r) => [r.item, r.output.trim()])).toEqual([
         ['a.csv', 'a.csv'],
         ['b.csv', 'b.csv'],
@@ -359,8 +347,7 @@ function peakOverlap(attempts: Array<{ start: number; last: number }>): number {
 
 describe('map example', () => {
   it('runs examples/links.yaml end to end with ptq dev', async () => {
-    const port = await freePort();
-    const r = await ptq(['dev', '--run', 'examples/links.yaml', '--exit', '--headless', '--port', String(port)]);
+    const r = await ptqDevRun('examples/links.yaml');
     expect(r.stdout).toMatch(/links \(links-\S+\): SUCCEEDED/);
     expect(r.stdout).toMatch(/verify\s+succeeded/);
     expect(r.code).toBe(0);

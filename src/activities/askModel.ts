@@ -1,11 +1,10 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { generateText } from 'ai';
 import type { Usage } from '../core';
 import type { ItemResult } from '../core/map';
-import { addUsage, noUsage } from '../planner/prices';
-import { classifyModelError, languageModel } from '../planner/providers';
+import { ModelCallError } from '../planner/providers';
 import { keepHeartbeating } from './context';
+import { callModel } from './model';
 
 /** What a map's model check sees: the question, the counts and the latest results. */
 export interface ModelCheck {
@@ -21,7 +20,6 @@ export interface ModelCheck {
  * goes on, so an unclear answer never ends work early. The call's cost is counted.
  */
 export async function askModelToStop(check: ModelCheck): Promise<{ stop: boolean; answer: string; usage: Usage }> {
-  const choice = { model: check.model };
   const { done, total, succeeded, failed } = check.counts;
   const latest = check.latest.map(({ index, item, ok, json, output, error }) =>
     JSON.stringify({ index, item, ok, json, output: output.slice(-200), error }),
@@ -37,19 +35,20 @@ export async function askModelToStop(check: ModelCheck): Promise<{ stop: boolean
   ].join('\n');
   const stopHeartbeats = keepHeartbeating();
   try {
-    const { model, modelId } = languageModel(choice);
-    const result = await generateText({
-      model,
+    const { text, usage } = await callModel({
+      model: check.model,
       prompt,
-      maxRetries: 0, // Temporal owns retries
       abortSignal: Context.current().cancellationSignal,
     });
-    const usage = addUsage(noUsage(), modelId, result.usage.inputTokens, result.usage.outputTokens);
-    const answer = result.text.trim().slice(0, 200);
+    const answer = text.trim().slice(0, 200);
     return { stop: /^yes\b/i.test(answer), answer, usage };
   } catch (err) {
-    const e = classifyModelError(err, choice);
-    throw ApplicationFailure.create({ message: `until: ${e.message}`, type: 'LlmError', nonRetryable: !e.retryable });
+    if (!(err instanceof ModelCallError)) throw err;
+    throw ApplicationFailure.create({
+      message: `until: ${err.message}`,
+      type: 'LlmError',
+      nonRetryable: !err.retryable,
+    });
   } finally {
     stopHeartbeats();
   }

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { parse as parseCsv } from 'csv-parse';
 import type { ItemSource, Usage } from '../core';
-import { resolveValue, TemplateError, type TemplateContext } from '../core/template';
+import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/template';
 import { keepHeartbeating } from './context';
 import { itemsFromModel } from './itemsFromModel';
 import { mapDir, mapFiles, writeAtomically } from './mapFiles';
@@ -152,7 +152,7 @@ class Spool {
 function templateItems(template: string, context: TemplateContext | undefined): unknown[] {
   let value: unknown;
   try {
-    value = resolveValue(template, context ?? { tasks: {}, params: {}, run: { id: '' }, task: { id: '' } });
+    value = resolveValue(template, context ?? outputsContext({}));
   } catch (err) {
     if (err instanceof TemplateError) throw sourceError(err.message);
     throw err;
@@ -165,16 +165,7 @@ function templateItems(template: string, context: TemplateContext | undefined): 
 async function readFileItems(file: string, format: 'json' | 'jsonl' | 'csv' | undefined, spool: Spool): Promise<void> {
   if (!existsSync(file)) throw sourceError(`file ${file} not found (relative paths are from the worker's directory)`);
   const kind = format ?? ({ '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' } as const)[extname(file)] ?? 'json';
-  if (kind === 'json') {
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw sourceError(`${file} is not JSON: ${(err as Error).message}`);
-    }
-    if (!Array.isArray(value)) throw sourceError(`${file} holds a JSON ${typeof value}, not an array`);
-    return spool.addAll(value, file);
-  }
+  if (kind === 'json') return spool.addAll(jsonArrayFile(file, file), file);
   if (kind === 'csv') {
     const rows = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true }));
     try {
@@ -185,10 +176,7 @@ async function readFileItems(file: string, format: 'json' | 'jsonl' | 'csv' | un
     }
     return;
   }
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (!text.trim()) continue;
+  await eachLine(file, (text, line) => {
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -196,6 +184,27 @@ async function readFileItems(file: string, format: 'json' | 'jsonl' | 'csv' | un
       throw sourceError(`${file} line ${line} is not JSON: ${(err as Error).message}`);
     }
     spool.add(value, `${file} line ${line}`);
+  });
+}
+
+/** A file holding one JSON array; `what` names it in errors. */
+function jsonArrayFile(file: string, what: string): unknown[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw sourceError(`${what} is not JSON: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(value)) throw sourceError(`${what} holds a JSON ${typeof value}, not an array`);
+  return value;
+}
+
+/** Calls `fn` with each non-blank line of a file and its 1-based number, streaming. */
+async function eachLine(file: string, fn: (text: string, line: number) => void): Promise<void> {
+  let line = 0;
+  for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    line++;
+    if (text.trim()) fn(text, line);
   }
 }
 
@@ -219,20 +228,9 @@ async function readCommandItems(
   if (exit.stopped === 'cancelled') throw new CancelledFailure('item source command cancelled; process group killed');
   if (exit.stopped === 'timeout') throw sourceError(`command ${name} timed out after ${source.timeout}ms`);
   if (exit.code !== 0) throw sourceError(`command ${name} failed (${exit.why}): ${err.lastLine()}`);
-  if (firstChar(stdoutFile) === '[') {
-    let value: unknown;
-    try {
-      value = JSON.parse(readFileSync(stdoutFile, 'utf8'));
-    } catch (e) {
-      throw sourceError(`command ${name} printed bad JSON: ${(e as Error).message}`);
-    }
-    return spool.addAll(value as unknown[], `the output of ${name}`);
-  }
-  let line = 0;
-  for await (const text of createInterface({ input: createReadStream(stdoutFile), crlfDelay: Infinity })) {
-    line++;
-    if (text.trim()) spool.add(text, `line ${line} of the output of ${name}`);
-  }
+  const what = `the output of command ${name}`;
+  if (firstChar(stdoutFile) === '[') spool.addAll(jsonArrayFile(stdoutFile, what), what);
+  else await eachLine(stdoutFile, (text, line) => spool.add(text, `line ${line} of ${what}`));
   rmSync(stdoutFile, { force: true });
 }
 

@@ -1,11 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { generateText, type ModelMessage } from 'ai';
+import type { ModelMessage } from 'ai';
 import type { Usage } from '../core';
 import { stripFences } from '../core/jsonOutput';
 import { resolveString, type TemplateContext } from '../core/template';
-import { addUsage, noUsage } from '../planner/prices';
-import { classifyModelError, languageModel } from '../planner/providers';
+import { sumUsage } from '../core/usage';
+import { ModelCallError } from '../planner/providers';
+import { callModel } from './model';
 
 /** An `llm` item source as the plan gives it. */
 export interface ModelItemsSpec {
@@ -27,30 +28,31 @@ export async function itemsFromModel(
   spec: ModelItemsSpec,
   context: TemplateContext | undefined,
 ): Promise<{ items: unknown[]; usage: Usage }> {
-  const choice = { model: spec.model };
   const prompt = context ? resolveString(spec.prompt, context) : spec.prompt;
   const messages: ModelMessage[] = [{ role: 'user', content: prompt }];
-  let usage = noUsage();
+  let usage: Usage | undefined;
   let problem = '';
   for (let attempt = 0; attempt <= spec.maxRepairs; attempt++) {
     let text: string;
     try {
-      const { model, modelId } = languageModel(choice);
-      const result = await generateText({
-        model,
+      const answer = await callModel({
+        model: spec.model,
         system: spec.system ?? DEFAULT_SYSTEM,
         messages,
-        maxRetries: 0, // Temporal owns retries
         abortSignal: Context.current().cancellationSignal,
       });
-      usage = addUsage(usage, modelId, result.usage.inputTokens, result.usage.outputTokens);
-      text = result.text;
+      usage = sumUsage(usage, answer.usage);
+      text = answer.text;
     } catch (err) {
-      const e = classifyModelError(err, choice);
-      throw ApplicationFailure.create({ message: `items: ${e.message}`, type: 'LlmError', nonRetryable: !e.retryable });
+      if (!(err instanceof ModelCallError)) throw err;
+      throw ApplicationFailure.create({
+        message: `items: ${err.message}`,
+        type: 'LlmError',
+        nonRetryable: !err.retryable,
+      });
     }
     const parsed = jsonArray(text);
-    if (parsed.ok) return { items: parsed.items, usage };
+    if (parsed.ok) return { items: parsed.items, usage: usage as Usage };
     problem = parsed.problem;
     messages.push(
       { role: 'assistant', content: text },

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { Step } from '../core';
 import { parseJsonOutput } from '../core/jsonOutput';
 import { resolveStep } from '../core/stepTemplates';
-import { TemplateError, type TemplateContext } from '../core/template';
+import { outputsContext, TemplateError, type TemplateContext } from '../core/template';
 import { stepFailure } from './context';
 
 /** What the workflow tells a step activity besides the step: its template values and JSON cap. */
@@ -41,7 +41,5 @@ export function jsonOf(text: string, options: StepOptions | undefined, output: s
 export function asStepOptions(arg: unknown): StepOptions | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   if ('template' in arg || 'jsonLimit' in arg) return arg as StepOptions;
-  const outputs = arg as Record<string, string>;
-  const tasks = Object.fromEntries(Object.entries(outputs).map(([id, output]) => [id, { output }]));
-  return { template: { tasks, params: {}, run: { id: '' }, task: { id: '' } } };
+  return { template: outputsContext(arg as Record<string, string>) };
 }

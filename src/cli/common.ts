@@ -111,7 +111,9 @@ function withRootCause(err: unknown): string {
 
 function asPtqError(err: unknown, flags: object): PtqError | undefined {
   if (err instanceof PtqError) return err;
-  if (isGrpcServiceError(err) && err.code === 14) return new UnreachableError(addressOf(flags));
+  // The client's gRPC "unavailable", and the worker's native connection failing (a raw transport dump).
+  if ((isGrpcServiceError(err) && err.code === 14) || (err instanceof Error && err.name === 'TransportError'))
+    return new UnreachableError(addressOf(flags));
   if (err instanceof ZodError) return new PtqError(err.issues.map((i) => i.message).join('; '));
   return undefined;
 }

@@ -7,11 +7,16 @@
 /** Most tasks a run may keep running at once; Temporal allows 2,000 pending children per run. */
 export const MAX_CONCURRENCY = 2000;
 
+/** Why `n` is not a whole number from 1 to `max`, or undefined if it is. */
+function countProblem(what: string, n: unknown, max: number): string | undefined {
+  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= max
+    ? undefined
+    : `${what} must be an integer from 1 to ${max}, got ${String(n)}`;
+}
+
 /** Why `n` is not a valid M, or undefined if it is. */
 export function concurrencyProblem(n: unknown): string | undefined {
-  return Number.isInteger(n) && (n as number) >= 1 && (n as number) <= MAX_CONCURRENCY
-    ? undefined
-    : `concurrency must be an integer from 1 to ${MAX_CONCURRENCY}, got ${String(n)}`;
+  return countProblem('concurrency', n, MAX_CONCURRENCY);
 }
 
 /** Throws a RangeError saying why `n` is not a valid M (for update validators and the scheduler). */
@@ -22,6 +27,12 @@ export function assertConcurrency(n: unknown): void {
 
 /** Most items of one map running at once: Temporal allows 2,000 pending activities per run. */
 export const MAX_MAP_PARALLEL = 1_000;
+
+/** Throws a RangeError saying why `n` is not a valid maxParallel (the setMaxParallel update's validator). */
+export function assertMaxParallel(n: unknown): void {
+  const problem = countProblem('maxParallel', n, MAX_MAP_PARALLEL);
+  if (problem) throw new RangeError(problem);
+}
 
 /**
  * Most tasks in one plan. A run carries its plan and scheduler state across continue-as-new as one

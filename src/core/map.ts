@@ -1,5 +1,4 @@
 import { evaluateCondition } from './expr';
-import { MAX_MAP_PARALLEL } from './limits';
 import type { ItemSource, MapSpec } from './plan';
 import { progressBar } from './progress';
 import { toleratedCount } from './tolerance';
@@ -259,12 +258,6 @@ export function mapMarkdown(p: MapProgress): string {
   ];
   if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
   return lines.join('\n');
-}
-
-/** Why `n` is not a valid maxParallel: thrown for the setMaxParallel update's validator. */
-export function assertMaxParallel(n: unknown): void {
-  if (!Number.isInteger(n) || (n as number) < 1 || (n as number) > MAX_MAP_PARALLEL)
-    throw new RangeError(`maxParallel must be an integer from 1 to ${MAX_MAP_PARALLEL}, got ${String(n)}`);
 }
 
 /** How many items a source has, when that is known before the map runs (a list, a range). */

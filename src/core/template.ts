@@ -30,6 +30,12 @@ export interface TemplateContext {
   index?: number;
 }
 
+/** Template values from dependency outputs alone, as runs from before templates passed them to llm steps. */
+export function outputsContext(outputs: Record<string, string>, taskId = ''): TemplateContext {
+  const tasks = Object.fromEntries(Object.entries(outputs).map(([id, output]) => [id, { output }]));
+  return { tasks, params: {}, run: { id: '' }, task: { id: taskId } };
+}
+
 /** Thrown when a template cannot be parsed or resolved; the message says which and why. */
 export class TemplateError extends Error {
   constructor(message: string) {

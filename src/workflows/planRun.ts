@@ -92,8 +92,8 @@ export class PlanRun {
     setHandler(cancelSignal, (reason) => this.cancelRun(reason || 'cancelled by request'));
     setHandler(progressQuery, () => progressOf(this.scheduler));
     setHandler(taskQuery, (id) => {
-      const i = this.scheduler.graph.index[id];
-      return Object.hasOwn(this.scheduler.graph.index, id) ? taskSummary(this.scheduler, i) : null;
+      const { index } = this.scheduler.graph;
+      return Object.hasOwn(index, id) ? taskSummary(this.scheduler, index[id]) : null;
     });
     setHandler(
       setConcurrencyUpdate,
@@ -159,8 +159,6 @@ export class PlanRun {
       this.scopes.delete(id);
       this.inbox.push(c);
     };
-    const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task) };
-    const inline = (task.execution ?? this.plan.defaults.execution) === 'inline' && !task.map;
     const child = {
       workflowId: taskWorkflowId(workflowInfo().workflowId, id),
       staticSummary: task.title ?? id,
@@ -169,8 +167,9 @@ export class PlanRun {
     };
     scope
       .run(() => {
-        if (task.map)
-          return executeChild(runMap, { ...child, args: [this.mapInput({ ...task, map: task.map }, input)] });
+        if (task.map) return executeChild(runMap, { ...child, args: [this.mapInput({ ...task, map: task.map })] });
+        const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task) };
+        const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
         return inline ? runTask(input, task.title ?? id) : executeChild(runTask, { ...child, args: [input] });
       })
       .then(
@@ -180,15 +179,14 @@ export class PlanRun {
   }
 
   /** A map task's input: its steps' template values, and apart from them, its item source's. */
-  private mapInput(task: RunMapInput['task'], input: RunTaskInput): RunMapInput {
-    const jsonLimit = this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT;
+  private mapInput(task: RunMapInput['task']): RunMapInput {
     return {
       task,
       defaults: this.plan.defaults,
-      context: input.context ?? this.templateContext(task, []),
+      context: this.templateContext(task, stepRefs(task)),
       sourceContext: this.templateContext(task, templatesIn(task.map.items)),
-      itemJsonLimit: input.jsonLimit,
-      jsonLimit,
+      itemJsonLimit: task.output === 'json' ? this.jsonLimit() : undefined,
+      jsonLimit: this.jsonLimit(),
       runCap: this.scheduler.state.maxConcurrency,
       continueAsNewAfter: this.input.continueAsNewAfter,
     };
@@ -196,9 +194,14 @@ export class PlanRun {
 
   /** What a task's templates need, and the JSON cap of its output. */
   private templateInputs(task: Task): Pick<RunTaskInput, 'context' | 'jsonLimit'> {
-    const jsonLimit = task.output === 'json' ? (this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT) : undefined;
-    const refs = stepsOf(task).flatMap((step) => stepTemplates(step));
-    return refs.length === 0 && !task.map ? { jsonLimit } : { context: this.templateContext(task, refs), jsonLimit };
+    const jsonLimit = task.output === 'json' ? this.jsonLimit() : undefined;
+    const refs = stepRefs(task);
+    return refs.length === 0 ? { jsonLimit } : { context: this.templateContext(task, refs), jsonLimit };
+  }
+
+  /** Most bytes of a task's JSON output (plans from before the cap have none). */
+  private jsonLimit(): number {
+    return this.plan.jsonOutputLimit ?? DEFAULT_JSON_OUTPUT_LIMIT;
   }
 
   /**
@@ -314,6 +317,11 @@ export class PlanRun {
       { key: searchAttributes.done, value: done },
     ]);
   }
+}
+
+/** Every template in a task's steps. */
+function stepRefs(task: Task): Array<{ text: string }> {
+  return stepsOf(task).flatMap((step) => stepTemplates(step));
 }
 
 /** Validate checked every template; one that still does not parse simply supplies no value. */

@@ -13,7 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenedItems } from '../activities';
-import { assertMaxParallel, mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/map';
+import { assertMaxParallel } from '../core/limits';
+import { mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/map';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan';
 import type { TemplateContext } from '../core/template';
 import { sumUsage } from '../core/usage';

@@ -14,7 +14,7 @@ import { sumUsage } from '../core/usage';
 import { describeStep, stepsOf } from '../core/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
 import type { StepOptions } from '../activities/stepOptions';
-import { resolveValue, TemplateError, type TemplateContext } from '../core/template';
+import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/template';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
@@ -108,9 +108,7 @@ function stepOptions(input: RunTaskInput, last: boolean): StepOptions {
 
 /** Runs started before templates sent llm tasks their dependencies' outputs as `inputs`. */
 function legacyContext({ inputs, task }: RunTaskInput): TemplateContext | undefined {
-  if (!inputs) return undefined;
-  const tasks = Object.fromEntries(Object.entries(inputs).map(([id, output]) => [id, { output }]));
-  return { tasks, params: {}, run: { id: '' }, task: { id: task.id } };
+  return inputs && outputsContext(inputs, task.id);
 }
 
 function runStep(

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { freePort } from '../../src/devServer';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'ptq.js');
 
@@ -29,4 +30,10 @@ export function spawnPtq(args: string[], env: Record<string, string> = {}): Chil
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+}
+
+/** `ptq dev --run PLAN --exit --headless` on a free port: a plan end to end on its own dev server. */
+export async function ptqDevRun(plan: string): Promise<CliResult & { port: number }> {
+  const port = await freePort();
+  return { ...(await ptq(['dev', '--run', plan, '--exit', '--headless', '--port', String(port)])), port };
 }

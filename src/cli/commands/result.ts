@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
-import { getResult, getTask, taskRef } from '../../control';
+import { getResult, findTask } from '../../control';
 import { rideOutOutage } from '../../outage';
 import { action, addressOf, printJson, waitingClientFor, withConnection } from '../common';
 import { summaryTable } from '../render';
@@ -16,9 +16,8 @@ export function resultCommand(): Command {
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
         const client = await waitingClientFor(flags);
-        const ref = id.includes('/') ? await taskRef(client, id) : undefined;
-        if (ref) {
-          const task = await getTask(client, ref.run, ref.task);
+        const task = await findTask(client, id);
+        if (task) {
           printTask(id, task, flags.json);
           return task.status === 'failed' || task.status === 'cancelled' ? exitCodeFor(task.status) : 0;
         }

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { progressBar } from '../../core';
 import { serverView, workflowPollers, type ServerView } from '../../serverView';
 import { runUrl } from '../../client';
-import { describedRun, getTask, taskRef, withMapProgress } from '../../control';
+import { describedRun, findTask, withMapProgress } from '../../control';
 import { progressQuery } from '../../shared';
 import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
 import { progressView } from '../render';
@@ -48,8 +48,8 @@ export function statusCommand(): Command {
     .action(
       action(async (id: string, flags: { json?: boolean }) => {
         const client = await clientFor(flags);
-        const ref = id.includes('/') ? await taskRef(client, id) : undefined;
-        if (ref) return printTask(id, await getTask(client, ref.run, ref.task), flags.json);
+        const task = await findTask(client, id);
+        if (task) return printTask(id, task, flags.json);
         const { handle, description } = await describedRun(client, id);
         const url = runUrl(id, namespaceOf(flags));
         const unanswered = await whyNoAnswer(client, description);
