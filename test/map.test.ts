@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
-import { pauseRun, resumeRun } from '../src/control';
+import { getProgress, pauseRun, resumeRun } from '../src/control';
 import type { ItemResult, RunSummary } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
@@ -378,6 +378,8 @@ describe('map: live control', () => {
       await waitFor(() => readLedger(ledger).length >= before + 8 || undefined);
       // Through the client, not the CLI: on a loaded machine a CLI start can take seconds.
       await pauseRun(client, id);
+      // The run passes the pause on to the map: from when the map reports it, nothing new starts.
+      await waitFor(async () => (await getProgress(client, id)).running[0]?.items?.paused || undefined);
       const pausedAt = Date.now();
       await new Promise((r) => setTimeout(r, 1_500));
       const startedWhilePaused = readLedger(ledger).filter((a) => a.start > pausedAt + 500);
