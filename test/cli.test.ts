@@ -319,7 +319,7 @@ describe('ptq CLI against the real server', () => {
     worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
       let body = '';
-      for (let i = 0; i < 100 && !(body.includes('temporal_') && stderr.includes('polling')); i++) {
+      for (let i = 0; i < 100 && !(body.includes('temporal_') && stderr.includes('Prometheus metrics')); i++) {
         body = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
           (r) => r.text(),
           () => '',
