@@ -6,6 +6,7 @@ import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
 import type { TaskSummary } from './core/summary';
 import type { PlanRequestInput } from './planner/request';
+import type { OpenWorkspace } from './activities/git';
 
 /**
  * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot
@@ -28,7 +29,7 @@ export interface RunPlanInput {
   /** Values of the plan's params, checked and typed by the client. */
   params?: Record<string, string | number | boolean>;
   /** Set by continue-as-new: where the previous run left off. */
-  resume?: { state: SchedulerState; startedAt: number; generation: number };
+  resume?: { state: SchedulerState; startedAt: number; generation: number; workspace?: OpenWorkspace };
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */
   continueAsNewAfter?: number;
 }

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Usage } from '../core';
 import { mask } from './secrets';
 
 /** What every step activity returns: small, so histories stay small. */
@@ -17,6 +18,8 @@ export interface StepFailureDetails {
   attempt: number;
   worker: string;
   output: string;
+  /** What a failed agent or llm call cost anyway: it counts toward the run's cost and budget. */
+  usage?: Usage;
 }
 
 /** host:pid of this worker, shown per task so people see how work spread across workers. */
@@ -51,11 +54,18 @@ export function stepResult(output: string, json?: unknown): StepResult {
 }
 
 /** A step failure that carries its context; Temporal retries it unless `nonRetryable`. */
-export function stepFailure(message: string, type: string, output: string, nonRetryable = false): ApplicationFailure {
+export function stepFailure(
+  message: string,
+  type: string,
+  output: string,
+  nonRetryable = false,
+  usage?: Usage,
+): ApplicationFailure {
   const details: StepFailureDetails = {
     attempt: Context.current().info.attempt,
     worker: workerIdentity,
     output: released(output),
+    ...(usage ? { usage } : {}),
   };
   return ApplicationFailure.create({
     message: mask(message).slice(0, ERROR_MESSAGE_CHARS),

@@ -1,5 +1,7 @@
+import { runAgent } from './agent';
 import { askModelToStop } from './askModel';
 import { checkPlan } from './checkPlan';
+import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './git';
 import { runHttp } from './http';
 import { openItems, readItems } from './items';
 import { runItemBatch } from './itemBatch';
@@ -13,6 +15,7 @@ import { runShell } from './shell';
 export type { StepFailureDetails, StepResult } from './context';
 export type { LlmResult } from './llm';
 export type { OpenedItems } from './items';
+export type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
 export type { FinishedResults } from './results';
 
 /** A user activity callable from a plan's `activity` step. */
@@ -28,6 +31,10 @@ export interface ActivityDeps {
 export const builtinActivities = {
   askModelToStop,
   checkPlan,
+  closeWorkspace,
+  mergeTask,
+  openWorkspace,
+  prepareWorktree,
   finishResults,
   measurePayload,
   openItems,
@@ -37,6 +44,7 @@ export const builtinActivities = {
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),
+  runAgent: keepResults(runAgent),
   writeResults,
 };
 export type BuiltinActivities = typeof builtinActivities;

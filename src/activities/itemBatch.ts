@@ -78,6 +78,7 @@ function runBatchStep(
       return runLlm(step, options);
     case 'sleep':
     case 'activity':
+    case 'agent':
       throw new Error(`a batched map cannot run ${step.type} steps (ptq validate refuses them)`);
   }
 }

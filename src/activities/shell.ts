@@ -7,7 +7,7 @@ import type { ShellStep } from '../core';
 import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
 import { watchGroup } from './reaper';
 import { stepEnvironment } from './secrets';
-import { jsonOf, prepare, type StepOptions } from './stepOptions';
+import { jsonOf, prepare, workdir, type StepOptions } from './stepOptions';
 import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
@@ -36,7 +36,7 @@ export async function runShell(plainStep: ShellStep, options?: StepOptions): Pro
   );
   const err = new Tail();
   const exit = await superviseProgram(step.command, {
-    cwd: step.cwd,
+    cwd: workdir(step.cwd, options),
     env: stepEnvironment(step),
     timeout: step.timeout,
     onStdout: (c) => out.push(c),

@@ -1,3 +1,4 @@
+import { isAbsolute, join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Step } from '../core';
 import { parseJsonOutput } from '../core/jsonOutput';
@@ -42,4 +43,14 @@ export function asStepOptions(arg: unknown): StepOptions | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
   if ('template' in arg || 'jsonLimit' in arg) return arg as StepOptions;
   return { template: outputsContext(arg as Record<string, string>) };
+}
+
+/**
+ * Where a shell or agent step runs: in a plan with a workspace, the task's worktree (a relative
+ * `cwd` is inside it); otherwise `cwd` as given, or the worker's directory.
+ */
+export function workdir(cwd: string | undefined, options: StepOptions | undefined): string | undefined {
+  const worktree = options?.template?.task.worktree;
+  if (!worktree) return cwd;
+  return cwd === undefined ? worktree : isAbsolute(cwd) ? cwd : join(worktree, cwd);
 }

@@ -3,10 +3,12 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { approveCommand, rejectCommand } from './commands/approve';
 import { cancelCommand } from './commands/cancel';
+import { cleanCommand } from './commands/clean';
 import { codecServerCommand } from './commands/codecServer';
 import { completionCommand } from './commands/completion';
 import { devCommand } from './commands/dev';
 import { graphCommand } from './commands/graph';
+import { importCommand } from './commands/import';
 import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { planCommand } from './commands/plan';
@@ -46,12 +48,14 @@ export function program(): Command {
     setConcurrencyCommand(),
     listCommand(),
     validateCommand(),
+    importCommand(),
     graphCommand(),
     simulateCommand(),
     schemaCommand(),
     scheduleCommand(),
     planCommand(),
     approveCommand(),
+    cleanCommand(),
     rejectCommand(),
     completionCommand(() => root),
   ]) {

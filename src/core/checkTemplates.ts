@@ -69,6 +69,8 @@ function refProblem(
       if (where.inItems) return `{{${text}}}: the items of a map cannot refer to its own items`;
       return task.map ? undefined : `{{${text}}} is only known in the steps of a map: add "map" to the task`;
     case 'self':
+      if ((ref.field === 'worktree' || ref.field === 'branch') && !plan.workspace)
+        return `{{${text}}}: the plan has no workspace: add "workspace": {"git": {"repo": "."}}`;
       return ref.field === 'attempt' && (where.inActivityInput || where.inItems)
         ? `{{${text}}} is only known where a step runs, not in activity input`
         : undefined;

@@ -181,10 +181,53 @@ export const LlmStep = z
   })
   .strict();
 
-export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm'] as const;
+/** The agent CLIs ptq knows how to run and read the cost of. */
+export const AGENTS = ['claude', 'codex'] as const;
+
+/**
+ * Runs a coding agent headless, in the task's worktree when the plan has a workspace: `claude -p
+ * PROMPT --output-format json`, `codex exec --json PROMPT`, or any CLI given as `{command, output}`
+ * (the prompt is its last argument). Its tokens and cost are counted like an llm step's.
+ */
+export const AgentStep = z
+  .object({
+    type: z.literal('agent'),
+    agent: z.union([
+      z.enum(AGENTS),
+      z
+        .object({
+          command: z.array(Text).min(1, 'command needs at least the program name'),
+          output: z
+            .enum(['claude-json', 'codex-jsonl', 'text'])
+            .default('text')
+            .describe(
+              'How to read its stdout: like claude --output-format json, like codex exec --json, or plain text.',
+            ),
+        })
+        .strict(),
+    ]),
+    prompt: Text.min(1, 'must not be empty'),
+    model: z.string().optional(),
+    maxTurns: z.number().int().min(1).max(10_000).optional().describe('claude: --max-turns.'),
+    maxBudgetUsd: z.number().positive().optional().describe('claude: --max-budget-usd.'),
+    permissionMode: z
+      .string()
+      .optional()
+      .describe('claude: --permission-mode (default acceptEdits, so it may edit files in its worktree).'),
+    args: z.array(Text).optional().describe('More arguments for the agent CLI, before the prompt.'),
+    cwd: Text.optional().describe("Default: the task's worktree, or the worker's directory."),
+    env: Env.optional(),
+    secrets: ShellStep.shape.secrets,
+    timeout: Timeout.optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+export type AgentStep = z.infer<typeof AgentStep>;
+
+export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm', 'agent'] as const;
 
 /** One unit of work inside a task. */
-export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep, ActivityStep, LlmStep], {
+export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep, ActivityStep, LlmStep, AgentStep], {
   error: (issue) =>
     issue.code === 'invalid_union'
       ? `unknown step type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}: use one of ${STEP_TYPES.join(', ')}`
@@ -322,6 +365,10 @@ export const Task = z
     priority: z.number().default(0).describe('Tie-break between equally critical tasks; higher first.'),
     group: Name.optional().describe('A group declared in the plan\'s "groups", whose limit applies on top of M.'),
     resources: z.array(Name).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
+    files: z
+      .array(Text.min(1))
+      .optional()
+      .describe('Paths or globs the task edits; tasks whose files overlap never run at once.'),
     run: z
       .union([Step, z.array(Step).min(1, 'needs at least one step')])
       .describe(
@@ -392,6 +439,44 @@ export const POLICIES = ['critical-path', 'fifo', 'levels'] as const;
 export const Policy = z.enum(POLICIES);
 export type Policy = z.infer<typeof Policy>;
 
+/**
+ * Where coding tasks work: a git repository whose integration branch collects every task's work.
+ * Each task gets its own worktree on its own branch, made from the integration branch when it
+ * starts; when it succeeds, its branch is merged back, one merge at a time, so dependents start
+ * from their dependencies' merged work.
+ */
+export const Workspace = z
+  .object({
+    git: z
+      .object({
+        repo: Text.min(1)
+          .default('.')
+          .describe('A path every worker can reach (relative paths are resolved by `ptq start`), or a git URL.'),
+        base: z.string().min(1).optional().describe('Branch to start from. Default: the branch checked out in repo.'),
+        branch: z
+          .string()
+          .min(1)
+          .default('ptq/{{run.id}}')
+          .describe('The integration branch, created from base. It stays after the run, for review.'),
+      })
+      .strict(),
+    isolation: z
+      .enum(['worktree', 'none'])
+      .default('worktree')
+      .describe('"worktree": one per task; "none": every task works in the integration worktree.'),
+    include: z
+      .array(Text.min(1))
+      .default([])
+      .describe('Untracked paths copied into every worktree, e.g. ".env" or "node_modules" (linked).'),
+    merge: z.enum(['merge', 'rebase', 'squash']).default('merge'),
+    onConflict: z
+      .enum(['fail', 'retry'])
+      .default('fail')
+      .describe('"retry": run the task once more from the new integration head; "fail": the task fails.'),
+  })
+  .strict();
+export type Workspace = z.infer<typeof Workspace>;
+
 /** M: how many tasks may run at once. */
 export const Concurrency = z
   .number()
@@ -438,6 +523,12 @@ export const Plan = z
       .array(Task)
       .optional()
       .describe('Tasks that run after all others, whether the run succeeded, failed or was cancelled.'),
+    workspace: Workspace.optional(),
+    budgetUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Stop starting tasks once llm and agent steps have cost this much; the summary says so.'),
     metadata: PlanMetadata.optional(),
   })
   .strict()

@@ -1,3 +1,4 @@
+import { taskResources } from './files';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
@@ -7,7 +8,7 @@ import { toleratedCount } from './tolerance';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
 
-export type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
+export type { Halt, MergeRecord, SchedulerState, TaskOutcome, TaskRecord } from './state';
 
 /**
  * Output tail kept per task in scheduler state (full output stays in the child's history). The
@@ -31,12 +32,15 @@ const RECENT_FAILURES = 10;
 export class Scheduler {
   readonly graph: Graph;
   private readonly key: Key;
+  /** Each task's mutexes: its `resources` and those of its overlapping `files`. */
+  private readonly resources: string[][];
 
   private constructor(
     readonly plan: Plan,
     readonly state: SchedulerState,
   ) {
     this.graph = buildGraph(plan);
+    this.resources = taskResources(plan);
     const { rank, level } = this.graph;
     const n = plan.tasks.length;
     const key: Record<Policy, Key> = {
@@ -124,7 +128,7 @@ export class Scheduler {
     Object.assign(s.tasks[i], { startedAt: now });
     s.running[id] = now;
     if (task.group) setOwn(s.groupRunning, task.group, (own(s.groupRunning, task.group) ?? 0) + 1);
-    for (const r of task.resources ?? []) setOwn(s.resourceHolder, r, i);
+    for (const r of this.resources[i]) setOwn(s.resourceHolder, r, i);
   }
 
   /** Records a success and makes dependents ready once all their dependencies are done. */
@@ -132,6 +136,7 @@ export class Scheduler {
     const i = this.finish(id, 'succeeded', outcome);
     if (outcome.json !== undefined) this.state.tasks[i].json = outcome.json;
     this.propagate([i]);
+    this.checkBudget();
   }
 
   /**
@@ -143,7 +148,25 @@ export class Scheduler {
     const s = this.state;
     const error = (outcome.error ?? 'failed').slice(0, errorChars(this.plan.tasks.length));
     s.recentFailures = [...s.recentFailures, { id, error, at: outcome.endedAt }].slice(-RECENT_FAILURES);
-    return this.afterFailure(i);
+    const cancel = this.afterFailure(i);
+    this.checkBudget();
+    return cancel;
+  }
+
+  /** What llm and agent steps have cost so far, in USD (unknown prices count as 0). */
+  spentUsd(): number {
+    return this.state.tasks.reduce((sum, t) => sum + (t.usage?.costUsd ?? 0), 0);
+  }
+
+  /**
+   * Once `budgetUsd` is spent nothing new starts (tasks of `finally` still run); running tasks
+   * finish, so no work is thrown away half done.
+   */
+  private checkBudget(): void {
+    const budget = this.plan.budgetUsd;
+    if (budget === undefined || this.state.halt) return;
+    const spent = this.spentUsd();
+    if (spent >= budget) this.halt('budget', `budget of $${budget.toFixed(2)} spent ($${spent.toFixed(2)})`);
   }
 
   /** Records that a running task was cancelled; dependents run only if their `runIf` allows it. */
@@ -163,6 +186,11 @@ export class Scheduler {
       this.haltPending('cancelled', (task) => Boolean(task.final), `run cancelled again: ${reason}`);
     }
     return Object.keys(s.running);
+  }
+
+  /** Fails the run before its tasks start (a workspace that cannot be opened): they are skipped with the reason. */
+  stop(reason: string): void {
+    if (!this.state.halt) this.halt('fail-fast', reason);
   }
 
   /** Stops starting new tasks; running ones go on. */
@@ -203,7 +231,12 @@ export class Scheduler {
   private halt(kind: Halt['kind'], reason: string): string[] {
     const s = this.state;
     s.halt = { kind, reason };
-    const why = kind === 'cancelled' ? `run cancelled: ${reason}` : `not started: run failed fast after ${reason}`;
+    const why =
+      kind === 'cancelled'
+        ? `run cancelled: ${reason}`
+        : kind === 'budget'
+          ? `not started: ${reason}`
+          : `not started: run failed fast after ${reason}`;
     this.haltPending(kind === 'cancelled' ? 'cancelled' : 'skipped', (task) => !task.final, why);
     // Tasks of `finally` run after every other task, whatever happened: they are what is left.
     return Object.keys(s.running).filter((id) => !this.plan.tasks[this.graph.index[id]].final);
@@ -311,6 +344,7 @@ export class Scheduler {
     if (outcome.output !== undefined) t.output = outcome.output.slice(-outputTailChars(this.plan.tasks.length));
     if (outcome.usage !== undefined) t.usage = outcome.usage;
     if (outcome.results !== undefined) t.results = outcome.results;
+    if (outcome.merge !== undefined) t.merge = outcome.merge;
     if (outcome.error !== undefined) t.error = outcome.error.slice(0, errorChars(this.plan.tasks.length));
     delete s.running[id];
     const task = this.plan.tasks[i];
@@ -318,7 +352,7 @@ export class Scheduler {
       setOwn(s.groupRunning, task.group, (own(s.groupRunning, task.group) ?? 1) - 1);
       this.release(`g:${task.group}`);
     }
-    for (const r of task.resources ?? []) {
+    for (const r of this.resources[i]) {
       delete s.resourceHolder[r];
       this.release(`r:${r}`);
     }
@@ -344,7 +378,7 @@ export class Scheduler {
   private blocker(i: number): string | undefined {
     const task = this.plan.tasks[i];
     if (task.group && this.groupFull(task.group)) return `g:${task.group}`;
-    const held = (task.resources ?? []).find((r) => own(this.state.resourceHolder, r) !== undefined);
+    const held = this.resources[i].find((r) => own(this.state.resourceHolder, r) !== undefined);
     return held === undefined ? undefined : `r:${held}`;
   }
 
@@ -357,7 +391,7 @@ export class Scheduler {
   private releaseFreeSlots(i: number): void {
     const task = this.plan.tasks[i];
     if (task.group && !this.groupFull(task.group)) this.release(`g:${task.group}`);
-    for (const r of task.resources ?? []) if (own(this.state.resourceHolder, r) === undefined) this.release(`r:${r}`);
+    for (const r of this.resources[i]) if (own(this.state.resourceHolder, r) === undefined) this.release(`r:${r}`);
   }
 
   private makeReady(i: number): void {

@@ -19,11 +19,22 @@ export interface TaskRecord {
   usage?: Usage;
   /** A map's results file (JSONL), for `{{tasks.ID.results}}`. */
   results?: string;
+  merge?: MergeRecord;
+}
+
+/** How a task's work came back to the integration branch (plans with a workspace). */
+export interface MergeRecord {
+  /** Commits of the task that were merged (0: it changed nothing, or it failed). */
+  commits: number;
+  /** Merges that hit a conflict; with `onConflict: retry` a task can succeed after one. */
+  conflicts: number;
+  /** The files in conflict, at the last conflict. */
+  files?: string[];
 }
 
 /** Why a run stopped starting new work. */
 export interface Halt {
-  kind: 'cancelled' | 'fail-fast';
+  kind: 'cancelled' | 'fail-fast' | 'budget';
   reason: string;
   /** Cancelled a second time: the tasks of `finally` are cancelled too. */
   final?: boolean;
@@ -64,4 +75,5 @@ export interface TaskOutcome {
   error?: string;
   usage?: Usage;
   results?: string;
+  merge?: MergeRecord;
 }

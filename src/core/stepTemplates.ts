@@ -18,6 +18,8 @@ function templated(step: Step): Record<string, unknown> {
       return { prompt: step.prompt, system: step.system };
     case 'activity':
       return { input: step.input };
+    case 'agent':
+      return { prompt: step.prompt, cwd: step.cwd, env: step.env, args: step.args };
     case 'sleep':
       return {};
   }
@@ -52,6 +54,14 @@ export function resolveStep<S extends Step>(step: S, ctx: TemplateContext): S {
       return { ...step, prompt: resolveString(step.prompt, ctx), system: str(step.system) };
     case 'activity':
       return { ...step, input: resolveValue(step.input, ctx) };
+    case 'agent':
+      return {
+        ...step,
+        prompt: resolveString(step.prompt, ctx),
+        cwd: str(step.cwd),
+        env: record(step.env),
+        args: step.args?.map((a) => resolveString(a, ctx)),
+      };
     case 'sleep':
       return step;
   }

@@ -1,5 +1,5 @@
 import { formatDuration } from './duration';
-import type { Step, Task } from './plan';
+import type { AgentStep, Step, Task } from './plan';
 
 /** The steps of a task as an array, whatever form the plan used. */
 export function stepsOf(task: Task): Step[] {
@@ -20,7 +20,14 @@ export function describeStep(step: Step): string {
       return `activity ${step.name}`;
     case 'llm':
       return shorten(`llm: ${step.prompt.split('\n')[0]}`);
+    case 'agent':
+      return shorten(`${agentName(step)}: ${step.prompt.split('\n')[0]}`);
   }
+}
+
+/** "claude", "codex", or the program of a custom agent. */
+export function agentName(step: AgentStep): string {
+  return typeof step.agent === 'string' ? step.agent : (step.agent.command[0].split('/').pop() ?? 'agent');
 }
 
 function shorten(text: string, max = 80): string {

@@ -1,5 +1,6 @@
 import type { PlanMetadata, Usage } from './plan';
-import type { Scheduler } from './scheduler';
+import type { MergeRecord, Scheduler } from './scheduler';
+import { agentName, stepsOf } from './steps';
 import { sumUsage } from './usage';
 import type { RunStatus, TaskStatus } from './status';
 
@@ -20,6 +21,10 @@ export interface TaskSummary {
   json?: unknown;
   /** A map's results file: one JSON line per item that ran. */
   results?: string;
+  /** Tokens and USD of its llm and agent steps. */
+  usage?: Usage;
+  /** How its work came back to the integration branch. */
+  merge?: MergeRecord;
 }
 
 /** The result of a run: what `runPlan` returns and `ptq start --wait --json` prints. */
@@ -43,7 +48,15 @@ export interface RunSummary {
   /** How the plan was made, when an AI planner made it: complexity and reasoning. */
   planner: PlanMetadata | null;
   /** Tokens and estimated USD of model calls: planning, llm steps, and in all. */
-  cost: { planning: Usage | null; tasks: Usage | null; totalUsd: number | null };
+  cost: {
+    planning: Usage | null;
+    tasks: Usage | null;
+    totalUsd: number | null;
+    /** Per agent CLI ("claude", "codex", ...) and "llm" for llm steps. */
+    byAgent?: Record<string, Usage>;
+  };
+  /** Plans with a workspace: the integration branch, and how merges went. */
+  workspace?: { branch: string; merges: number; conflicts: number; conflictRate: number };
   tasks: TaskSummary[];
 }
 
@@ -53,7 +66,13 @@ const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).
  * Builds the summary from scheduler state. Work and critical path use measured durations, so
  * speedup (work / makespan) and efficiency (speedup / M) say how well the run used its workers.
  */
-export function summarize(scheduler: Scheduler, id: string, startedAt: number, endedAt: number): RunSummary {
+export function summarize(
+  scheduler: Scheduler,
+  id: string,
+  startedAt: number,
+  endedAt: number,
+  branch?: string,
+): RunSummary {
   const { plan, graph, state } = scheduler;
   const duration = state.tasks.map((t) =>
     t.startedAt !== undefined && t.endedAt !== undefined ? t.endedAt - t.startedAt : 0,
@@ -92,9 +111,34 @@ export function summarize(scheduler: Scheduler, id: string, startedAt: number, e
     reason: state.halt?.reason ?? null,
     params: state.params ?? {},
     planner: plan.metadata ?? null,
-    cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0 },
+    cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0, ...costByAgent(scheduler) },
+    ...(branch !== undefined ? { workspace: mergeStats(scheduler, branch) } : {}),
     tasks: state.tasks.map((_, i) => taskSummary(scheduler, i)),
   };
+}
+
+/** Usage summed per agent CLI; a task counts under its first agent, or "llm". */
+function costByAgent({ plan, state }: Scheduler): { byAgent?: Record<string, Usage> } {
+  const byAgent: Record<string, Usage> = {};
+  state.tasks.forEach((t, i) => {
+    if (!t.usage) return;
+    const agent = stepsOf(plan.tasks[i]).find((s) => s.type === 'agent');
+    const label = agent?.type === 'agent' ? agentName(agent) : 'llm';
+    byAgent[label] = sumUsage(byAgent[label], t.usage) as Usage;
+  });
+  return Object.keys(byAgent).length ? { byAgent } : {};
+}
+
+/** Conflict rate: merges that hit a conflict, out of all merges tried. */
+function mergeStats({ state }: Scheduler, branch: string): NonNullable<RunSummary['workspace']> {
+  let merges = 0;
+  let conflicts = 0;
+  for (const t of state.tasks) {
+    if (!t.merge) continue;
+    conflicts += t.merge.conflicts;
+    merges += t.merge.conflicts + (t.status === 'succeeded' ? 1 : 0);
+  }
+  return { branch, merges, conflicts, conflictRate: merges ? round(conflicts / merges) : 0 };
 }
 
 /** One task's line of the summary: also what `ptq status RUN/TASK` shows of a live run. */
@@ -114,6 +158,8 @@ export function taskSummary(scheduler: Scheduler, i: number): TaskSummary {
     output: t.output ?? null,
     ...(t.json !== undefined ? { json: t.json } : {}),
     ...(t.results !== undefined ? { results: t.results } : {}),
+    ...(t.usage !== undefined ? { usage: t.usage } : {}),
+    ...(t.merge !== undefined ? { merge: t.merge } : {}),
   };
 }
 

@@ -17,14 +17,18 @@ export type TemplateRef =
   | { kind: 'index' }
   | { kind: 'param'; name: string }
   | { kind: 'run'; field: 'id' }
-  | { kind: 'self'; field: 'id' | 'attempt' };
+  | { kind: 'self'; field: SelfField };
+
+/** `{{task.X}}`: the task's own id, attempt, and in a plan with a workspace, its worktree and branch. */
+const SELF_FIELDS = ['id', 'attempt', 'worktree', 'branch'] as const;
+type SelfField = (typeof SELF_FIELDS)[number];
 
 /** What templates resolve against. Only the tasks a step references are in `tasks`. */
 export interface TemplateContext {
   tasks: Record<string, { output?: string; json?: unknown; results?: string }>;
   params: Record<string, unknown>;
   run: { id: string };
-  task: { id: string; attempt?: number };
+  task: { id: string; attempt?: number; worktree?: string; branch?: string };
   /** In a map's steps: the item and its position in the list. */
   item?: unknown;
   index?: number;
@@ -59,8 +63,8 @@ export function parseRef(text: string): TemplateRef {
       if (rest.join('.') === 'id') return { kind: 'run', field: 'id' };
       break;
     case 'task':
-      if (rest.join('.') === 'id' || rest.join('.') === 'attempt')
-        return { kind: 'self', field: rest[0] as 'id' | 'attempt' };
+      if (rest.length === 1 && (SELF_FIELDS as readonly string[]).includes(rest[0]))
+        return { kind: 'self', field: rest[0] as SelfField };
       break;
     case 'tasks':
       return parseTaskRef(text.slice('tasks.'.length));
@@ -71,7 +75,7 @@ export function parseRef(text: string): TemplateRef {
   const item = /^item(?=$|[.[])/.exec(text);
   if (item) return { kind: 'item', path: parsePath(text.slice(4), text) };
   throw new TemplateError(
-    `{{${text}}} is not a template ptq knows: use tasks.ID.output, tasks.ID.json[.path], tasks.ID.results, params.NAME, run.id, task.id, task.attempt, item[.path] or index`,
+    `{{${text}}} is not a template ptq knows: use tasks.ID.output, tasks.ID.json[.path], tasks.ID.results, params.NAME, run.id, task.id, task.attempt, task.worktree, task.branch, item[.path] or index`,
   );
 }
 
@@ -121,7 +125,9 @@ export function lookup(ref: TemplateRef, ctx: TemplateContext): unknown {
     case 'self':
       if (ref.field === 'attempt' && ctx.task.attempt === undefined)
         throw new TemplateError('{{task.attempt}} is only known where a step runs, not in activity input');
-      return ref.field === 'id' ? ctx.task.id : ctx.task.attempt;
+      if (ctx.task[ref.field] === undefined)
+        throw new TemplateError(`{{task.${ref.field}}}: the task has no ${ref.field}: set "workspace" in the plan`);
+      return ctx.task[ref.field];
     case 'index':
       if (ctx.index === undefined) throw new TemplateError('{{index}} is only known in the steps of a map');
       return ctx.index;

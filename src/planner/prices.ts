@@ -15,6 +15,8 @@ export const DEFAULT_PRICES: Record<string, Price> = {
   'gpt-4o-mini': { input: 0.15, output: 0.6 },
   'gpt-4.1': { input: 2, output: 8 },
   'gpt-4.1-mini': { input: 0.4, output: 1.6 },
+  'gpt-5': { input: 1.25, output: 10 },
+  'gpt-5-codex': { input: 1.25, output: 10 },
   'claude-sonnet-4-5': { input: 3, output: 15 },
   'claude-haiku-4-5': { input: 1, output: 5 },
   'claude-opus-4-1': { input: 15, output: 75 },

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/workflow';
-import type { TaskOutcome } from '../core/scheduler';
+import type { Usage } from '../core/plan';
+import type { MergeRecord, TaskOutcome } from '../core/scheduler';
 
 /** What a failed task hands back in its `TaskFailed` details. */
 export interface TaskFailedDetails {
@@ -8,6 +9,10 @@ export interface TaskFailedDetails {
   output?: string;
   /** A map's results file, written even when the map failed. */
   results?: string;
+  /** What its llm and agent steps cost before it failed. */
+  usage?: Usage;
+  /** A merge conflict: the files. */
+  merge?: MergeRecord;
 }
 
 /** Attempts, worker, output and a one-line error from a task's failure (child, inline or map item). */
@@ -16,7 +21,16 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure && cause.type === 'TaskFailed') {
     const d = (cause.details?.[0] ?? {}) as TaskFailedDetails;
-    return { error: cause.message, attempts: d.attempts, worker: d.worker, output: d.output, results: d.results };
+    const { attempts, worker, output, results, usage, merge } = d;
+    return {
+      error: cause.message,
+      attempts,
+      worker,
+      output,
+      results,
+      ...(usage ? { usage } : {}),
+      ...(merge ? { merge } : {}),
+    };
   }
   return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
 }

@@ -41,9 +41,11 @@ import {
 import { planMarkdown } from './planMarkdown';
 import { failureOutcome } from './failure';
 import { runMap, type RunMapInput } from './runMap';
-import { runTask, type RunTaskInput, type TaskResult } from './runTask';
+import { runTask, type RunTaskInput } from './runTask';
+import { RunWorkspace, type WorkspaceResult } from './workspace';
+import type { TaskPlace } from '../activities';
 
-type Completion = { id: string; ok: true; result: TaskResult } | { id: string; ok: false; error: unknown };
+type Completion = { id: string; ok: true; result: WorkspaceResult } | { id: string; ok: false; error: unknown };
 
 const { measurePayload } = proxyLocalActivities<BuiltinActivities>({ startToCloseTimeout: '1 minute' });
 
@@ -68,6 +70,8 @@ export class PlanRun {
   private startedThisRun = 0;
   private lastDetails = 0;
   private lastSearchAttributes = 0;
+  /** Plans with a workspace: the git repo the tasks work in, opened at the start. */
+  private workspace?: RunWorkspace;
 
   constructor(
     private readonly plan: Plan,
@@ -77,6 +81,8 @@ export class PlanRun {
       ? Scheduler.restore(plan, input.resume.state)
       : Scheduler.create(plan, { policy: input.policy, maxConcurrency: input.maxConcurrency, params: input.params });
     this.startedAt = input.resume?.startedAt ?? Date.now();
+    const opened = input.resume?.workspace;
+    if (opened && plan.workspace) this.workspace = new RunWorkspace(opened, plan.workspace);
   }
 
   /** Signals, the progress query and the setConcurrency update. */
@@ -112,6 +118,7 @@ export class PlanRun {
   async execute(): Promise<RunSummary> {
     if (!this.input.resume) this.upsertSearchAttributes(true);
     try {
+      await this.openWorkspace();
       await this.loop();
     } catch (err) {
       if (!isCancellation(err)) throw err;
@@ -122,10 +129,24 @@ export class PlanRun {
     return CancellationScope.nonCancellable(async () => {
       if (this.plan.tasks.some((t) => t.final)) await this.loop();
       await this.settle();
+      await this.workspace?.close();
       await condition(allHandlersFinished);
       this.publish(true);
-      return summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now());
+      const branch = this.workspace?.open.branch;
+      return summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now(), branch);
     });
+  }
+
+  /** A plan with a workspace gets its integration branch first; a repo that is not there fails the run. */
+  private async openWorkspace(): Promise<void> {
+    if (!this.plan.workspace || this.workspace || this.scheduler.isDone()) return;
+    try {
+      const opened = await RunWorkspace.open(workflowInfo().workflowId, this.plan.workspace);
+      this.workspace = new RunWorkspace(opened, this.plan.workspace);
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      this.scheduler.stop(`the workspace could not be opened: ${failureOutcome(err).error}`);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -165,12 +186,15 @@ export class PlanRun {
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     };
+    const runIt = (place?: TaskPlace) => {
+      const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };
+      const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
+      return inline ? runTask(input, task.title ?? id) : executeChild(runTask, { ...child, args: [input] });
+    };
     scope
-      .run(() => {
+      .run((): Promise<WorkspaceResult> => {
         if (task.map) return executeChild(runMap, { ...child, args: [this.mapInput({ ...task, map: task.map })] });
-        const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task) };
-        const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
-        return inline ? runTask(input, task.title ?? id) : executeChild(runTask, { ...child, args: [input] });
+        return this.workspace ? this.workspace.run(task, runIt) : runIt();
       })
       .then(
         (result) => done({ id, ok: true, result }),
@@ -192,11 +216,14 @@ export class PlanRun {
     };
   }
 
-  /** What a task's templates need, and the JSON cap of its output. */
-  private templateInputs(task: Task): Pick<RunTaskInput, 'context' | 'jsonLimit'> {
+  /** What a task's templates need, and the JSON cap of its output; in a workspace, where it works. */
+  private templateInputs(task: Task, place?: TaskPlace): Pick<RunTaskInput, 'context' | 'jsonLimit'> {
     const jsonLimit = task.output === 'json' ? this.jsonLimit() : undefined;
     const refs = stepRefs(task);
-    return refs.length === 0 ? { jsonLimit } : { context: this.templateContext(task, refs), jsonLimit };
+    if (refs.length === 0 && !place) return { jsonLimit };
+    const context = this.templateContext(task, refs);
+    if (place) context.task = { ...context.task, worktree: place.worktree, branch: place.branch };
+    return { context, jsonLimit };
   }
 
   /** Most bytes of a task's JSON output (plans from before the cap have none). */
@@ -271,7 +298,12 @@ export class PlanRun {
     const next: RunPlanInput = {
       ...this.input,
       plan: this.plan,
-      resume: { state: this.scheduler.snapshot(), startedAt: this.startedAt, generation },
+      resume: {
+        state: this.scheduler.snapshot(),
+        startedAt: this.startedAt,
+        generation,
+        ...(this.workspace ? { workspace: this.workspace.open } : {}),
+      },
     };
     await this.checkCarriedSize(next);
     return continueAsNew<(input: RunPlanInput) => Promise<RunSummary>>(next);

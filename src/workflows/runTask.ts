@@ -95,7 +95,7 @@ async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult
       result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output, usage };
       if (last && r.json !== undefined) result.json = r.json;
     } catch (err) {
-      throw taskFailure(err, options);
+      throw taskFailure(err, options, result.usage);
     }
   }
   return result;
@@ -122,6 +122,8 @@ function runStep(
       return activities.runLlm(step, stepOpts);
     case 'shell':
       return activities.runShell(step, stepOpts);
+    case 'agent':
+      return activities.runAgent(step, stepOpts);
     case 'http':
       return activities.runHttp(step, stepOpts);
     case 'activity':
@@ -178,7 +180,7 @@ export function activityOptions(task: Task, defaults: Plan['defaults'], step: St
 }
 
 /** Turns a step's final failure into the task's failure, keeping attempts, worker and output. */
-function taskFailure(err: unknown, options: ActivityOptions): unknown {
+function taskFailure(err: unknown, options: ActivityOptions, spent?: Usage): unknown {
   if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
   const cause = err.cause;
   const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
@@ -190,6 +192,13 @@ function taskFailure(err: unknown, options: ActivityOptions): unknown {
     message: `${message} (in: ${options.summary})`,
     type: 'TaskFailed',
     nonRetryable: true,
-    details: [{ attempts, worker: details?.worker, output: (details?.output ?? '').slice(-RESULT_OUTPUT_CHARS) }],
+    details: [
+      {
+        attempts,
+        worker: details?.worker,
+        output: (details?.output ?? '').slice(-RESULT_OUTPUT_CHARS),
+        usage: sumUsage(spent, details?.usage),
+      },
+    ],
   });
 }

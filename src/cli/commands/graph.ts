@@ -1,13 +1,14 @@
 import { Command, Option } from 'commander';
 import { buildGraph, criticalPath, formatDuration, type Graph } from '../../core';
-import { loadPlanFile } from '../../planFile';
+import { loadPlanFile, type ImportFlags } from '../../planFile';
+import { importFlagsOf, withImportFlags } from '../importFlags';
 import { action } from '../common';
 
 const FORMATS = ['text', 'mermaid', 'dot'] as const;
 
 /** `ptq graph FILE`: the DAG with its critical path marked. */
 export function graphCommand(): Command {
-  return new Command('graph')
+  return withImportFlags(new Command('graph'))
     .description('print the plan as a graph, critical path marked')
     .argument('<file>', 'plan file')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
@@ -16,8 +17,8 @@ export function graphCommand(): Command {
       '\nExamples:\n  ptq graph plan.json\n  ptq graph plan.json --format dot | dot -Tsvg > plan.svg',
     )
     .action(
-      action(async (file: string, flags: { format: (typeof FORMATS)[number] }) => {
-        const g = buildGraph(loadPlanFile(file));
+      action(async (file: string, flags: ImportFlags & { format: (typeof FORMATS)[number] }) => {
+        const g = buildGraph(loadPlanFile(file, importFlagsOf(flags)));
         const critical = new Set(criticalPath(g));
         process.stdout.write(`${render(g, critical, flags.format)}\n`);
       }),

@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { buildGraph, formatDuration, lowerBoundMs, POLICIES, simulate, type Policy } from '../../core';
 import { PtqError } from '../../errors';
-import { loadPlanFile } from '../../planFile';
+import { loadPlanFile, type ImportFlags } from '../../planFile';
+import { importFlagsOf, withImportFlags } from '../importFlags';
 import { action, intOption, printJson } from '../common';
 
 /** `ptq simulate FILE`: makespan of each policy in virtual time, against the lower bound. */
 export function simulateCommand(): Command {
-  return new Command('simulate')
+  return withImportFlags(new Command('simulate'))
     .description('simulate a plan with its estimates and compare scheduling policies')
     .argument('<file>', 'plan file')
     .option('--max-concurrency <n>', "M (default: the plan's)", intOption('--max-concurrency', 1, 2000))
@@ -14,8 +15,8 @@ export function simulateCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  ptq simulate plan.json --max-concurrency 8')
     .action(
-      action(async (file: string, flags: { maxConcurrency?: number; policy: string; json?: boolean }) => {
-        const plan = loadPlanFile(file);
+      action(async (file: string, flags: ImportFlags & { maxConcurrency?: number; policy: string; json?: boolean }) => {
+        const plan = loadPlanFile(file, importFlagsOf(flags));
         const m = flags.maxConcurrency ?? plan.maxConcurrency;
         if (flags.policy !== 'all' && !POLICIES.includes(flags.policy as Policy)) {
           throw new PtqError(`unknown policy "${flags.policy}": use ${POLICIES.join(', ')} or all`);

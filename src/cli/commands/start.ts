@@ -3,7 +3,8 @@ import { POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
 import { PtqError } from '../../errors';
-import { loadPlanFile } from '../../planFile';
+import { loadPlanFile, type ImportFlags } from '../../planFile';
+import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
 import {
   action,
@@ -20,7 +21,7 @@ import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requir
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
 
-interface StartFlags extends RequirementsFlags {
+interface StartFlags extends RequirementsFlags, ImportFlags {
   plan?: string;
   approve?: boolean;
   id?: string;
@@ -35,7 +36,7 @@ interface StartFlags extends RequirementsFlags {
 
 /** `ptq start`: validate locally, start a durable run, optionally wait or watch. */
 export function startCommand(): Command {
-  return withParams(withPlannerFlags(withConnection(new Command('start'))))
+  return withImportFlags(withParams(withPlannerFlags(withConnection(new Command('start')))))
     .description('start a run of a plan file (validated locally first), or of requirements planned by AI')
     .option('--plan <file>', 'plan file, JSON or YAML')
     .option('--approve', 'with --requirements: wait for `ptq approve ID` before running the plan')
@@ -52,7 +53,7 @@ export function startCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan examples/pipeline.yaml -p env=staging -p shards=8 --wait\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
+      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan specs/001/tasks.md --base examples/agents/workspace.yaml --watch   # a spec-kit list, one agent per task\n  ptq start --plan examples/pipeline.yaml -p env=staging -p shards=8 --wait\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
     )
     .action(
       action(async (flags: StartFlags) => {
@@ -60,7 +61,7 @@ export function startCommand(): Command {
           throw new PtqError('give --plan FILE, or --requirements / --requirements-file to plan with AI');
         }
         // Read and check everything local before touching the server: no half-started runs.
-        const plan = flags.plan ? loadPlanFile(flags.plan) : undefined;
+        const plan = flags.plan ? loadPlanFile(flags.plan, importFlagsOf(flags)) : undefined;
         const params = plan ? paramsFor(plan, flags.param) : undefined;
         const request = plan ? undefined : planRequest(flags);
         const client = await clientFor(flags);

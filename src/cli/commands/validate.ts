@@ -1,22 +1,24 @@
 import { Command } from 'commander';
 import { buildGraph, criticalPath, formatDuration, lowerBoundMs } from '../../core';
+import { fileOverlaps } from '../../core/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../payloadSize';
-import { loadPlanFile } from '../../planFile';
+import { loadPlanFile, type ImportFlags } from '../../planFile';
+import { importFlagsOf, withImportFlags } from '../importFlags';
 import { action, printJson } from '../common';
 
 /** `ptq validate FILE`: every problem on its own line, or "ok" with the plan's shape. */
 export function validateCommand(): Command {
-  return new Command('validate')
+  return withImportFlags(new Command('validate'))
     .description('check a plan without running it')
     .argument('<file>', 'plan file, JSON or YAML')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  ptq validate examples/build-app.json')
     .action(
-      action(async (file: string, flags: { json?: boolean }) => {
+      action(async (file: string, flags: ImportFlags & { json?: boolean }) => {
         let plan;
         try {
-          plan = loadPlanFile(file);
+          plan = loadPlanFile(file, importFlagsOf(flags));
           const tooBig = await payloadProblem(plan);
           if (tooBig) throw new PlanError(file, [tooBig]);
         } catch (err) {
@@ -37,12 +39,16 @@ export function validateCommand(): Command {
           workMs: g.workMs,
           maxConcurrency: plan.maxConcurrency,
           lowerBoundMs: lowerBoundMs(g, plan.maxConcurrency),
+          // Tasks whose `files` overlap share a mutex: these pairs never run at once.
+          serialized: fileOverlaps(plan),
         };
         if (flags.json) return printJson(info);
         process.stdout.write(
           `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
             `(${info.criticalPath.join(' -> ')}); lower bound at M=${plan.maxConcurrency}: ${formatDuration(info.lowerBoundMs)}\n`,
         );
+        for (const { a, b, files } of info.serialized)
+          process.stdout.write(`files overlap: ${a} and ${b} never run at once (${files[0]} ~ ${files[1]})\n`);
       }),
     );
 }
