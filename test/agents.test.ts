@@ -1,8 +1,11 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRun } from '../src/client';
+import { cancelRun } from '../src/control';
+import { connectClient, startRun } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
+import { alive, readPid, waitFor } from './support/processes';
+import { startWorkerProcess } from './support/workers';
 import { branches, extraWorktrees, git, makeRepo, STAND_IN_BIN } from './support/gitRepo';
 
 /** Coding agents in parallel worktrees of a real git repo, on the real server, as real processes. */
@@ -74,4 +77,158 @@ describe('coding agents in git worktrees', () => {
     expect(summary.cost.byAgent?.codex.costUsd).toBe(cost('db'));
     expect(summary.cost.totalUsd).toBeCloseTo(0.02 + (cost('db') ?? 0), 6);
   });
+
+  /** Two tasks append to the same file from the same base: the second merge conflicts. */
+  const clashing = (repo: string, onConflict: 'fail' | 'retry', log: string) =>
+    plan({
+      maxConcurrency: 2,
+      workspace: { git: { repo }, onConflict },
+      defaults: { retry: { maximumAttempts: 1 } },
+      tasks: [
+        { id: 'first', run: { type: 'agent', agent: 'claude', prompt: `@append src/app.ts // first\n@log ${log}` } },
+        {
+          id: 'second',
+          run: { type: 'agent', agent: 'claude', prompt: `@sleep 700\n@append src/app.ts // second\n@log ${log}` },
+        },
+        { id: 'after', dependsOn: ['second'], run: { type: 'shell', command: ['cat', 'src/app.ts'] } },
+      ],
+    });
+
+  it.each(['fail', 'retry'] as const)('handles a merge conflict as configured (onConflict: %s)', async (onConflict) => {
+    const repo = makeRepo({ 'README.md': '# demo\n' });
+    const log = join(mkdtempSync(join(tmpdir(), 'ptq-agents-')), 'agents.jsonl');
+    const id = runId('conflict');
+    const summary = await withWorker(async ({ client, taskQueue }) =>
+      (await startRun(client, clashing(repo, onConflict, log), { id, taskQueue })).result(),
+    );
+    const second = summary.tasks.find((t) => t.id === 'second');
+    const after = summary.tasks.find((t) => t.id === 'after');
+    const agentRuns = readFileSync(log, 'utf8').trim().split('\n').length;
+    if (onConflict === 'fail') {
+      expect(second?.status).toBe('failed');
+      expect(second?.error).toBe('merge conflict in src/app.ts');
+      expect(after?.status).toBe('skipped');
+      expect(summary.workspace).toMatchObject({ merges: 2, conflicts: 1, conflictRate: 0.5 });
+      expect(git(repo, 'show', `ptq/${id}:src/app.ts`)).toBe('// first');
+      expect(agentRuns).toBe(2);
+    } else {
+      // Run again from the new head, it merges cleanly: the file has both lines, nothing is lost.
+      expect(second?.status).toBe('succeeded');
+      expect(second?.merge).toEqual({ commits: 1, conflicts: 1 });
+      expect(after?.output).toContain('// first\n// second');
+      expect(summary.workspace).toMatchObject({ merges: 4, conflicts: 1, conflictRate: 0.25 });
+      expect(agentRuns).toBe(3);
+    }
+    // The agent's cost counts on every path, the failed one included.
+    expect(second?.usage?.costUsd).toBe(onConflict === 'fail' ? 0.01 : 0.02);
+    expect(extraWorktrees(repo)).toEqual([]);
+    expect(branches(repo).sort()).toEqual(['main', `ptq/${id}`]);
+  });
+
+  it('never runs tasks whose files overlap at once, and stops starting tasks once the budget is spent', async () => {
+    const repo = makeRepo();
+    const log = join(mkdtempSync(join(tmpdir(), 'ptq-agents-')), 'agents.jsonl');
+    const agent = (path: string, cost: number) => ({
+      type: 'agent' as const,
+      agent: 'claude' as const,
+      prompt: `@append ${path} x\n@sleep 300\n@cost ${cost}\n@log ${log}`,
+    });
+    const summary = await withWorker(async ({ client, taskQueue }) => {
+      const p = plan({
+        maxConcurrency: 4,
+        budgetUsd: 1,
+        workspace: { git: { repo } },
+        defaults: { retry: { maximumAttempts: 1 } },
+        tasks: [
+          { id: 'a', files: ['src/db/*.ts'], run: agent('src/db/a.ts', 0.3) },
+          { id: 'b', files: ['src/db/schema.ts'], run: agent('src/db/schema.ts', 0.3) },
+          { id: 'c', files: ['docs/**'], run: agent('docs/c.md', 0.3) },
+          { id: 'd', dependsOn: ['a', 'b', 'c'], run: agent('d.txt', 0.3) },
+          { id: 'e', dependsOn: ['d'], run: agent('e.txt', 0.3) },
+        ],
+      });
+      return (await startRun(client, p, { id: runId('budget'), taskQueue })).result();
+    });
+    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; start: number; end: number });
+    const span = (file: string) => runs.find((r) => r.prompt.includes(file)) as { start: number; end: number };
+    const [a, b, c] = [span('src/db/a.ts'), span('src/db/schema.ts'), span('docs/c.md')];
+    // a and b overlap by glob: one after the other. c shares nothing: it ran alongside.
+    expect(a.end <= b.start || b.end <= a.start).toBe(true);
+    expect(Math.max(a.start, c.start)).toBeLessThan(Math.min(a.end, c.end));
+    // $0.90 after a, b and c; d takes it to $1.20, so e never starts.
+    expect(summary.tasks.find((t) => t.id === 'e')).toMatchObject({ status: 'skipped', reason: 'not started: budget of $1.00 spent ($1.20)' });
+    expect(summary.reason).toBe('budget of $1.00 spent ($1.20)');
+    expect(summary.status).toBe('failed');
+    expect(summary.cost.totalUsd).toBeCloseTo(1.2, 6);
+  });
+
+  it('cancel kills the agent and removes the worktrees', async () => {
+    const repo = makeRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-agents-'));
+    const id = runId('agent-cancel');
+    const summary = await withWorker(async ({ client, taskQueue }) => {
+      const p = plan({
+        workspace: { git: { repo } },
+        tasks: [{ id: 'long', run: { type: 'agent', agent: 'claude', prompt: `@pidfile ${dir}/pid\n@sleep 60000` } }],
+      });
+      const handle = await startRun(client, p, { id, taskQueue });
+      const pid = await readPid(join(dir, 'pid'));
+      expect(alive(pid)).toBe(true);
+      await cancelRun(client, id, 'test');
+      const result = await handle.result();
+      expect(alive(pid)).toBe(false);
+      return result;
+    });
+    expect(summary.status).toBe('cancelled');
+    expect(extraWorktrees(repo)).toEqual([]);
+    expect(branches(repo).sort()).toEqual(['main', `ptq/${id}`]);
+  });
+
+  it('kill -9 of the worker running an agent: another worker runs it again from a fresh worktree, merged once, nothing left', async () => {
+    const repo = makeRepo();
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-agents-'));
+    const taskQueue = `agents-crash-${Date.now()}`;
+    const env = { PATH: `${STAND_IN_BIN}:${PATH}` };
+    const workers = [await startWorkerProcess(taskQueue, [], env), await startWorkerProcess(taskQueue, [], env)];
+    const id = runId('agent-crash');
+    try {
+      const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+      const p = plan({
+        workspace: { git: { repo } },
+        defaults: { heartbeatTimeout: '2s' },
+        tasks: [
+          {
+            id: 'slow',
+            run: {
+              type: 'agent',
+              agent: 'claude',
+              prompt: `@append src/x.ts started\n@pidfile ${dir}/pid\n@sleep 2500\n@log ${dir}/log`,
+            },
+          },
+          { id: 'after', dependsOn: ['slow'], run: { type: 'shell', command: ['cat', 'src/x.ts'] } },
+        ],
+      });
+      const handle = await startRun(client, p, { id, taskQueue });
+      const pid = await readPid(join(dir, 'pid'));
+      const owner = workers.find((w) => w.child.pid === parentOf(pid));
+      expect(owner).toBeDefined();
+      owner?.child.kill('SIGKILL');
+      await waitFor(() => !alive(pid));
+      const summary = await handle.result();
+      expect(summary.status).toBe('succeeded');
+      // The retry started from a fresh worktree: the killed attempt's edit is gone, not doubled.
+      expect(summary.tasks.find((t) => t.id === 'after')?.output?.trim()).toBe('started');
+      expect(readFileSync(join(dir, 'log'), 'utf8').trim().split('\n')).toHaveLength(1);
+      // Merged once ("after" changed nothing, so it has nothing to merge).
+      expect(git(repo, 'log', '--merges', '--format=%s', `ptq/${id}`).split('\n')).toEqual(['Merge slow: slow']);
+      expect(extraWorktrees(repo)).toEqual([]);
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+    }
+  });
 });
+
+/** The parent pid of a process, from /proc. */
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { cpSync, existsSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Workspace } from '../core';
@@ -73,6 +73,7 @@ export async function prepareWorktree(input: { ws: OpenWorkspace; task: string }
   const branch = taskBranch(ws, task);
   await removeWorktree(ws.repo, worktree);
   await git(ws.repo, 'worktree', 'add', '-B', branch, worktree, ws.branch);
+  writeFileSync(join(await gitDir(worktree), 'ptq-include'), ws.include.join('\n'));
   for (const path of ws.include) {
     const from = join(ws.repo, path);
     const to = join(worktree, path);
@@ -107,6 +108,30 @@ export async function mergeTask(input: {
   } finally {
     stop();
   }
+}
+
+/**
+ * Called by a shell or agent step before it runs in a worktree. A first attempt checkpoints what
+ * earlier steps left (a commit, only if anything changed) and records where it starts; a retry
+ * (its worker died, or it failed) goes back to exactly that point, so a half-done attempt's edits
+ * are neither kept nor doubled.
+ */
+export async function enterWorktree(worktree: string, step: string, attempt: number): Promise<void> {
+  const dir = await gitDir(worktree);
+  const marker = join(dir, `ptq-step-${step.replace(/[^\w.-]/g, '_')}`);
+  const include = existsSync(join(dir, 'ptq-include')) ? readFileSync(join(dir, 'ptq-include'), 'utf8').split('\n').filter(Boolean) : [];
+  if (attempt > 1 && existsSync(marker)) {
+    await git(worktree, 'reset', '--hard', '--quiet', readFileSync(marker, 'utf8').trim());
+    await git(worktree, 'clean', '-fdq', ...include.flatMap((p) => ['-e', p]));
+    return;
+  }
+  const ws = { include, repo: worktree };
+  await commitAll(ws, worktree, `ptq: checkpoint before step ${step}`);
+  writeFileSync(marker, await head(worktree));
+}
+
+async function gitDir(worktree: string): Promise<string> {
+  return resolve(worktree, (await git(worktree, 'rev-parse', '--git-dir')).trim());
 }
 
 /** Removes the run's worktrees and task branches. The integration branch stays, for review. */
@@ -167,7 +192,7 @@ async function bringIn(ws: OpenWorkspace, place: TaskPlace, message: string): Pr
   return conflicts;
 }
 
-async function commitAll(ws: OpenWorkspace, worktree: string, message: string): Promise<void> {
+async function commitAll(ws: Pick<OpenWorkspace, 'include' | 'repo'>, worktree: string, message: string): Promise<void> {
   // Files copied or linked in by `include` are not the task's work.
   const excludes = ws.include.map((p) => `:(exclude)${p}`);
   await git(worktree, 'add', '-A', '--', '.', ...excludes);

@@ -5,6 +5,7 @@ import { parseJsonOutput } from '../core/jsonOutput';
 import { resolveStep } from '../core/stepTemplates';
 import { outputsContext, TemplateError, type TemplateContext } from '../core/template';
 import { stepFailure } from './context';
+import { enterWorktree } from './git';
 
 /** What the workflow tells a step activity besides the step: its template values and JSON cap. */
 export interface StepOptions {
@@ -53,4 +54,12 @@ export function workdir(cwd: string | undefined, options: StepOptions | undefine
   const worktree = options?.template?.task.worktree;
   if (!worktree) return cwd;
   return cwd === undefined ? worktree : isAbsolute(cwd) ? cwd : join(worktree, cwd);
+}
+
+/** Before a shell or agent step in a worktree: a retry starts where the first attempt started. */
+export async function enterWorkdir(options: StepOptions | undefined): Promise<void> {
+  const worktree = options?.template?.task.worktree;
+  if (!worktree) return;
+  const { activityId, attempt } = Context.current().info;
+  await enterWorktree(worktree, activityId, attempt);
 }

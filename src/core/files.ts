@@ -44,17 +44,17 @@ function firstOverlap(a: string[], b: string[]): [string, string] | undefined {
 }
 
 /**
- * The mutexes each task holds, by task index: its declared `resources`, plus one per file pattern
- * it declares or overlaps (`file:PATTERN`), so any two overlapping tasks share one.
+ * The mutexes each task holds, by task index: its declared `resources`, plus `file:PATTERN` for
+ * every declared pattern its own files overlap (its own patterns included), so two overlapping
+ * tasks always share one. A pattern only one task would hold is left out.
  */
 export function taskResources(plan: Pick<Plan, 'tasks'>): string[][] {
   const patterns = [...new Set(plan.tasks.flatMap((t) => t.files ?? []))];
-  return plan.tasks.map((task) => {
-    const own = task.resources ?? [];
-    if (!task.files?.length) return own;
-    const touched = patterns.filter((p) => task.files?.some((f) => f === p || patternsOverlap(f, p)));
-    // Only patterns another task declares make a mutex worth taking.
-    const shared = touched.filter((p) => plan.tasks.some((t) => t !== task && t.files?.some((f) => f === p)));
-    return [...own, ...shared.map((p) => `file:${p}`)];
-  });
+  const held = plan.tasks.map((task) => patterns.filter((p) => task.files?.some((f) => patternsOverlap(f, p))));
+  const holders = new Map<string, number>();
+  for (const list of held) for (const p of list) holders.set(p, (holders.get(p) ?? 0) + 1);
+  return plan.tasks.map((task, i) => [
+    ...(task.resources ?? []),
+    ...held[i].filter((p) => (holders.get(p) ?? 0) > 1).map((p) => `file:${p}`),
+  ]);
 }

@@ -1,7 +1,8 @@
 import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenWorkspace, TaskPlace } from '../activities';
 import type { MergeRecord } from '../core/scheduler';
-import type { Task, Workspace } from '../core/plan';
+import type { Task, Usage, Workspace } from '../core/plan';
+import { sumUsage } from '../core/usage';
 import type { TaskResult } from './runTask';
 
 const git = proxyActivities<BuiltinActivities>({
@@ -45,9 +46,13 @@ export class RunWorkspace {
     }
     const tries = this.spec.onConflict === 'retry' ? 2 : 1;
     let conflicts = 0;
+    let spent: Usage | undefined;
     for (let attempt = 1; ; attempt++) {
       const place = await git.prepareWorktree({ ws: this.open, task: task.id });
-      const result = await run(place);
+      const ran = await run(place);
+      // A run that conflicted still cost what it cost.
+      spent = sumUsage(spent, ran.usage);
+      const result = spent ? { ...ran, usage: spent } : ran;
       const merged = await this.serially(() =>
         git.mergeTask({ ws: this.open, task: task.id, title: task.title ?? task.id, place }),
       );

@@ -8,7 +8,8 @@
 //   @fail REASON        end with an error result (is_error / turn.failed)
 //   @crash CODE         exit with CODE and no report
 //   @cost USD           claude: the total_cost_usd it reports (default 0.01 per task)
-//   @log FILE           append {pid, cwd, start, end, prompt} as a JSON line to FILE
+//   @log FILE           append {pid, cwd, start, end, prompt} as a JSON line to FILE when done
+//   @pidfile FILE       write its pid to FILE
 // Without directives it appends "TASK: title" to the first file the prompt names ("Files: a, b" or
 // "... in src/x.ts"), or writes notes/TASK.md: enough to make real commits and real conflicts.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,7 @@ for (const line of directives) {
   else if (verb === 'crash') process.exit(Number(arg));
   else if (verb === 'cost') cost = Number(arg);
   else if (verb === 'log') log = arg;
+  else if (verb === 'pidfile') writeFileSync(arg, String(process.pid));
 }
 if (!directives.some((l) => /^@(write|append|fail)/.test(l))) {
   const [, task = 'task', title = ''] = /^Task (\S+): (.*)$/m.exec(prompt) ?? [];
