@@ -1,11 +1,14 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cancelRun } from '../src/control';
+import { freePort } from '../src/devServer';
 import { connectClient, startRun } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
 import { alive, readPid, waitFor } from './support/processes';
 import { startWorkerProcess } from './support/workers';
+import { ptq } from './support/cli';
 import { branches, extraWorktrees, git, makeRepo, STAND_IN_BIN } from './support/gitRepo';
 
 /** Coding agents in parallel worktrees of a real git repo, on the real server, as real processes. */
@@ -28,8 +31,24 @@ describe('coding agents in git worktrees', () => {
         workspace: { git: { repo } },
         defaults: { retry: { maximumAttempts: 1 } },
         tasks: [
-          { id: 'api', title: 'Add the API', run: { type: 'agent', agent: 'claude', prompt: `@write src/api.ts export const api = 1;\n@sleep 300\n@log ${log}` } },
-          { id: 'db', title: 'Add the DB', run: { type: 'agent', agent: 'codex', prompt: `@write src/db.ts export const db = 1;\n@sleep 300\n@log ${log}` } },
+          {
+            id: 'api',
+            title: 'Add the API',
+            run: {
+              type: 'agent',
+              agent: 'claude',
+              prompt: `@write src/api.ts export const api = 1;\n@sleep 300\n@log ${log}`,
+            },
+          },
+          {
+            id: 'db',
+            title: 'Add the DB',
+            run: {
+              type: 'agent',
+              agent: 'codex',
+              prompt: `@write src/db.ts export const db = 1;\n@sleep 300\n@log ${log}`,
+            },
+          },
           {
             id: 'wire',
             title: 'Wire them',
@@ -37,7 +56,11 @@ describe('coding agents in git worktrees', () => {
             run: [
               // Runs in its worktree, which already holds both dependencies' merged work.
               { type: 'shell', command: ['cat', 'src/api.ts', 'src/db.ts'] },
-              { type: 'agent', agent: 'claude', prompt: `@write src/main.ts import './api'; import './db';\n@log ${log}` },
+              {
+                type: 'agent',
+                agent: 'claude',
+                prompt: `@write src/main.ts import './api'; import './db';\n@log ${log}`,
+              },
             ],
           },
         ],
@@ -50,7 +73,10 @@ describe('coding agents in git worktrees', () => {
     expect(wire?.output).toContain('done:');
 
     // Each agent ran in its own worktree, and the two independent ones overlapped in time.
-    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { cwd: string; start: number; end: number; prompt: string });
+    const runs = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { cwd: string; start: number; end: number; prompt: string });
     expect(new Set(runs.map((r) => r.cwd)).size).toBe(3);
     const [a, b] = runs.filter((r) => !r.prompt.includes('main.ts'));
     expect(Math.max(a.start, b.start)).toBeLessThan(Math.min(a.end, b.end));
@@ -149,14 +175,20 @@ describe('coding agents in git worktrees', () => {
       });
       return (await startRun(client, p, { id: runId('budget'), taskQueue })).result();
     });
-    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prompt: string; start: number; end: number });
+    const runs = readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { prompt: string; start: number; end: number });
     const span = (file: string) => runs.find((r) => r.prompt.includes(file)) as { start: number; end: number };
     const [a, b, c] = [span('src/db/a.ts'), span('src/db/schema.ts'), span('docs/c.md')];
     // a and b overlap by glob: one after the other. c shares nothing: it ran alongside.
     expect(a.end <= b.start || b.end <= a.start).toBe(true);
     expect(Math.max(a.start, c.start)).toBeLessThan(Math.min(a.end, c.end));
     // $0.90 after a, b and c; d takes it to $1.20, so e never starts.
-    expect(summary.tasks.find((t) => t.id === 'e')).toMatchObject({ status: 'skipped', reason: 'not started: budget of $1.00 spent ($1.20)' });
+    expect(summary.tasks.find((t) => t.id === 'e')).toMatchObject({
+      status: 'skipped',
+      reason: 'not started: budget of $1.00 spent ($1.20)',
+    });
     expect(summary.reason).toBe('budget of $1.00 spent ($1.20)');
     expect(summary.status).toBe('failed');
     expect(summary.cost.totalUsd).toBeCloseTo(1.2, 6);
@@ -226,7 +258,76 @@ describe('coding agents in git worktrees', () => {
       for (const w of workers) w.child.kill('SIGKILL');
     }
   });
+
+  it('the demo: imports 12 spec-kit tasks, runs 4 agents at once in worktrees, merges in dependency order, handles the conflict', async () => {
+    const port = await freePort();
+    const demo = await run('bash', [join(__dirname, '..', 'examples', 'agents', 'demo.sh'), '--port', String(port)]);
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toContain('12 succeeded, 0 failed');
+    expect(demo.stdout).toMatch(/speedup \d\.\d\dx on M=4/);
+    expect(demo.stdout).toMatch(/merged into ptq\/\S+: 13 merges, 1 conflicts \(conflict rate 8%\)/);
+    // The task whose merge conflicted ran twice, and both runs are counted.
+    expect(demo.stdout).toMatch(/T00[68] +succeeded .* \$0\.0200/);
+    expect(demo.stdout).toContain('worktrees left: 0');
+    // Every task's merge comes after the merges of the tasks it depends on.
+    const repo = /^repo: (.*)$/m.exec(demo.stdout)?.[1] as string;
+    const branch = branches(repo).find((b) => b.startsWith('ptq/')) as string;
+    const order = git(repo, 'log', '--merges', '--first-parent', '--reverse', '--format=%s', branch)
+      .split('\n')
+      .map((s) => /^Merge (T\d+)/.exec(s)?.[1]);
+    expect(order).toHaveLength(12); // T006 once: its conflicting run was not merged
+    const plan = JSON.parse(readFileSync(`${repo}.plan.json`, 'utf8')) as {
+      tasks: Array<{ id: string; dependsOn: string[] }>;
+    };
+    for (const t of plan.tasks) for (const d of t.dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(t.id));
+    expect(git(repo, 'show', `${branch}:src/greeting.ts`).split('\n').sort()).toEqual(
+      ['T006: Greeting model in src/greeting.ts (US1)', "export const fixture = 'hello, test';"].sort(),
+    );
+  });
 });
+
+describe('ptq import', () => {
+  it('writes a plan from a task list, warns about what it worked around, and refuses what is not a task list', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-import-'));
+    const list = join(dir, 'tasks.json');
+    writeFileSync(
+      list,
+      JSON.stringify({
+        tasks: [
+          { id: 1, title: 'One', dependencies: [7] },
+          { id: 2, title: 'Two', dependencies: [1] },
+        ],
+      }),
+    );
+    const out = join(dir, 'plan.yaml');
+    const ok = await ptq(['import', list, '--agent', 'codex', '-o', out]);
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toBe(`warning: task 1 depends on 7, which is not in this list: dropped\nwrote ${out}: 2 tasks\n`);
+    const validated = await ptq(['validate', out, '--json']);
+    expect(JSON.parse(validated.stdout)).toMatchObject({ ok: true, tasks: 2, edges: 1 });
+    expect(readFileSync(out, 'utf8')).toContain('agent: codex');
+
+    const notes = join(dir, 'notes.md');
+    writeFileSync(notes, '# Notes\n\n- buy milk\n');
+    const bad = await ptq(['import', notes]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(
+      `ptq: ${notes}: no tasks found: expected spec-kit lines like "- [ ] T001 [P] Title" or a list with [P:Group-A] markers`,
+    );
+  });
+});
+
+/** Runs a program to its end. */
+function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** The parent pid of a process, from /proc. */
 function parentOf(pid: number): number {

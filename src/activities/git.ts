@@ -119,7 +119,9 @@ export async function mergeTask(input: {
 export async function enterWorktree(worktree: string, step: string, attempt: number): Promise<void> {
   const dir = await gitDir(worktree);
   const marker = join(dir, `ptq-step-${step.replace(/[^\w.-]/g, '_')}`);
-  const include = existsSync(join(dir, 'ptq-include')) ? readFileSync(join(dir, 'ptq-include'), 'utf8').split('\n').filter(Boolean) : [];
+  const include = existsSync(join(dir, 'ptq-include'))
+    ? readFileSync(join(dir, 'ptq-include'), 'utf8').split('\n').filter(Boolean)
+    : [];
   if (attempt > 1 && existsSync(marker)) {
     await git(worktree, 'reset', '--hard', '--quiet', readFileSync(marker, 'utf8').trim());
     await git(worktree, 'clean', '-fdq', ...include.flatMap((p) => ['-e', p]));
@@ -192,7 +194,11 @@ async function bringIn(ws: OpenWorkspace, place: TaskPlace, message: string): Pr
   return conflicts;
 }
 
-async function commitAll(ws: Pick<OpenWorkspace, 'include' | 'repo'>, worktree: string, message: string): Promise<void> {
+async function commitAll(
+  ws: Pick<OpenWorkspace, 'include' | 'repo'>,
+  worktree: string,
+  message: string,
+): Promise<void> {
   // Files copied or linked in by `include` are not the task's work.
   const excludes = ws.include.map((p) => `:(exclude)${p}`);
   await git(worktree, 'add', '-A', '--', '.', ...excludes);

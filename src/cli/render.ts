@@ -17,19 +17,35 @@ export function summaryTable(s: RunSummary): string {
   const usage = [s.cost.planning, s.cost.tasks].filter((u) => u !== null);
   if (usage.length) {
     const tokens = usage.reduce((n, u) => n + u.inputTokens + u.outputTokens, 0);
+    const agents = Object.entries(s.cost.byAgent ?? {}).map(([name, u]) => `${name} ${usd(u.costUsd)}`);
     lines.push(
-      `  model cost: ${tokens} tokens, ${s.cost.totalUsd === null ? 'price unknown' : `~$${s.cost.totalUsd.toFixed(4)}`}`,
+      `  model cost: ${tokens} tokens, ${s.cost.totalUsd === null ? 'price unknown' : `~$${s.cost.totalUsd.toFixed(4)}`}${agents.length ? ` (${agents.join(', ')})` : ''}`,
     );
   }
-  lines.push('', `  ${'task'.padEnd(width)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}  tries  note`);
+  if (s.workspace) {
+    const w = s.workspace;
+    lines.push(
+      `  merged into ${w.branch}: ${w.merges} merges, ${w.conflicts} conflicts (conflict rate ${Math.round(w.conflictRate * 100)}%)`,
+    );
+  }
+  const costs = s.tasks.some((t) => t.usage);
+  lines.push(
+    '',
+    `  ${'task'.padEnd(width)}  ${'status'.padEnd(9)}  ${'time'.padStart(7)}  tries${costs ? '     cost' : ''}  note`,
+  );
   for (const t of s.tasks) {
     const time = t.durationMs === null ? '-' : formatDuration(t.durationMs);
     const note = (t.error ?? t.reason ?? '').split('\n')[0].slice(0, 100);
+    const cost = costs ? `  ${(t.usage ? usd(t.usage.costUsd) : '-').padStart(7)}` : '';
     lines.push(
-      `  ${t.id.padEnd(width)}  ${t.status.padEnd(9)}  ${time.padStart(7)}  ${String(t.attempts).padStart(5)}  ${note}`,
+      `  ${t.id.padEnd(width)}  ${t.status.padEnd(9)}  ${time.padStart(7)}  ${String(t.attempts).padStart(5)}${cost}  ${note}`,
     );
   }
   return lines.join('\n');
+}
+
+function usd(cost: number | null): string {
+  return cost === null ? '$?' : `$${cost.toFixed(cost < 1 ? 4 : 2)}`;
 }
 
 /** Estimated time left from the pace so far; undefined until there is a pace. */

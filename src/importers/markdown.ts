@@ -103,7 +103,7 @@ function taskLine(m: RegExpExecArray, dialect: Dialect): Line {
   const story = /\[(US\d+)\]/.exec(rest)?.[1];
   rest = rest.replace(/\s*\[US\d+\]\s*/g, ' ').trim();
   // spec-kit names the file a task edits: "... in src/models/user.py".
-  for (const f of rest.matchAll(/\bin\s+`?([\w.-]+(?:\/[\w.-]+)+\.\w+)`?/g)) files.push(f[1]);
+  for (const f of rest.matchAll(/\bin\s+`?([\w.-]+(?:\/[\w.-]+)*\.[A-Za-z]\w*)`?/g)) files.push(f[1]);
   const title = inertText(story ? `${rest} (${story})` : rest);
   return {
     indent: m[1].replace(/\t/g, '    ').length,

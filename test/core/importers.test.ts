@@ -68,15 +68,30 @@ describe('TaskMaster tasks.json', () => {
     expect(importTasks('taskmaster', '', tagged, { includeDone: true }).tasks.map((t) => t.id)).toContain('1');
     const other = importTasks('taskmaster', '', tagged, { tag: 'other' });
     expect(other.warnings).toEqual(['task 1 depends on 16, which is not in this list: dropped']);
-    expect(() => importTasks('taskmaster', '', tagged, { tag: 'nope' })).toThrow('no tag "nope": pick one with --tag (master, other)');
+    expect(() => importTasks('taskmaster', '', tagged, { tag: 'nope' })).toThrow(
+      'no tag "nope": pick one with --tag (master, other)',
+    );
     const legacy = importTasks('taskmaster', '', { tasks: [{ id: 'rust-models', title: 'Models', dependencies: [] }] });
     expect(legacy.tasks.map((t) => t.id)).toEqual(['rust-models']);
     expect(detectFormat('tasks.json', '', tagged)).toBe('taskmaster');
-    expect(detectFormat('plan.json', '', { tasks: [{ id: 'a', run: { type: 'sleep', duration: 1 } }] })).toBeUndefined();
+    expect(
+      detectFormat('plan.json', '', { tasks: [{ id: 'a', run: { type: 'sleep', duration: 1 } }] }),
+    ).toBeUndefined();
   });
 
   it('a real cycle is a validate error naming the original ids', () => {
-    const cyclic = { tasks: [{ id: 12, title: 'x', subtasks: [{ id: 1, title: 'a', dependencies: [4] }, { id: 4, title: 'b', dependencies: [1] }] }] };
+    const cyclic = {
+      tasks: [
+        {
+          id: 12,
+          title: 'x',
+          subtasks: [
+            { id: 1, title: 'a', dependencies: [4] },
+            { id: 4, title: 'b', dependencies: [1] },
+          ],
+        },
+      ],
+    };
     const result = validatePlan(toPlan(importTasks('taskmaster', '', cyclic), { agent: 'codex' }));
     expect(result.ok).toBe(false);
     expect(!result.ok && result.error.join()).toMatch(/dependency cycle: 12\.(1|4) -> 12\.(4|1) -> 12\.(1|4)/);
@@ -111,7 +126,10 @@ describe('spec-kit tasks.md', () => {
       'T004.1': ['T004'],
       T005: ['T004.1', 'T004'], // the block before it, and T004 named in its text
     });
-    expect(byId(imported).T003).toMatchObject({ title: 'Models in src/models/user.ts (US1)', files: ['src/models/user.ts'] });
+    expect(byId(imported).T003).toMatchObject({
+      title: 'Models in src/models/user.ts (US1)',
+      files: ['src/models/user.ts'],
+    });
     expect(imported.done).toBe(1);
   });
 });
@@ -140,8 +158,13 @@ describe('[P:Group-X] markdown lists', () => {
     });
     expect(byId(imported)['1.0'].join).toBe(true);
     expect(byId(imported)['1.1'].files).toEqual(['db/schema.sql']);
-    const plan = toPlan(imported, { template: { type: 'shell', command: ['echo', '{{import.id}}: {{import.title}}'] } });
+    const plan = toPlan(imported, {
+      template: { type: 'shell', command: ['echo', '{{import.id}}: {{import.title}}'] },
+    });
     expect(validatePlan(plan).ok).toBe(true);
-    expect(plan.tasks.find((t) => t.id === '1.2')?.run).toEqual({ type: 'shell', command: ['echo', '1.2: Users table'] });
+    expect(plan.tasks.find((t) => t.id === '1.2')?.run).toEqual({
+      type: 'shell',
+      command: ['echo', '1.2: Users table'],
+    });
   });
 });

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global process, setTimeout */
 // A stand-in for the `claude` and `codex` CLIs, for the demo and the tests: it behaves like them
 // where ptq can tell (argv, working directory, output format, exit codes, cost fields), without a
 // model. It does what the prompt's directive lines say, one per line:
@@ -10,8 +11,8 @@
 //   @cost USD           claude: the total_cost_usd it reports (default 0.01 per task)
 //   @log FILE           append {pid, cwd, start, end, prompt} as a JSON line to FILE when done
 //   @pidfile FILE       write its pid to FILE
-// Without directives it appends "TASK: title" to the first file the prompt names ("Files: a, b" or
-// "... in src/x.ts"), or writes notes/TASK.md: enough to make real commits and real conflicts.
+// Without directives it takes a second, then appends "TASK: title" to the first file the prompt
+// names ("Files: a, b" or "... in src/x.ts"), or to notes/TASK.md: real commits, real conflicts.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
@@ -29,7 +30,10 @@ const write = (path, text, append) => {
   (append ? appendFileSync : writeFileSync)(path, `${text}\n`);
 };
 
-const directives = prompt.split('\n').map((l) => l.trim().replace(/^[-*]\s+/, '')).filter((l) => l.startsWith('@'));
+const directives = prompt
+  .split('\n')
+  .map((l) => l.trim().replace(/^[-*]\s+/, ''))
+  .filter((l) => l.startsWith('@'));
 for (const line of directives) {
   const [verb, arg = '', ...rest] = line.slice(1).split(' ');
   if (verb === 'write' || verb === 'append') write(arg, rest.join(' '), verb === 'append');
@@ -41,11 +45,16 @@ for (const line of directives) {
   else if (verb === 'pidfile') writeFileSync(arg, String(process.pid));
 }
 if (!directives.some((l) => /^@(write|append|fail)/.test(l))) {
+  await sleep(1000); // a real agent takes its time: enough to see them run side by side
   const [, task = 'task', title = ''] = /^Task (\S+): (.*)$/m.exec(prompt) ?? [];
   const named = /^Files: ([^,\n]+)/m.exec(prompt)?.[1] ?? / in `?([\w.-]+(?:\/[\w.-]+)+\.\w+)/.exec(prompt)?.[1];
   write(named ?? `notes/${task}.md`, `${task}: ${title}`, true);
 }
-if (log) appendFileSync(log, `${JSON.stringify({ pid: process.pid, cwd: process.cwd(), start, end: Date.now(), argv, prompt })}\n`);
+if (log)
+  appendFileSync(
+    log,
+    `${JSON.stringify({ pid: process.pid, cwd: process.cwd(), start, end: Date.now(), argv, prompt })}\n`,
+  );
 
 const tokens = { input: 1000 + prompt.length, output: 200 };
 const answer = failure ? '' : `done: ${prompt.split('\n')[0]}`;
@@ -56,7 +65,14 @@ if (codex) {
     failure
       ? { type: 'turn.failed', error: { message: failure } }
       : { type: 'item.completed', item: { id: 'item_0', type: 'agent_message', text: answer } },
-    ...(failure ? [] : [{ type: 'turn.completed', usage: { input_tokens: tokens.input, cached_input_tokens: 0, output_tokens: tokens.output } }]),
+    ...(failure
+      ? []
+      : [
+          {
+            type: 'turn.completed',
+            usage: { input_tokens: tokens.input, cached_input_tokens: 0, output_tokens: tokens.output },
+          },
+        ]),
   ];
   for (const e of events) process.stdout.write(`${JSON.stringify(e)}\n`);
   process.exit(failure ? 1 : 0);
@@ -71,7 +87,12 @@ process.stdout.write(
     result: failure ?? answer,
     session_id: `stand-in-${process.pid}`,
     total_cost_usd: cost,
-    usage: { input_tokens: tokens.input, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: tokens.output },
+    usage: {
+      input_tokens: tokens.input,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+      output_tokens: tokens.output,
+    },
   })}\n`,
 );
 process.exit(failure ? 1 : 0);
