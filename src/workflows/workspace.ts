@@ -77,9 +77,12 @@ export class RunWorkspace {
     }
   }
 
-  /** Removes worktrees and task branches; the integration branch stays for review. */
+  /**
+   * Removes worktrees and task branches; the integration branch stays for review. A cleanup that
+   * fails even after its retries must not cost the run its summary: `ptq clean RUN` finishes it.
+   */
   async close(): Promise<void> {
-    await CancellationScope.nonCancellable(() => git.closeWorkspace({ ws: this.open }));
+    await CancellationScope.nonCancellable(() => git.closeWorkspace({ ws: this.open })).catch(() => undefined);
   }
 
   /** Merges are not cancelled halfway: a task that finished keeps its work. */
