@@ -226,8 +226,7 @@ function dedupe(lines: Line[], warnings: string[]): string[] {
 /** "T006..T008" is every id from T006 to T008 in the list, dotted ones (T007.1) included. */
 function expand(ref: string, ids: string[], dialect: Dialect): string[] {
   const prefix = dialect === 'speckit' ? 'T' : '';
-  const normalize = (id: string) => (dialect === 'speckit' ? id : id.replace(/^Task\s+/, ''));
-  if (!ref.includes('..')) return [normalize(ref)];
+  if (!ref.includes('..')) return [ref]; // refsIn already dropped the "Task " prefix
   const [from, to] = ref.split('..').map((r) => numeric(r, prefix));
   return ids.filter((id) => {
     const n = numeric(id, prefix);
