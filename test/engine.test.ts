@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { runOptions, startRun } from '../src/client';
+import { getProgress } from '../src/control';
 import { MAX_PAYLOAD_BYTES } from '../src/core';
 import { encodedSize } from '../src/payloadSize';
 import { validatePlan } from '../src/core';
@@ -99,6 +100,51 @@ describe('engine on the real server', () => {
       expect(byId.after2.reason).toBe('skipped because "broken" failed');
       expect(byId.independent.output).toContain('fine');
     });
+  });
+
+  it("runs a group's before once ahead of its tasks and after once they ended; a failing after skips the group's dependents", async () => {
+    const { intervals, activities } = recorder();
+    const work = (id: string, ms: number) => ({ type: 'activity' as const, name: 'work', input: { id, ms } });
+    const p = plan({
+      maxConcurrency: 4,
+      groups: {
+        api: { before: work('api:before', 100), after: [work('api:after', 50), { type: 'shell', command: ['false'] }] },
+      },
+      tasks: [
+        ...['a', 'b', 'c'].map((id) => workTask(id, 400, { group: 'api', execution: id === 'c' ? 'inline' : 'child' })),
+        workTask('docs', 10, { dependsOn: ['c'] }),
+        workTask('other', 10),
+      ],
+    });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('phases'), taskQueue });
+        const seen = new Set<string>();
+        await waitFor(async () => {
+          const groups = (await getProgress(client, handle.workflowId)).groups ?? [];
+          for (const g of groups) seen.add(`${g.name} ${g.phase}`);
+          return seen.has('api tasks');
+        });
+        const summary = await handle.result();
+        const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+        expect(byId['api:after'].status).toBe('failed');
+        expect(byId.docs.reason).toBe('skipped because "api:after" failed');
+        expect(['a', 'b', 'c', 'other'].map((id) => byId[id].status)).toEqual(Array(4).fill('succeeded'));
+      },
+      { activities },
+    );
+    const at = Object.fromEntries(intervals.map((i) => [i.id, i]));
+    expect(
+      intervals
+        .filter((i) => i.id.startsWith('api:'))
+        .map((i) => i.id)
+        .sort(),
+    ).toEqual(['api:after', 'api:before']);
+    for (const m of ['a', 'b', 'c']) {
+      expect(at['api:before'].end).toBeLessThanOrEqual(at[m].start);
+      expect(at[m].end).toBeLessThanOrEqual(at['api:after'].start);
+    }
+    expect(maxOverlap(intervals, (id) => ['a', 'b', 'c'].includes(id))).toBe(3);
   });
 
   it('continues as new with its scheduler state and loses no task across the boundary', async () => {

@@ -1,4 +1,4 @@
-import { doneCount, formatDuration, progressBar, type Progress, type RunSummary } from '../core';
+import { doneCount, formatDuration, groupLine, progressBar, type Progress, type RunSummary } from '../core';
 
 /** The summary as a table for people. */
 export function summaryTable(s: RunSummary): string {
@@ -63,6 +63,7 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
     `${progressBar(done, p.total, 30)} ${done}/${p.total}  ${p.counts.running} running  ${p.counts.failed} failed` +
       `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}`,
   ];
+  for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {
     lines.push(`  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}`);
     const m = r.items;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
+import { expandGroupPhases, PHASES } from './groups';
 import {
   INT32_MAX,
   MAX_DURATION_MS,
@@ -234,6 +235,8 @@ export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep
       : undefined,
 });
 export type Step = z.infer<typeof Step>;
+/** One step, or a list run in order. */
+const Steps = z.union([Step, z.array(Step).min(1, 'needs at least one step')]);
 export type ShellStep = z.infer<typeof ShellStep>;
 export type HttpStep = z.infer<typeof HttpStep>;
 export type LlmStep = z.infer<typeof LlmStep>;
@@ -369,11 +372,9 @@ export const Task = z
       .array(Text.min(1))
       .optional()
       .describe('Paths or globs the task edits; tasks whose files overlap never run at once.'),
-    run: z
-      .union([Step, z.array(Step).min(1, 'needs at least one step')])
-      .describe(
-        'One step or a list run in order. Step strings may hold templates: {{tasks.ID.output}}, {{tasks.ID.json.a.b[0]}}, {{params.NAME}}, {{run.id}}, {{task.id}}, {{task.attempt}}.',
-      ),
+    run: Steps.describe(
+      'One step or a list run in order. Step strings may hold templates: {{tasks.ID.output}}, {{tasks.ID.json.a.b[0]}}, {{params.NAME}}, {{run.id}}, {{task.id}}, {{task.attempt}}.',
+    ),
     retry: RetrySpec.optional(),
     timeout: Timeout.optional().describe('Per-attempt timeout of each step.'),
     heartbeatTimeout: HeartbeatTimeout.optional().describe(
@@ -399,6 +400,11 @@ export const Task = z
       'Run the steps once per item ({{item}}, {{item.field}}, {{index}}), with its own parallel limit and stop conditions.',
     ),
     final: z.boolean().optional().describe('Set by ptq on the tasks of "finally"; do not set it yourself.'),
+    phase: z
+      .object({ group: Name, kind: z.enum(PHASES) })
+      .strict()
+      .optional()
+      .describe("Set by ptq on a group's before and after tasks; do not set it yourself."),
   })
   .strict();
 export type Task = z.infer<typeof Task>;
@@ -504,7 +510,22 @@ export const Plan = z
       })
       .strict()
       .default({}),
-    groups: z.record(Name, z.object({ maxConcurrency: z.number().int('must be a whole number') }).strict()).default({}),
+    groups: z
+      .record(
+        Name,
+        z
+          .object({
+            maxConcurrency: z.number().int('must be a whole number').optional(),
+            before: Steps.optional().describe(
+              "Runs once before the group's first task starts; failing, it skips them.",
+            ),
+            after: Steps.optional().describe(
+              "Runs once after the group's last task ends; failing, it skips what depends on the group.",
+            ),
+          })
+          .strict(),
+      )
+      .default({}),
     params: z
       .record(z.string().regex(/^[A-Za-z_]\w*$/, 'parameter names use letters, digits and "_"'), ParamSpec)
       .default({}),
@@ -532,11 +553,15 @@ export const Plan = z
     metadata: PlanMetadata.optional(),
   })
   .strict()
-  // One task list for the scheduler; `final` marks the tasks of `finally`.
-  .transform(({ finally: last, ...plan }) => ({
-    ...plan,
-    tasks: [...plan.tasks, ...(last ?? []).map((t) => ({ ...t, final: true }))],
-  }));
+  // One task list for the scheduler: `final` marks the tasks of `finally`, `phase` a group's
+  // before and after tasks. The output parses again to itself, as workflows re-validate plans.
+  .transform(({ finally: last, groups, ...plan }, ctx) => {
+    const all = [...plan.tasks, ...(last ?? []).map((t) => ({ ...t, final: true }))];
+    const { tasks, problems } = expandGroupPhases(all, groups);
+    for (const p of problems) ctx.addIssue({ code: 'custom', message: p.message, path: ['groups', p.group] });
+    const limits = Object.entries(groups).map(([name, g]) => [name, { maxConcurrency: g.maxConcurrency }] as const);
+    return { ...plan, groups: Object.fromEntries(limits) as Record<string, { maxConcurrency?: number }>, tasks };
+  });
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written by a person, before defaults and durations are applied. */
 export type PlanInput = z.input<typeof Plan>;

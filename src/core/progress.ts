@@ -1,7 +1,7 @@
 import { formatDuration } from './duration';
 import type { MapProgress } from './map';
 import type { Scheduler } from './scheduler';
-import { TASK_STATUSES, type RunStatus, type TaskStatus } from './status';
+import { isTerminal, TASK_STATUSES, type RunStatus, type TaskStatus } from './status';
 
 /** A live view of a run: what the `progress` query returns and `ptq status` shows. */
 export interface Progress {
@@ -16,6 +16,18 @@ export interface Progress {
   running: Array<{ id: string; title?: string; startedAt: string; map?: true; items?: MapProgress }>;
   recentFailures: Array<{ id: string; error: string; at: string }>;
   reason: string | null;
+  /** Groups with before/after steps, and the phase each is in. */
+  groups?: GroupProgress[];
+}
+
+/** Where a group with phases is: waiting, its `before`, its tasks, its `after`, or done. */
+export interface GroupProgress {
+  name: string;
+  phase: 'waiting' | 'before' | 'tasks' | 'after' | 'done';
+  /** Tasks of the group (not counting its phases) that ended, failed, and in all. */
+  done: number;
+  failed: number;
+  total: number;
 }
 
 /** Reads progress from scheduler state in O(running + recent failures). */
@@ -35,7 +47,59 @@ export function progressOf(scheduler: Scheduler): Progress {
     }),
     recentFailures: state.recentFailures.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
     reason: state.halt?.reason ?? null,
+    ...(phasedGroups(scheduler).length
+      ? { groups: phasedGroups(scheduler).map((g) => groupProgress(scheduler, g)) }
+      : {}),
   };
+}
+
+interface PhasedGroup {
+  name: string;
+  members: number[];
+  before?: number;
+  after?: number;
+}
+
+const phasedCache = new WeakMap<Scheduler['plan'], PhasedGroup[]>();
+
+/** The groups that have phases, found once per plan. */
+function phasedGroups({ plan }: Scheduler): PhasedGroup[] {
+  let groups = phasedCache.get(plan);
+  if (!groups) {
+    const byName = new Map<string, PhasedGroup>();
+    const of = (name: string) => byName.get(name) ?? byName.set(name, { name, members: [] }).get(name)!;
+    plan.tasks.forEach((t, i) => {
+      if (t.phase) of(t.phase.group)[t.phase.kind] = i;
+    });
+    plan.tasks.forEach((t, i) => {
+      if (t.group && byName.has(t.group) && !t.final) of(t.group).members.push(i);
+    });
+    groups = [...byName.values()];
+    phasedCache.set(plan, groups);
+  }
+  return groups;
+}
+
+function groupProgress({ state }: Scheduler, g: PhasedGroup): GroupProgress {
+  const status = (i: number) => state.tasks[i].status;
+  const done = g.members.filter((i) => isTerminal(status(i))).length;
+  const failed = g.members.filter((i) => status(i) === 'failed').length;
+  const over = g.after === undefined ? done === g.members.length : isTerminal(status(g.after));
+  const phase: GroupProgress['phase'] = over
+    ? 'done'
+    : g.after !== undefined && status(g.after) === 'running'
+      ? 'after'
+      : done > 0 || g.members.some((i) => status(i) === 'running')
+        ? 'tasks'
+        : g.before !== undefined && status(g.before) === 'running'
+          ? 'before'
+          : 'waiting';
+  return { name: g.name, phase, done, failed, total: g.members.length };
+}
+
+/** One line per group with phases: "api  tasks 2/5 (1 failed)". */
+export function groupLine(g: GroupProgress): string {
+  return `${g.name}  ${g.phase} ${g.done}/${g.total}${g.failed ? ` (${g.failed} failed)` : ''}`;
 }
 
 /** Tasks that will not change any more. */
@@ -63,6 +127,11 @@ export function progressMarkdown(p: Progress, now: number): string {
       .join(' · ') + ` · M=${p.maxConcurrency} · ${p.policy}`,
   ];
   if (p.reason) lines.push('', `Stopped: ${p.reason}`);
+  if (p.groups?.length) {
+    lines.push('', '| group | phase | tasks done |', '|---|---|---|');
+    for (const g of p.groups)
+      lines.push(`| ${g.name} | ${g.phase} | ${g.done}/${g.total}${g.failed ? ` (${g.failed} failed)` : ''} |`);
+  }
   if (p.running.length) {
     lines.push('', '| running | for |', '|---|---|');
     for (const r of p.running.slice(0, MAX_RUNNING_ROWS)) {

@@ -56,7 +56,7 @@ function graphProblems(plan: Plan): string[] {
     if (dup) problems.push(`task "${task.id}" lists resource "${dup}" twice, so it would wait on itself forever`);
   }
   for (const [name, group] of Object.entries(plan.groups)) {
-    if (group.maxConcurrency < 1) {
+    if (group.maxConcurrency !== undefined && group.maxConcurrency < 1) {
       problems.push(
         `group "${name}" has maxConcurrency ${group.maxConcurrency}, so its tasks could never start: use 1 or more`,
       );
