@@ -34,6 +34,9 @@ export interface RunPlanInput {
   continueAsNewAfter?: number;
 }
 
+/** The run's memo key holding what its llm and agent steps cost so far, in USD. */
+export const COST_MEMO = 'ptqCostUsd';
+
 /** Child workflow ids are `${runId}/${taskId}` so the UI groups them under their run. */
 export function taskWorkflowId(runId: string, taskId: string): string {
   return `${runId}/${taskId}`;

@@ -173,7 +173,14 @@ describe('coding agents in git worktrees', () => {
           { id: 'e', dependsOn: ['d'], run: agent('e.txt', 0.3) },
         ],
       });
-      return (await startRun(client, p, { id: runId('budget'), taskQueue })).result();
+      const handle = await startRun(client, p, { id: runId('budget'), taskQueue });
+      const result = await handle.result();
+      // What it cost shows in the Web UI's details and in `ptq list --json`.
+      const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      expect(meta.currentDetails).toContain('Cost so far: $1.20 · ');
+      const listed = JSON.parse((await ptq(['list', '--json', '--limit', '200'])).stdout) as Array<{ id: string }>;
+      expect(listed.find((r) => r.id === handle.workflowId)).toMatchObject({ status: 'failed', costUsd: 1.2 });
+      return result;
     });
     const runs = readFileSync(log, 'utf8')
       .trim()

@@ -61,7 +61,8 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   const left = eta(p, elapsedMs);
   const lines = [
     `${progressBar(done, p.total, 30)} ${done}/${p.total}  ${p.counts.running} running  ${p.counts.failed} failed` +
-      `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}`,
+      `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}` +
+      `${p.usage ? `  cost ${usd(p.usage.costUsd)}` : ''}`,
   ];
   for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {

@@ -1,5 +1,7 @@
 import { formatDuration } from './duration';
 import type { MapProgress } from './map';
+import type { Usage } from './plan';
+import { sumUsage } from './usage';
 import type { Scheduler } from './scheduler';
 import { isTerminal, TASK_STATUSES, type RunStatus, type TaskStatus } from './status';
 
@@ -18,6 +20,8 @@ export interface Progress {
   reason: string | null;
   /** Groups with before/after steps, and the phase each is in. */
   groups?: GroupProgress[];
+  /** Tokens and USD of the llm and agent steps that ended so far; absent when none ran. */
+  usage?: Usage;
 }
 
 /** Where a group with phases is: waiting, its `before`, its tasks, its `after`, or done. */
@@ -30,9 +34,10 @@ export interface GroupProgress {
   total: number;
 }
 
-/** Reads progress from scheduler state in O(running + recent failures). */
+/** Reads progress from scheduler state: O(running + recent failures), plus O(tasks) for cost. */
 export function progressOf(scheduler: Scheduler): Progress {
   const { plan, graph, state } = scheduler;
+  const usage = state.tasks.reduce<Usage | undefined>((sum, t) => sumUsage(sum, t.usage), undefined);
   return {
     plan: plan.name,
     status: scheduler.status(),
@@ -47,6 +52,7 @@ export function progressOf(scheduler: Scheduler): Progress {
     }),
     recentFailures: state.recentFailures.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
     reason: state.halt?.reason ?? null,
+    ...(usage ? { usage } : {}),
     ...(phasedGroups(scheduler).length
       ? { groups: phasedGroups(scheduler).map((g) => groupProgress(scheduler, g)) }
       : {}),
@@ -126,6 +132,7 @@ export function progressMarkdown(p: Progress, now: number): string {
       .map((s) => `${s}: ${p.counts[s]}`)
       .join(' · ') + ` · M=${p.maxConcurrency} · ${p.policy}`,
   ];
+  if (p.usage) lines.push('', `Cost so far: ${usageLine(p.usage)}`);
   if (p.reason) lines.push('', `Stopped: ${p.reason}`);
   if (p.groups?.length) {
     lines.push('', '| group | phase | tasks done |', '|---|---|---|');
@@ -144,4 +151,10 @@ export function progressMarkdown(p: Progress, now: number): string {
     for (const f of p.recentFailures.slice(-5)) lines.push(`- \`${f.id}\`: ${f.error.split('\n')[0].slice(0, 200)}`);
   }
   return lines.join('\n');
+}
+
+/** "$0.42 · 12,000 in / 3,400 out tokens", or "unknown price" when a model is not in the table. */
+export function usageLine(u: Usage): string {
+  const usd = u.costUsd === null ? 'unknown price' : `$${u.costUsd.toFixed(2)}`;
+  return `${usd} · ${u.inputTokens.toLocaleString('en-US')} in / ${u.outputTokens.toLocaleString('en-US')} out tokens`;
 }

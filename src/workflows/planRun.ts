@@ -14,6 +14,7 @@ import {
   setCurrentDetails,
   setHandler,
   type SignalDefinition,
+  upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -32,6 +33,7 @@ import {
   progressQuery,
   resumeSignal,
   runConcurrencySignal,
+  COST_MEMO,
   searchAttributes,
   setConcurrencyUpdate,
   taskQuery,
@@ -54,6 +56,7 @@ const MEASURE_ABOVE_CHARS = MAX_PAYLOAD_BYTES;
 
 const DETAILS_EVERY_MS = 1_000;
 const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
+const COST_MEMO_PATCH = 'cost-memo';
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
@@ -70,6 +73,7 @@ export class PlanRun {
   private startedThisRun = 0;
   private lastDetails = 0;
   private lastSearchAttributes = 0;
+  private memoCostUsd = 0;
   /** Plans with a workspace: the git repo the tasks work in, opened at the start. */
   private workspace?: RunWorkspace;
 
@@ -348,6 +352,13 @@ export class PlanRun {
       { key: searchAttributes.status, value: this.scheduler.status() },
       { key: searchAttributes.done, value: done },
     ]);
+    // What it cost so far, for `ptq list`: a memo, not a search attribute, so clusters set up
+    // for older ptq versions need no new registration. Older histories never recorded it.
+    const spent = this.scheduler.spentUsd();
+    if (spent !== this.memoCostUsd && patched(COST_MEMO_PATCH)) {
+      upsertMemo({ [COST_MEMO]: spent });
+      this.memoCostUsd = spent;
+    }
   }
 }
 

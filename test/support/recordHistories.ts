@@ -15,6 +15,7 @@ import { Plan, type PlanInput } from '../../src/core';
 import { startDevServer } from '../../src/devServer';
 import { ensureTemporalCli } from '../../src/temporalCli';
 import { createWorker } from '../../src/worker';
+import { makeRepo, STAND_IN_BIN } from './gitRepo';
 
 const run = promisify(execFile);
 
@@ -178,6 +179,23 @@ async function main(): Promise<void> {
         let generation = 0;
         for await (const wf of client.workflow.list({ query: `WorkflowId = '${mapId}'` }))
           await save(`map-${++generation}`, client.workflow.getHandle(mapId), wf.runId);
+      }
+      // Coding agents (this version on): a workspace, agent steps with cost, a group with phases.
+      process.env.PATH = `${STAND_IN_BIN}:${process.env.PATH}`;
+      const agent = (prompt: string) => ({ type: 'agent', agent: 'claude', prompt });
+      const agents = Plan.safeParse({
+        workspace: { git: { repo: makeRepo() } },
+        groups: { api: { before: { type: 'shell', command: ['true'] }, after: { type: 'shell', command: ['true'] } } },
+        tasks: [
+          { id: 'a', group: 'api', run: agent('@write a.txt a\n@cost 0.1') },
+          { id: 'b', group: 'api', run: agent('@write b.txt b\n@cost 0.2') },
+          { id: 'c', dependsOn: ['a', 'b'], run: agent('@write c.txt c') },
+        ],
+      });
+      if (agents.success) {
+        const handle = await startRun(client, agents.data, { id: 'fixture-agents', taskQueue });
+        await handle.result();
+        await save('agents', handle);
       }
     });
   } finally {

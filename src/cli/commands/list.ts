@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { searchAttributes } from '../../shared';
+import { COST_MEMO, searchAttributes } from '../../shared';
 import { action, clientFor, intOption, printJson, withConnection } from '../common';
 
 const STATUSES = ['running', 'completed', 'succeeded', 'failed', 'cancelled'] as const;
@@ -28,6 +28,7 @@ export function listCommand(): Command {
             total: sa.get(searchAttributes.total) ?? null,
             startedAt: wf.startTime.toISOString(),
             closedAt: wf.closeTime?.toISOString() ?? null,
+            costUsd: typeof wf.memo?.[COST_MEMO] === 'number' ? wf.memo[COST_MEMO] : null,
           });
           if (runs.length >= flags.limit) break;
         }
@@ -35,7 +36,8 @@ export function listCommand(): Command {
         if (!runs.length) return void process.stdout.write('no runs\n');
         for (const r of runs) {
           process.stdout.write(
-            `${r.id.padEnd(36)} ${String(r.status).padEnd(10)} ${`${r.done ?? '?'}/${r.total ?? '?'}`.padStart(9)}  ${r.startedAt}  ${r.plan ?? ''}\n`,
+            `${r.id.padEnd(36)} ${String(r.status).padEnd(10)} ${`${r.done ?? '?'}/${r.total ?? '?'}`.padStart(9)}  ${r.startedAt}` +
+              `${r.costUsd !== null ? `  $${r.costUsd.toFixed(2)}` : ''}  ${r.plan ?? ''}\n`,
           );
         }
       }),
