@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { validatePlan, type Plan } from './core';
+import { validatePlan, type Plan, type StatusSync } from './core';
 import { PlanError } from './errors';
-import { detectFormat, ImportError, importTasks, toPlan, type StepChoice } from './importers';
+import { detectFormat, ImportError, importTasks, toPlan, type Imported, type StepChoice } from './importers';
 
 /** How to turn a task list from another tool into a plan (`ptq import`, `ptq start --plan tasks.md`). */
 export interface ImportFlags {
@@ -16,6 +16,8 @@ export interface ImportFlags {
   stepTemplate?: string;
   /** A plan file whose settings (workspace, M, defaults) the imported tasks run under. */
   base?: string;
+  /** TaskMaster: write task status back to the file as the run goes (`--sync-status`). */
+  syncStatus?: boolean;
   /** Told about each problem the importer worked around. */
   onWarning?: (line: string) => void;
 }
@@ -28,6 +30,8 @@ export interface ImportFlags {
 export function loadPlanFile(path: string, flags: ImportFlags = {}): Plan {
   const text = readText(path);
   const imported = importedPlan(path, text, flags);
+  if (flags.syncStatus && !imported)
+    throw new PlanError(path, ['--sync-status writes status back to a TaskMaster tasks.json: this is a ptq plan']);
   return withLocalPaths(imported ? checked(imported, path) : parsePlanText(text, path));
 }
 
@@ -39,6 +43,8 @@ export function importedPlan(path: string, text: string, flags: ImportFlags): un
   try {
     const list = importTasks(format, text, parsed, { ...flags, name: basename(path).replace(/\.\w+$/, '') });
     for (const w of list.warnings) flags.onWarning?.(w);
+    if (flags.syncStatus && format !== 'taskmaster')
+      throw new ImportError(`--sync-status writes status back to a TaskMaster tasks.json, not to a ${format} list`);
     const choice: StepChoice = flags.stepTemplate
       ? { template: readData(flags.stepTemplate) }
       : { agent: flags.agent ?? 'claude' };
@@ -47,11 +53,18 @@ export function importedPlan(path: string, text: string, flags: ImportFlags): un
       throw new ImportError(
         `--base ${flags.base}: give a plan's settings without "tasks" (workspace, maxConcurrency...)`,
       );
-    return toPlan(list, choice, base as Record<string, unknown>);
+    const plan = toPlan(list, choice, base as Record<string, unknown>);
+    return flags.syncStatus ? { ...plan, sync: statusSync(resolve(path), list) } : plan;
   } catch (err) {
     if (err instanceof ImportError) throw new PlanError(path, [err.message]);
     throw err;
   }
+}
+
+/** Where each task's status goes: its TaskMaster task or subtask in the file. */
+function statusSync(file: string, list: Imported): StatusSync {
+  const tasks = Object.fromEntries(list.tasks.flatMap((t) => (t.origin ? [[t.id, t.origin]] : [])));
+  return { taskmaster: { file, ...(list.tag ? { tag: list.tag } : {}), tasks } };
 }
 
 /** Parses plan text (JSON is YAML, so one parser serves both) and validates it. */

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cancelRun } from '../src/control';
 import { freePort } from '../src/devServer';
 import { connectClient, startRun } from '../src/client';
+import type { RunSummary } from '../src/core';
 import { plan, runId, withWorker } from './helpers';
 import { alive, readPid, waitFor } from './support/processes';
 import { startWorkerProcess } from './support/workers';
@@ -289,6 +290,73 @@ describe('coding agents in git worktrees', () => {
     for (const t of plan.tasks) for (const d of t.dependsOn) expect(order.indexOf(d)).toBeLessThan(order.indexOf(t.id));
     expect(git(repo, 'show', `${branch}:src/greeting.ts`).split('\n').sort()).toEqual(
       ['T006: Greeting model in src/greeting.ts (US1)', "export const fixture = 'hello, test';"].sort(),
+    );
+  });
+
+  it('--sync-status writes in-progress, done and pending back to the TaskMaster tasks.json as tasks start and end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-sync-'));
+    const file = join(dir, 'tasks.json');
+    type Entry = { id: number; title: string; status: string; subtasks?: Entry[]; [field: string]: unknown };
+    const task = (id: number, title: string, extra: Record<string, unknown> = {}): Entry => ({
+      id,
+      title,
+      status: 'pending',
+      dependencies: [] as number[],
+      ...extra,
+    });
+    const list = {
+      master: {
+        tasks: [
+          task(1, 'Done already', { status: 'done' }),
+          task(2, 'Parent', {
+            dependencies: [1],
+            subtasks: [
+              task(1, 'Slow part', { description: '@sleep 1500' }),
+              task(2, 'Quick part', { dependencies: [1] }),
+            ],
+          }),
+          task(3, 'Breaks', { description: '@fail the tests do not pass' }),
+          task(4, 'After the parent', { dependencies: [2], complexity: 7 }),
+        ],
+        metadata: { created: '2026-11-01T00:00:00.000Z' },
+      },
+      other: { tasks: [task(1, 'Another tag')] },
+    };
+    writeFileSync(file, JSON.stringify(list, null, 2) + '\n');
+    const read = () => JSON.parse(readFileSync(file, 'utf8')) as typeof list;
+    await withWorker(async ({ taskQueue }) => {
+      const started = ptq(['start', '--plan', file, '--sync-status', '--task-queue', taskQueue, '--wait', '--json']);
+      const midway = await waitFor(() => {
+        const tasks = read().master.tasks;
+        return tasks[1].subtasks?.[0].status === 'in-progress' ? tasks : undefined;
+      });
+      expect(midway[1].subtasks?.[1].status).toBe('pending'); // waits for its sibling
+      expect(midway[3].status).toBe('pending');
+      const summary = JSON.parse((await started).stdout) as RunSummary;
+      expect(summary.status).toBe('failed');
+    });
+    const after = read();
+    expect(after.master.tasks.map((t) => [t.id, t.status])).toEqual([
+      [1, 'done'],
+      [2, 'done'],
+      [3, 'pending'], // it failed: not done, ready to be picked up again
+      [4, 'done'],
+    ]);
+    expect(after.master.tasks[1].subtasks?.map((t) => t.status)).toEqual(['done', 'done']);
+    // Everything else is as it was: other fields, the tag's metadata, other tags.
+    expect({ ...after, master: { ...after.master, tasks: [] } }).toEqual({
+      ...list,
+      master: { ...list.master, tasks: [] },
+    });
+    expect(after.master.tasks[3]).toMatchObject({ complexity: 7, title: 'After the parent' });
+    expect(readdirSync(dir)).toEqual(['tasks.json']); // no temp files left
+
+    const md = join(dir, 'tasks.md');
+    writeFileSync(md, '- [ ] T001 Something\n');
+    const refused = await ptq(['start', '--plan', md, '--sync-status']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim()).toBe(
+      `ptq: ${md}: --sync-status writes status back to a TaskMaster tasks.json, not to a speckit list`,
     );
   });
 });

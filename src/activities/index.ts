@@ -11,6 +11,7 @@ import { measurePayload } from './measure';
 import { planTasks } from './planTasks';
 import { finishResults, writeResults } from './results';
 import { runShell } from './shell';
+import { syncTaskStatus } from './statusSync';
 
 export type { StepFailureDetails, StepResult } from './context';
 export type { LlmResult } from './llm';
@@ -45,6 +46,7 @@ export const builtinActivities = {
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),
   runAgent: keepResults(runAgent),
+  syncTaskStatus,
   writeResults,
 };
 export type BuiltinActivities = typeof builtinActivities;

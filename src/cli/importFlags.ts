@@ -22,6 +22,14 @@ export function withImportFlags(cmd: Command): Command {
 
 /** The import flags of a command, with warnings going to stderr. */
 export function importFlagsOf(flags: ImportFlags): ImportFlags {
-  const { tag, includeDone, agent, stepTemplate, base } = flags;
-  return { tag, includeDone, agent, stepTemplate, base, onWarning: (w) => process.stderr.write(`warning: ${w}\n`) };
+  const { tag, includeDone, agent, stepTemplate, base, syncStatus } = flags;
+  return {
+    tag,
+    includeDone,
+    agent,
+    stepTemplate,
+    base,
+    syncStatus,
+    onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+  };
 }

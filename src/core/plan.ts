@@ -483,6 +483,29 @@ export const Workspace = z
   .strict();
 export type Workspace = z.infer<typeof Workspace>;
 
+/**
+ * Task status written back to the task list a plan was imported from (`ptq start --sync-status`),
+ * as the tool's own `set-status` would: in-progress when a task starts, done when it succeeds,
+ * pending again when it fails or is cancelled.
+ */
+export const StatusSync = z
+  .object({
+    taskmaster: z
+      .object({
+        file: Text.min(1).describe('Absolute path of the tasks.json; every worker must reach it.'),
+        tag: z.string().min(1).optional().describe('The tag the tasks came from; none for the legacy form.'),
+        tasks: z
+          .record(
+            z.string(),
+            z.object({ task: z.string(), subtask: z.string().optional(), nth: Whole.min(2).optional() }).strict(),
+          )
+          .describe('Each plan task id: the TaskMaster task (and subtask) it came from.'),
+      })
+      .strict(),
+  })
+  .strict();
+export type StatusSync = z.infer<typeof StatusSync>;
+
 /** M: how many tasks may run at once. */
 export const Concurrency = z
   .number()
@@ -551,6 +574,7 @@ export const Plan = z
       .optional()
       .describe('Stop starting tasks once llm and agent steps have cost this much; the summary says so.'),
     metadata: PlanMetadata.optional(),
+    sync: StatusSync.optional().describe('Set by `ptq start --sync-status`: status goes back to the task list.'),
   })
   .strict()
   // One task list for the scheduler: `final` marks the tasks of `finally`, `phase` a group's

@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { ImportError, inertText, planId, type Imported, type ImportedTask, type ImportOptions } from './types';
+import {
+  ImportError,
+  inertText,
+  planId,
+  type Imported,
+  type ImportedTask,
+  type ImportOptions,
+  type TaskOrigin,
+} from './types';
 
 /**
  * TaskMaster (`task-master-ai`) tasks.json: the tagged form `{"master": {"tasks": [...]}}` and
@@ -73,6 +81,8 @@ class TaskMasterImport {
   private readonly subIds = new Map<string, string>();
   private readonly skipped = new Set<string>();
   private readonly used = new Set<string>();
+  /** Where each plan id came from, for writing status back (`--sync-status`). */
+  private readonly origins = new Map<string, TaskOrigin>();
 
   constructor(private readonly options: ImportOptions) {}
 
@@ -80,9 +90,13 @@ class TaskMasterImport {
     this.index(list);
     for (const task of list) this.convert(task);
     const kept = new Set(this.tasks.map((t) => t.id));
-    for (const t of this.tasks) t.dependsOn = [...new Set(t.dependsOn)].filter((d) => kept.has(d));
+    for (const t of this.tasks) {
+      t.dependsOn = [...new Set(t.dependsOn)].filter((d) => kept.has(d));
+      t.origin = this.origins.get(t.id);
+    }
     return {
       format: 'taskmaster',
+      tag,
       name: tag && tag !== 'master' ? `taskmaster-${tag}` : 'taskmaster',
       tasks: this.tasks,
       warnings: this.warnings,
@@ -96,6 +110,7 @@ class TaskMasterImport {
       const written = String(task.id);
       const id = this.unique(planId(written), `task ${written}`);
       this.topIds.set(written, id);
+      this.origins.set(id, { task: written });
       if (this.isDone(task)) this.skipped.add(id);
       const seen = new Map<string, number>();
       for (const sub of task.subtasks ?? []) {
@@ -110,6 +125,7 @@ class TaskMasterImport {
         const id = this.unique(wanted, `subtask ${subWritten}`);
         if (count === 1) this.subIds.set(subWritten, id);
         (sub as { planId?: string }).planId = id;
+        this.origins.set(id, { task: written, subtask: String(sub.id), ...(count > 1 ? { nth: count } : {}) });
         if (this.isDone(task) || this.isDone(sub)) this.skipped.add(id);
       }
     }

@@ -14,6 +14,15 @@ export interface ImportedTask {
   priority?: number;
   /** A parent whose work is its subtasks: it completes when they do and runs no agent. */
   join?: boolean;
+  /** TaskMaster: the task (and subtask) it was read from, as written. */
+  origin?: TaskOrigin;
+}
+
+/** A TaskMaster task or subtask by its written ids; `nth` tells repeated subtask ids apart. */
+export interface TaskOrigin {
+  task: string;
+  subtask?: string;
+  nth?: number;
 }
 
 export type ImportFormat = 'taskmaster' | 'speckit' | 'markdown';
@@ -22,6 +31,8 @@ export interface Imported {
   format: ImportFormat;
   name: string;
   tasks: ImportedTask[];
+  /** TaskMaster: the tag read (none for the legacy form). */
+  tag?: string;
   warnings: string[];
   /** Tasks left out because they are done already. */
   done: number;

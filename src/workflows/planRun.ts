@@ -44,6 +44,7 @@ import { planMarkdown } from './planMarkdown';
 import { failureOutcome } from './failure';
 import { runMap, type RunMapInput } from './runMap';
 import { runTask, type RunTaskInput } from './runTask';
+import { StatusWriter } from './statusSync';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
 import type { TaskPlace } from '../activities';
 
@@ -76,6 +77,8 @@ export class PlanRun {
   private memoCostUsd = 0;
   /** Plans with a workspace: the git repo the tasks work in, opened at the start. */
   private workspace?: RunWorkspace;
+  /** Plans started with `--sync-status`: task status written back to the task list. */
+  private readonly status?: StatusWriter;
 
   constructor(
     private readonly plan: Plan,
@@ -87,6 +90,7 @@ export class PlanRun {
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
     if (opened && plan.workspace) this.workspace = new RunWorkspace(opened, plan.workspace);
+    if (plan.sync) this.status = new StatusWriter(plan.sync);
   }
 
   /** Signals, the progress query and the setConcurrency update. */
@@ -134,6 +138,7 @@ export class PlanRun {
       if (this.plan.tasks.some((t) => t.final)) await this.loop();
       await this.settle();
       await this.workspace?.close();
+      await this.status?.flushed();
       await condition(allHandlersFinished);
       this.publish(true);
       const branch = this.workspace?.open.branch;
@@ -169,6 +174,7 @@ export class PlanRun {
     const s = this.scheduler;
     for (let id = s.next(); id !== undefined && !this.draining; id = s.next()) {
       s.start(id, Date.now());
+      this.status?.set(id, 'running');
       this.launch(id);
       this.startedThisRun++;
       const limit = this.input.continueAsNewAfter;
@@ -257,6 +263,7 @@ export class PlanRun {
       if (c.ok) s.succeed(c.id, { endedAt, ...c.result });
       else if (isCancellation(c.error)) s.cancelled(c.id, { endedAt });
       else this.cancelTasks(s.fail(c.id, { endedAt, ...failureOutcome(c.error) }));
+      this.status?.set(c.id, s.task(c.id).status);
     }
   }
 
@@ -297,6 +304,7 @@ export class PlanRun {
   }
 
   private async continueAsNew(): Promise<never> {
+    await this.status?.flushed();
     await condition(allHandlersFinished);
     const generation = (this.input.resume?.generation ?? 0) + 1;
     const next: RunPlanInput = {

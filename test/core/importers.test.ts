@@ -62,6 +62,17 @@ describe('TaskMaster tasks.json', () => {
     expect(plan.ok).toBe(true);
     // Text that looks like a template stays text.
     expect(byId(imported)['2'].description).toBe('Build it with { {handlebars} }');
+    // Where each came from, as written, for --sync-status: repeated subtask ids by position.
+    expect(imported.tag).toBe('master');
+    expect(Object.fromEntries(imported.tasks.map((t) => [t.id, t.origin]))).toEqual({
+      '2': { task: '2' },
+      '2.1': { task: '2', subtask: '1' },
+      '2.2': { task: '2', subtask: '2.2' },
+      '2.3': { task: '2', subtask: '2.3' },
+      '3': { task: '3' },
+      '3.3': { task: '3', subtask: '3' },
+      '3.3-2': { task: '3', subtask: '3', nth: 2 },
+    });
   });
 
   it('keeps done tasks with includeDone, picks a tag, and reads the legacy form', () => {

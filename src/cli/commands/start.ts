@@ -51,9 +51,10 @@ export function startCommand(): Command {
     .option('--wait', 'wait for the end and print the summary')
     .option('--watch', 'show live progress until the end')
     .option('--json', 'print JSON')
+    .option('--sync-status', 'TaskMaster tasks.json: write in-progress/done back to it as tasks start and end')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan specs/001/tasks.md --base examples/agents/workspace.yaml --watch   # a spec-kit list, one agent per task\n  ptq start --plan examples/pipeline.yaml -p env=staging -p shards=8 --wait\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
+      '\nExamples:\n  ptq start --plan examples/build-app.json --watch\n  ptq start --plan .taskmaster/tasks/tasks.json --sync-status --watch\n  ptq start --plan specs/001/tasks.md --base examples/agents/workspace.yaml --watch   # a spec-kit list, one agent per task\n  ptq start --plan examples/pipeline.yaml -p env=staging -p shards=8 --wait\n  ptq start --plan plan.yaml --id nightly-1 --wait --json\n  ptq start --requirements-file spec.md --budget 4 --provider openai --approve',
     )
     .action(
       action(async (flags: StartFlags) => {
