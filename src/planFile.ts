@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { validatePlan, type Plan, type StatusSync } from './core';
+import { isGitUrl, validatePlan, type Plan, type StatusSync } from './core';
 import { PlanError } from './errors';
 import { detectFormat, ImportError, importTasks, toPlan, type Imported, type StepChoice } from './importers';
 
@@ -84,7 +84,7 @@ function checked(raw: unknown, source: string): Plan {
  */
 function withLocalPaths(plan: Plan): Plan {
   const repo = plan.workspace?.git.repo;
-  if (!repo || isAbsolute(repo) || /^[\w+.-]+:\/\/|^[\w.-]+@[\w.-]+:/.test(repo)) return plan;
+  if (!repo || isAbsolute(repo) || isGitUrl(repo)) return plan;
   return { ...plan, workspace: { ...plan.workspace!, git: { ...plan.workspace!.git, repo: resolve(repo) } } };
 }
 

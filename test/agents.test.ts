@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cancelRun } from '../src/control';
@@ -262,6 +262,64 @@ describe('coding agents in git worktrees', () => {
       // Merged once ("after" changed nothing, so it has nothing to merge).
       expect(git(repo, 'log', '--merges', '--format=%s', `ptq/${id}`).split('\n')).toEqual(['Merge slow: slow']);
       expect(extraWorktrees(repo)).toEqual([]);
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+    }
+  });
+
+  it('repo as a git URL: two workers with their own clones share the work through the remote, and a kill -9 loses nothing', async () => {
+    const remote = join(mkdtempSync(join(tmpdir(), 'ptq-remote-')), 'project.git');
+    git(tmpdir(), 'clone', '--quiet', '--bare', makeRepo({ 'README.md': '# remote\n' }), remote);
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-agents-'));
+    const taskQueue = `agents-remote-${Date.now()}`;
+    const dataDirs = [mkdtempSync(join(tmpdir(), 'ptq-data-a-')), mkdtempSync(join(tmpdir(), 'ptq-data-b-'))];
+    const workers = await Promise.all(
+      dataDirs.map((d) => startWorkerProcess(taskQueue, [], { PATH: `${STAND_IN_BIN}:${PATH}`, PTQ_DATA_DIR: d })),
+    );
+    const id = runId('remote');
+    try {
+      const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+      const agent = (prompt: string) => ({ type: 'agent' as const, agent: 'claude' as const, prompt });
+      const p = plan({
+        workspace: { git: { repo: `file://${remote}` } },
+        defaults: { heartbeatTimeout: '2s' },
+        tasks: [
+          { id: 'slow', run: agent(`@append src/x.ts started\n@pidfile ${dir}/pid\n@sleep 2500\n@log ${dir}/log`) },
+          { id: 'two', run: agent('@write src/two.ts two') },
+          {
+            id: 'after',
+            dependsOn: ['slow', 'two'],
+            run: [
+              { type: 'shell', command: ['sh', '-c', 'echo checked > checked.txt'] },
+              { type: 'shell', command: ['cat', 'src/x.ts', 'src/two.ts', 'checked.txt'] },
+            ],
+          },
+        ],
+      });
+      const handle = await startRun(client, p, { id, taskQueue });
+      const pid = await readPid(join(dir, 'pid'));
+      workers.find((w) => w.child.pid === parentOf(pid))?.child.kill('SIGKILL');
+      await waitFor(() => !alive(pid));
+      const summary = await handle.result();
+      expect(summary.status).toBe('succeeded');
+      // "after" ran on a checkout of the remote holding its dependencies' merged work...
+      expect(summary.tasks.find((t) => t.id === 'after')?.output?.trim()).toBe('started\ntwo\nchecked');
+      expect(readFileSync(join(dir, 'log'), 'utf8').trim().split('\n')).toHaveLength(1);
+      // ...and the remote's integration branch holds everything, each task merged once.
+      const branch = `ptq/${id}`;
+      expect(git(remote, 'show', `${branch}:src/x.ts`)).toBe('started');
+      expect(git(remote, 'show', `${branch}:checked.txt`)).toBe('checked');
+      expect(git(remote, 'log', '--merges', '--format=%s', branch).split('\n').sort()).toEqual([
+        'Merge after: after',
+        'Merge slow: slow',
+        'Merge two: two',
+      ]);
+      // Task branches are gone from the remote; no worker keeps a worktree.
+      expect(branches(remote).sort()).toEqual(['main', branch]);
+      const survivor = dataDirs[workers.findIndex((w) => w.child.exitCode === null && w.child.signalCode === null)];
+      const [clone] = readdirSync(join(survivor, 'clones'));
+      expect(extraWorktrees(join(survivor, 'clones', clone))).toEqual([]);
+      for (const d of dataDirs) expect(existsSync(join(d, encodeURIComponent(id), '.worktrees'))).toBe(false);
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
     }

@@ -7,7 +7,7 @@ import { stepFailure, stepResult } from './context';
 import type { LlmResult } from './llm';
 import { stepEnvironment } from './secrets';
 import { superviseProgram } from './shell';
-import { prepare, workdir, enterWorkdir, type StepOptions } from './stepOptions';
+import { prepare, workdir, inWorkdir, type StepOptions } from './stepOptions';
 import { Tail } from './tail';
 
 /** Codex reports tokens but no price; without `model` it runs this one. */
@@ -22,7 +22,10 @@ const AGENT_STDOUT_BYTES = 1024 * 1024;
  */
 export async function runAgent(plainStep: AgentStep, options?: StepOptions): Promise<LlmResult> {
   const step = prepare(plainStep, options);
-  await enterWorkdir(options);
+  return inWorkdir(options, () => runIn(step, options));
+}
+
+async function runIn(step: AgentStep, options: StepOptions | undefined): Promise<LlmResult> {
   const cwd = workdir(step.cwd, options);
   const { argv, format } = agentCommand(step);
   const out = new Tail(AGENT_STDOUT_BYTES);

@@ -1,11 +1,24 @@
-import { execFile } from 'node:child_process';
 import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { isAbsolute, join, resolve, sep } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Workspace } from '../core';
+import { isGitUrl, type Workspace } from '../core';
 import { resolveString } from '../core/template';
 import { keepHeartbeating } from './context';
+import {
+  branchName,
+  bringIn,
+  commitAll,
+  currentBranch,
+  git,
+  gitOk,
+  head,
+  removeWorktree,
+  undoHalfMerge,
+} from './gitCli';
+import { closeRemote, mergeRemote, openRemote, prepareRemote } from './gitRemote';
 import { mapDir } from './mapFiles';
+
+export { branchName } from './gitCli';
 
 /**
  * The workspace of a run: a git repository, an integration branch that collects every task's
@@ -16,7 +29,10 @@ import { mapDir } from './mapFiles';
 
 /** What the workflow keeps of an opened workspace and hands to every git activity. */
 export interface OpenWorkspace {
+  /** The repo on the worker that opened it (with `remote`: that worker's clone). */
   repo: string;
+  /** A repo given as a git URL: the shared state every worker fetches from and pushes to. */
+  remote?: string;
   base: string;
   /** The integration branch. */
   branch: string;
@@ -32,6 +48,8 @@ export interface OpenWorkspace {
 export interface TaskPlace {
   worktree: string;
   branch: string;
+  /** With a remote repo: its URL, for the step to check the branch out from and push to. */
+  remote?: string;
 }
 
 /** How a task's work came back: merged (with how many commits), or the files in conflict. */
@@ -39,6 +57,16 @@ export type MergeOutcome = { ok: true; commits: number; head: string } | { ok: f
 
 export async function openWorkspace(input: { runId: string; workspace: Workspace }): Promise<OpenWorkspace> {
   const { runId, workspace } = input;
+  const branch = branchName(
+    resolveString(workspace.git.branch, { tasks: {}, params: {}, run: { id: runId }, task: { id: '' } }),
+  );
+  const root = runWorktrees(runId);
+  if (isGitUrl(workspace.git.repo))
+    return openRemote(workspace.git.repo, workspace.git.base, branch, {
+      root,
+      include: workspace.include,
+      merge: workspace.merge,
+    });
   const repo = resolve(workspace.git.repo);
   if (!(await gitOk(repo, 'rev-parse', '--git-dir')).ok)
     throw ApplicationFailure.nonRetryable(
@@ -51,12 +79,8 @@ export async function openWorkspace(input: { runId: string; workspace: Workspace
       `workspace.git.base "${base}" is not a branch or commit of ${repo}`,
       'WorkspaceError',
     );
-  const branch = branchName(
-    resolveString(workspace.git.branch, { tasks: {}, params: {}, run: { id: runId }, task: { id: '' } }),
-  );
   if (!(await gitOk(repo, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok)
     await git(repo, 'branch', branch, base);
-  const root = runWorktrees(runId);
   const integration = join(root, '_integration');
   await git(repo, 'worktree', 'prune');
   if (!existsSync(join(integration, '.git'))) {
@@ -71,6 +95,7 @@ export async function prepareWorktree(input: { ws: OpenWorkspace; task: string }
   const { ws, task } = input;
   const worktree = join(ws.root, branchName(task));
   const branch = taskBranch(ws, task);
+  if (ws.remote) return prepareRemote(ws, { worktree, branch });
   await removeWorktree(ws.repo, worktree);
   await git(ws.repo, 'worktree', 'add', '-B', branch, worktree, ws.branch);
   writeFileSync(join(await gitDir(worktree), 'ptq-include'), ws.include.join('\n'));
@@ -98,6 +123,7 @@ export async function mergeTask(input: {
   const { ws, task, title, place } = input;
   const stop = keepHeartbeating();
   try {
+    if (ws.remote) return await mergeRemote(ws, task, title, place);
     await commitAll(ws, place.worktree, `${title}\n\nptq task ${task}`);
     if (place.worktree === ws.integration) return { ok: true, commits: 0, head: await head(ws.integration) };
     await undoHalfMerge(ws.integration);
@@ -138,7 +164,8 @@ async function gitDir(worktree: string): Promise<string> {
 
 /** Removes the run's worktrees and task branches. The integration branch stays, for review. */
 export async function closeWorkspace(input: { ws: OpenWorkspace }): Promise<{ removed: number }> {
-  return { removed: await cleanWorktrees(input.ws.repo, input.ws.root) };
+  const { ws } = input;
+  return { removed: ws.remote ? await closeRemote(ws) : await cleanWorktrees(ws.repo, ws.root) };
 }
 
 /**
@@ -172,115 +199,6 @@ export function runWorktrees(runId: string): string {
   return join(mapDir(runId), '.worktrees');
 }
 
-async function bringIn(ws: OpenWorkspace, place: TaskPlace, message: string): Promise<string[]> {
-  const id = identity(ws.repo);
-  if (ws.merge === 'rebase') {
-    if ((await gitOk(place.worktree, ...(await id), 'rebase', ws.branch)).ok) {
-      await git(ws.integration, 'merge', '--ff-only', place.branch);
-      return [];
-    }
-    const conflicts = await unmerged(place.worktree);
-    await gitOk(place.worktree, 'rebase', '--abort');
-    return conflicts;
-  }
-  const args =
-    ws.merge === 'squash' ? ['merge', '--squash', place.branch] : ['merge', '--no-ff', '-m', message, place.branch];
-  if ((await gitOk(ws.integration, ...(await id), ...args)).ok) {
-    if (ws.merge === 'squash') await git(ws.integration, ...(await id), 'commit', '-m', message);
-    return [];
-  }
-  const conflicts = await unmerged(ws.integration);
-  await undoHalfMerge(ws.integration);
-  return conflicts;
-}
-
-async function commitAll(
-  ws: Pick<OpenWorkspace, 'include' | 'repo'>,
-  worktree: string,
-  message: string,
-): Promise<void> {
-  // Files copied or linked in by `include` are not the task's work.
-  const excludes = ws.include.map((p) => `:(exclude)${p}`);
-  await git(worktree, 'add', '-A', '--', '.', ...excludes);
-  if ((await gitOk(worktree, 'diff', '--cached', '--quiet')).ok) return;
-  await git(worktree, ...(await identity(ws.repo)), 'commit', '--no-verify', '-m', message);
-}
-
-/** A merge that a crash interrupted is undone before the next one; the integration worktree holds no other changes. */
-async function undoHalfMerge(integration: string): Promise<void> {
-  if ((await gitOk(integration, 'rev-parse', '-q', '--verify', 'MERGE_HEAD')).ok)
-    await gitOk(integration, 'merge', '--abort');
-  await git(integration, 'reset', '--hard', '--quiet', 'HEAD');
-}
-
-async function unmerged(cwd: string): Promise<string[]> {
-  const out = await gitOk(cwd, 'diff', '--name-only', '--diff-filter=U');
-  return out.stdout.split('\n').filter(Boolean);
-}
-
-async function removeWorktree(repo: string, path: string): Promise<void> {
-  if (existsSync(path)) await gitOk(repo, 'worktree', 'remove', '--force', path);
-  rmSync(path, { recursive: true, force: true });
-  await git(repo, 'worktree', 'prune');
-}
-
-async function currentBranch(repo: string): Promise<string> {
-  const r = await gitOk(repo, 'symbolic-ref', '--quiet', '--short', 'HEAD');
-  return r.ok ? r.stdout.trim() : (await git(repo, 'rev-parse', 'HEAD')).trim();
-}
-
-async function head(cwd: string): Promise<string> {
-  return (await git(cwd, 'rev-parse', 'HEAD')).trim();
-}
-
-/** Commits need an author; a repo without one (CI machines) gets ptq's. */
-async function identity(repo: string): Promise<string[]> {
-  const email = await gitOk(repo, 'config', 'user.email');
-  return email.ok && email.stdout.trim() ? [] : ['-c', 'user.name=ptq', '-c', 'user.email=ptq@localhost'];
-}
-
 function taskBranch(ws: OpenWorkspace, task: string): string {
   return `${ws.branch}--${branchName(task)}`;
-}
-
-/** A name git accepts as a branch (run and task ids may hold ":" or start with "."). */
-export function branchName(name: string): string {
-  const cleaned = name
-    .split('/')
-    .map((part) =>
-      part
-        .replace(/[^A-Za-z0-9._-]+/g, '-')
-        .replace(/\.{2,}/g, '.')
-        .replace(/^[.-]+|\.lock$|\.+$/g, ''),
-    )
-    .filter(Boolean)
-    .join('/');
-  return cleaned || 'ptq';
-}
-
-async function git(cwd: string, ...args: string[]): Promise<string> {
-  const r = await gitOk(cwd, ...args);
-  if (!r.ok) {
-    const line = r.stderr.trim().split('\n').pop() ?? '';
-    throw ApplicationFailure.retryable(
-      `git ${args
-        .filter((a) => a !== '-c')
-        .slice(0, 3)
-        .join(' ')} failed in ${cwd}: ${line}`,
-      'GitError',
-    );
-  }
-  return r.stdout;
-}
-
-function gitOk(cwd: string, ...args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
-  if (!isAbsolute(cwd)) cwd = resolve(cwd);
-  return new Promise((done) => {
-    execFile(
-      'git',
-      args,
-      { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
-      (err, stdout, stderr) => done({ ok: !err, stdout: String(stdout), stderr: String(stderr) }),
-    );
-  });
 }

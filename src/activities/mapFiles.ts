@@ -8,7 +8,7 @@ import { dirname, join, resolve } from 'node:path';
  * may run a map's activities must see the same folder: one machine, or a shared mount.
  */
 export function mapDir(workflowId: string, env: NodeJS.ProcessEnv = process.env): string {
-  const root = resolve(env.PTQ_DATA_DIR || join(homedir(), '.ptq', 'data'));
+  const root = dataRoot(env);
   // Ids may hold anything a user typed; each part becomes one safe folder name.
   const parts = workflowId.split('/').map((p) => encodeURIComponent(p).replace(/^\.+$/, (d) => '%2E'.repeat(d.length)));
   return join(root, ...parts);
@@ -32,4 +32,9 @@ export function writeAtomically(file: string, data: string | Buffer): void {
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, data);
   renameSync(temp, file);
+}
+
+/** Where ptq keeps files on this worker: PTQ_DATA_DIR, default ~/.ptq/data. */
+export function dataRoot(env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(env.PTQ_DATA_DIR || join(homedir(), '.ptq', 'data'));
 }

@@ -7,7 +7,7 @@ import type { ShellStep } from '../core';
 import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
 import { watchGroup } from './reaper';
 import { stepEnvironment } from './secrets';
-import { jsonOf, prepare, workdir, enterWorkdir, type StepOptions } from './stepOptions';
+import { jsonOf, prepare, workdir, inWorkdir, type StepOptions } from './stepOptions';
 import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
@@ -30,7 +30,10 @@ const TRAMPOLINE = 'IFS= read -r go && [ "$go" = go ] && exec "$@" </dev/null';
  */
 export async function runShell(plainStep: ShellStep, options?: StepOptions): Promise<StepResult> {
   const step = prepare(plainStep, options);
-  await enterWorkdir(options);
+  return inWorkdir(options, () => runIn(step, options));
+}
+
+async function runIn(step: ShellStep, options: StepOptions | undefined): Promise<StepResult> {
   // A JSON output is read whole (up to its cap), not as a tail.
   const out = new Tail(
     options?.jsonLimit === undefined ? undefined : Math.max(options.jsonLimit + 1, OUTPUT_CAP_BYTES),

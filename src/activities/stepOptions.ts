@@ -6,6 +6,7 @@ import { resolveStep } from '../core/stepTemplates';
 import { outputsContext, TemplateError, type TemplateContext } from '../core/template';
 import { stepFailure } from './context';
 import { enterWorktree } from './git';
+import { enterRemote, leaveRemote } from './gitRemote';
 
 /** What the workflow tells a step activity besides the step: its template values and JSON cap. */
 export interface StepOptions {
@@ -56,10 +57,27 @@ export function workdir(cwd: string | undefined, options: StepOptions | undefine
   return cwd === undefined ? worktree : isAbsolute(cwd) ? cwd : join(worktree, cwd);
 }
 
-/** Before a shell or agent step in a worktree: a retry starts where the first attempt started. */
-export async function enterWorkdir(options: StepOptions | undefined): Promise<void> {
-  const worktree = options?.template?.task.worktree;
-  if (!worktree) return;
+/**
+ * Runs a shell or agent step in its worktree. With a local repo, a retry starts where the first
+ * attempt started; with a remote one, the worktree is checked out for the step from the task's
+ * branch and, when the step succeeds, its work is committed and pushed back.
+ */
+export async function inWorkdir<T>(options: StepOptions | undefined, run: () => Promise<T>): Promise<T> {
+  const { id, worktree, branch, remote } = options?.template?.task ?? {};
+  if (!worktree || !branch) return run();
   const { activityId, attempt } = Context.current().info;
-  await enterWorktree(worktree, activityId, attempt);
+  if (!remote) {
+    await enterWorktree(worktree, activityId, attempt);
+    return run();
+  }
+  const place = { worktree, branch, remote };
+  await enterRemote(place);
+  let succeeded = false;
+  try {
+    const result = await run();
+    succeeded = true;
+    return result;
+  } finally {
+    await leaveRemote(place, succeeded, `ptq task ${id}: step ${activityId}`);
+  }
 }

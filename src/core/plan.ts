@@ -506,6 +506,11 @@ export const StatusSync = z
   .strict();
 export type StatusSync = z.infer<typeof StatusSync>;
 
+/** A workspace repo given as a git URL (each worker clones it) rather than a path. */
+export function isGitUrl(repo: string): boolean {
+  return /^[a-z][\w+.-]*:\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
+}
+
 /** M: how many tasks may run at once. */
 export const Concurrency = z
   .number()

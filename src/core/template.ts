@@ -28,7 +28,8 @@ export interface TemplateContext {
   tasks: Record<string, { output?: string; json?: unknown; results?: string }>;
   params: Record<string, unknown>;
   run: { id: string };
-  task: { id: string; attempt?: number; worktree?: string; branch?: string };
+  /** `remote`: the workspace's git URL, for the step's activity to fetch and push (not a template). */
+  task: { id: string; attempt?: number; worktree?: string; branch?: string; remote?: string };
   /** In a map's steps: the item and its position in the list. */
   item?: unknown;
   index?: number;

@@ -1,7 +1,7 @@
 import { templateProblems } from './checkTemplates';
 import { formatIssue } from './issues';
 import { BATCH_STEP_TYPES } from './map';
-import { Plan, retryProblem } from './plan';
+import { isGitUrl, Plan, retryProblem } from './plan';
 import { stepsOf } from './steps';
 
 /** A result as data: callers switch on `ok` instead of catching. */
@@ -61,6 +61,14 @@ function graphProblems(plan: Plan): string[] {
         `group "${name}" has maxConcurrency ${group.maxConcurrency}, so its tasks could never start: use 1 or more`,
       );
     }
+  }
+  const ws = plan.workspace;
+  if (ws && isGitUrl(ws.git.repo)) {
+    // Every step checks its task's branch out from the remote: there is no shared checkout.
+    if (ws.isolation === 'none')
+      problems.push(`workspace: isolation "none" needs a repo path; with a git URL each task works on its own branch`);
+    if (ws.include.length)
+      problems.push(`workspace.include: a git URL has no checkout to copy ${ws.include[0]} from: use a repo path`);
   }
   if (problems.length === 0) problems.push(...templateProblems(plan));
   const cycle = findCycle(plan);

@@ -232,7 +232,7 @@ export class PlanRun {
     const refs = stepRefs(task);
     if (refs.length === 0 && !place) return { jsonLimit };
     const context = this.templateContext(task, refs);
-    if (place) context.task = { ...context.task, worktree: place.worktree, branch: place.branch };
+    if (place) context.task = { ...context.task, ...place };
     return { context, jsonLimit };
   }
 

@@ -200,6 +200,16 @@ describe('plans Temporal would refuse are refused by validate, with one clear li
     expect(validatePlan({ tasks: [{ id: 'a', retry: { initialInterval: '2m' }, run: shell }] }).ok).toBe(true);
   });
 
+  it('a workspace repo given as a git URL has no shared checkout: isolation none and include are refused', () => {
+    const tasks = [{ id: 'a', run: shell }];
+    const repo = 'git@github.com:acme/app.git';
+    expect(validatePlan({ workspace: { git: { repo: 'https://example.com/app.git' } }, tasks }).ok).toBe(true);
+    expect(problems({ workspace: { git: { repo }, isolation: 'none', include: ['.env'] }, tasks })).toEqual([
+      'workspace: isolation "none" needs a repo path; with a git URL each task works on its own branch',
+      'workspace.include: a git URL has no checkout to copy .env from: use a repo path',
+    ]);
+  });
+
   it('shows a cycle even when the plan has other problems, and suggests a misspelled key', () => {
     const found = problems({
       tasks: [
