@@ -152,6 +152,55 @@ describe('coding agents in git worktrees', () => {
     expect(branches(repo).sort()).toEqual(['main', `ptq/${id}`]);
   });
 
+  it('isolation group: a group shares one warm worktree, its tasks one at a time; isolation none: tasks work in the integration worktree', async () => {
+    // Each task lists the build cache it found, adds to it (ignored by git) and commits a file.
+    const step = {
+      type: 'shell' as const,
+      command: [
+        'sh',
+        '-c',
+        'ls cache 2>/dev/null; pwd; mkdir -p cache; echo x > "cache/$0"; echo x > "$0.txt"',
+        '{{task.id}}',
+      ],
+    };
+    const repo = makeRepo({ 'README.md': '# demo\n', '.gitignore': 'cache/\n' });
+    const [grouped, shared] = await withWorker(async ({ client, taskQueue }) => {
+      const tasks = [
+        { id: 'g1', group: 'api', run: step },
+        { id: 'g2', group: 'api', run: step },
+        { id: 'solo', run: step },
+      ];
+      const inGroups = plan({ workspace: { git: { repo }, isolation: 'group' }, groups: { api: {} }, tasks });
+      const one = await (await startRun(client, inGroups, { id: runId('group'), taskQueue })).result();
+      const chain = [
+        { id: 'n1', title: 'First', run: step },
+        { id: 'n2', title: 'Second', dependsOn: ['n1'], run: step },
+      ];
+      const none = plan({ workspace: { git: { repo }, isolation: 'none' }, tasks: chain });
+      return [one, await (await startRun(client, none, { id: runId('none'), taskQueue })).result()];
+    });
+    expect(grouped.status).toBe('succeeded');
+    const out = Object.fromEntries(grouped.tasks.map((t) => [t.id, (t.output ?? '').trim().split('\n')]));
+    const at = (id: string) => grouped.tasks.find((t) => t.id === id)!;
+    const [first, second] = ['g1', 'g2'].sort((a, b) => Date.parse(at(a).startedAt!) - Date.parse(at(b).startedAt!));
+    // One after the other, in the same folder; the second found the first's (ignored) build cache.
+    expect(Date.parse(at(first).endedAt!)).toBeLessThanOrEqual(Date.parse(at(second).startedAt!));
+    expect(out[first].at(-1)).toBe(out[second].at(-1));
+    expect(out[second][0]).toBe(first);
+    expect(out.solo).toHaveLength(1); // its own fresh worktree: no cache
+    expect(out.solo[0]).not.toBe(out.g1.at(-1));
+    const branch = `ptq/${grouped.id}`;
+    expect(git(repo, 'ls-tree', '--name-only', branch).split('\n').sort()).toEqual(
+      ['.gitignore', 'README.md', 'g1.txt', 'g2.txt', 'solo.txt'].sort(),
+    );
+    // isolation none: straight onto the integration branch, one commit per task, no merges.
+    expect(shared.status).toBe('succeeded');
+    expect(git(repo, 'log', '--format=%s', `ptq/${shared.id}`).split('\n').slice(0, 2)).toEqual(['Second', 'First']);
+    expect(git(repo, 'log', '--merges', '--format=%s', `ptq/${shared.id}`)).toBe('');
+    expect(extraWorktrees(repo)).toEqual([]);
+    expect(branches(repo).sort()).toEqual(['main', branch, `ptq/${shared.id}`].sort());
+  });
+
   it('never runs tasks whose files overlap at once, and stops starting tasks once the budget is spent', async () => {
     const repo = makeRepo();
     const log = join(mkdtempSync(join(tmpdir(), 'ptq-agents-')), 'agents.jsonl');

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { isGitUrl, type Workspace } from '../core';
@@ -90,12 +90,19 @@ export async function openWorkspace(input: { runId: string; workspace: Workspace
   return { repo, base, branch, integration, root, include: workspace.include, merge: workspace.merge };
 }
 
-/** A fresh worktree for the task, on its own branch, from the integration branch as it is now. */
-export async function prepareWorktree(input: { ws: OpenWorkspace; task: string }): Promise<TaskPlace> {
-  const { ws, task } = input;
-  const worktree = join(ws.root, branchName(task));
-  const branch = taskBranch(ws, task);
+/**
+ * A fresh worktree for the task, on its own branch, from the integration branch as it is now. With
+ * `group` (isolation: group), the group's worktree: made once, then moved to the integration tip for
+ * each of its tasks, keeping ignored files (dependencies, builds) warm.
+ */
+export async function prepareWorktree(input: { ws: OpenWorkspace; task: string; group?: string }): Promise<TaskPlace> {
+  const { ws, task, group } = input;
+  // Task ids start with a letter or digit, so "_group-" names cannot clash with a task's.
+  const name = group === undefined ? branchName(task) : `_group-${branchName(group)}`;
+  const worktree = join(ws.root, name);
+  const branch = taskBranch(ws, name);
   if (ws.remote) return prepareRemote(ws, { worktree, branch });
+  if (group !== undefined && existsSync(join(worktree, '.git'))) return rewarm(ws, worktree, branch);
   await removeWorktree(ws.repo, worktree);
   await git(ws.repo, 'worktree', 'add', '-B', branch, worktree, ws.branch);
   writeFileSync(join(await gitDir(worktree), 'ptq-include'), ws.include.join('\n'));
@@ -107,6 +114,17 @@ export async function prepareWorktree(input: { ws: OpenWorkspace; task: string }
     if (statSync(from).isDirectory()) symlinkSync(from, to, 'dir');
     else cpSync(from, to);
   }
+  return { worktree, branch };
+}
+
+/** The group's worktree for its next task: what a failed task left is dropped, ignored files stay. */
+async function rewarm(ws: OpenWorkspace, worktree: string, branch: string): Promise<TaskPlace> {
+  await git(worktree, 'reset', '--hard', '--quiet');
+  await git(worktree, 'clean', '-fdq', ...ws.include.flatMap((p) => ['-e', p]));
+  await git(worktree, 'checkout', '--quiet', '-B', branch, ws.branch);
+  // Step checkpoints belong to the task before (activity ids repeat across tasks).
+  const dir = await gitDir(worktree);
+  for (const f of readdirSync(dir)) if (f.startsWith('ptq-step-')) rmSync(join(dir, f));
   return { worktree, branch };
 }
 

@@ -48,13 +48,16 @@ function firstOverlap(a: string[], b: string[]): [string, string] | undefined {
  * every declared pattern its own files overlap (its own patterns included), so two overlapping
  * tasks always share one. A pattern only one task would hold is left out.
  */
-export function taskResources(plan: Pick<Plan, 'tasks'>): string[][] {
+export function taskResources(plan: Pick<Plan, 'tasks' | 'workspace'>): string[][] {
+  // With `isolation: group`, a group's tasks share one worktree, so they take turns in it.
+  const shared = plan.workspace?.isolation === 'group';
   const patterns = [...new Set(plan.tasks.flatMap((t) => t.files ?? []))];
   const held = plan.tasks.map((task) => patterns.filter((p) => task.files?.some((f) => patternsOverlap(f, p))));
   const holders = new Map<string, number>();
   for (const list of held) for (const p of list) holders.set(p, (holders.get(p) ?? 0) + 1);
   return plan.tasks.map((task, i) => [
     ...(task.resources ?? []),
+    ...(shared && task.group ? [`worktree:${task.group}`] : []),
     ...held[i].filter((p) => (holders.get(p) ?? 0) > 1).map((p) => `file:${p}`),
   ]);
 }

@@ -467,9 +467,11 @@ export const Workspace = z
       })
       .strict(),
     isolation: z
-      .enum(['worktree', 'none'])
+      .enum(['worktree', 'group', 'none'])
       .default('worktree')
-      .describe('"worktree": one per task; "none": every task works in the integration worktree.'),
+      .describe(
+        '"worktree": one per task; "group": one per group, kept warm (ignored files such as builds stay), its tasks one at a time; "none": every task works in the integration worktree.',
+      ),
     include: z
       .array(Text.min(1))
       .default([])

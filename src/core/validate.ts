@@ -65,8 +65,10 @@ function graphProblems(plan: Plan): string[] {
   const ws = plan.workspace;
   if (ws && isGitUrl(ws.git.repo)) {
     // Every step checks its task's branch out from the remote: there is no shared checkout.
-    if (ws.isolation === 'none')
-      problems.push(`workspace: isolation "none" needs a repo path; with a git URL each task works on its own branch`);
+    if (ws.isolation !== 'worktree')
+      problems.push(
+        `workspace: isolation "${ws.isolation}" needs a repo path; with a git URL each task works on its own branch`,
+      );
     if (ws.include.length)
       problems.push(`workspace.include: a git URL has no checkout to copy ${ws.include[0]} from: use a repo path`);
   }

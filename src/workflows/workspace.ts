@@ -48,7 +48,8 @@ export class RunWorkspace {
     let conflicts = 0;
     let spent: Usage | undefined;
     for (let attempt = 1; ; attempt++) {
-      const place = await git.prepareWorktree({ ws: this.open, task: task.id });
+      const group = this.spec.isolation === 'group' ? task.group : undefined;
+      const place = await git.prepareWorktree({ ws: this.open, task: task.id, ...(group ? { group } : {}) });
       const ran = await run(place);
       // A run that conflicted still cost what it cost.
       spent = sumUsage(spent, ran.usage);
