@@ -237,10 +237,14 @@ describe('coding agents in git worktrees', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as { prompt: string; start: number; end: number });
     const span = (file: string) => runs.find((r) => r.prompt.includes(file)) as { start: number; end: number };
-    const [a, b, c] = [span('src/db/a.ts'), span('src/db/schema.ts'), span('docs/c.md')];
+    const [a, b] = [span('src/db/a.ts'), span('src/db/schema.ts')];
     // a and b overlap by glob: one after the other. c shares nothing: it ran alongside.
     expect(a.end <= b.start || b.end <= a.start).toBe(true);
-    expect(Math.max(a.start, c.start)).toBeLessThan(Math.min(a.end, c.end));
+    // (Its start is the run's decision: on a loaded machine a 300 ms agent may end before the other spawns.)
+    const ran = (id: string) => summary.tasks.find((t) => t.id === id)!;
+    expect(Date.parse(ran('c').startedAt!)).toBeLessThan(
+      Math.min(Date.parse(ran('a').endedAt!), Date.parse(ran('b').endedAt!)),
+    );
     // $0.90 after a, b and c; d takes it to $1.20, so e never starts.
     expect(summary.tasks.find((t) => t.id === 'e')).toMatchObject({
       status: 'skipped',

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { bringIn, commitAll, git, gitOk, head, identity, removeWorktree } from './gitCli';
+import { bringIn, commitAll, git, gitOk, head, removeWorktree } from './gitCli';
 import type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
 import { dataRoot } from './mapFiles';
 
@@ -125,14 +125,7 @@ export async function mergeRemote(
       // Rebased: the task's branch moves too, so a retry of this activity finds nothing left to merge.
       if (ws.merge === 'rebase')
         await git(place.worktree, 'push', '--quiet', '--force', 'origin', `HEAD:refs/heads/${place.branch}`);
-      await git(
-        ws.integration,
-        ...(await identity(clone)),
-        'push',
-        '--quiet',
-        'origin',
-        `HEAD:refs/heads/${ws.branch}`,
-      );
+      await git(ws.integration, 'push', '--quiet', 'origin', `HEAD:refs/heads/${ws.branch}`);
       return { ok: true, commits, head: await head(ws.integration) };
     } finally {
       await removeWorktree(clone, place.worktree);
