@@ -13,6 +13,7 @@ import {
   type ParamValue,
   type Plan,
   type Policy,
+  type RetryOf,
   type RunSummary,
 } from './core';
 import { dataConverter } from './codec';
@@ -48,6 +49,8 @@ export interface StartOptions {
   continueAsNewAfter?: number;
   /** Values of the plan's params, already checked and typed (see `resolveParams`). */
   params?: Record<string, ParamValue>;
+  /** `ptq retry`: the ended run this one retries, and what it keeps from it. */
+  retry?: RetryOf;
 }
 
 /** Starts a run of a validated plan; rejects an id that was used before. */
@@ -116,11 +119,12 @@ export function runOptions(plan: Plan, options: StartOptions) {
     maxConcurrency: options.maxConcurrency,
     continueAsNewAfter: options.continueAsNewAfter,
     params,
+    ...(options.retry ? { retry: options.retry } : {}),
   };
   const parallel = options.maxConcurrency ?? plan.maxConcurrency;
   return {
     args: [input] as [RunPlanInput],
-    staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel`,
+    staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel${options.retry ? `, retry of ${options.retry.run}` : ''}`,
     staticDetails: paramsTable(params) + planTable(plan),
     typedSearchAttributes: [
       { key: searchAttributes.plan, value: plan.name },

@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Plan, Policy } from './core/plan';
+import type { RetryOf } from './core/retry';
 import type { MapProgress } from './core/map';
 import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
@@ -30,6 +31,8 @@ export interface RunPlanInput {
   params?: Record<string, string | number | boolean>;
   /** Set by continue-as-new: where the previous run left off. */
   resume?: { state: SchedulerState; startedAt: number; generation: number; workspace?: OpenWorkspace };
+  /** `ptq retry`: the ended run this one retries, and the tasks it keeps from it. */
+  retry?: RetryOf;
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */
   continueAsNewAfter?: number;
 }

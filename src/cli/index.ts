@@ -13,6 +13,7 @@ import { listCommand } from './commands/list';
 import { pauseCommand, resumeCommand } from './commands/pause';
 import { planCommand } from './commands/plan';
 import { resultCommand } from './commands/result';
+import { resubmitCommand, retryCommand } from './commands/retry';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { setConcurrencyCommand } from './commands/setConcurrency';
@@ -43,6 +44,8 @@ export function program(): Command {
     watchCommand(),
     resultCommand(),
     cancelCommand(),
+    retryCommand(),
+    resubmitCommand(),
     pauseCommand(),
     resumeCommand(),
     setConcurrencyCommand(),

@@ -9,6 +9,7 @@ export function summaryTable(s: RunSummary): string {
     `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on M=${s.maxConcurrency} (efficiency ${Math.round(s.efficiency * 100)}%)`,
   ];
   if (s.reason) lines.push(`  stopped: ${s.reason}`);
+  if (s.retryOf) lines.push(`  retry of ${s.retryOf}: what succeeded there was kept`);
   if (s.planner) {
     lines.push(
       `  planned by ${s.planner.planner}${s.planner.model ? ` (${s.planner.model})` : ''}: ${s.planner.complexity ?? '?'}; ${s.planner.reasoning ?? ''}`,

@@ -14,3 +14,4 @@ export * from './validate';
 export * from './params';
 export * from './jsonOutput';
 export * from './map';
+export * from './retry';

@@ -3,6 +3,7 @@ import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
+import type { RetryOf } from './retry';
 import type { Plan, Policy } from './plan';
 import { toleratedCount } from './tolerance';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
@@ -54,7 +55,14 @@ export class Scheduler {
   /** A fresh run of a validated plan. */
   static create(
     plan: Plan,
-    options: { policy?: Policy; maxConcurrency?: number; params?: Record<string, unknown> } = {},
+    options: {
+      policy?: Policy;
+      maxConcurrency?: number;
+      params?: Record<string, unknown>;
+      /** A retry: the ended run's succeeded tasks to keep, and when this run starts. */
+      retry?: RetryOf;
+      now?: number;
+    } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
     const state: SchedulerState = {
@@ -79,7 +87,21 @@ export class Scheduler {
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
     scheduler.propagate(roots.filter((i) => i >= 0));
+    if (options.retry) scheduler.keep(options.retry, options.now ?? 0);
     return scheduler;
+  }
+
+  /** Marks the kept tasks of a retry succeeded, with their outputs, as if they had just run. */
+  private keep({ run, kept }: RetryOf, now: number): void {
+    for (const i of this.graph.order) {
+      const id = this.graph.ids[i];
+      const task = own(kept, id);
+      // Kept tasks only depend on kept tasks, so in this order each is ready when its turn comes.
+      if (!task || this.state.tasks[i].status !== 'ready') continue;
+      this.start(id, now);
+      this.succeed(id, { endedAt: now, ...task });
+      this.state.tasks[i].reason = `kept: succeeded in ${run}`;
+    }
   }
 
   /** Resumes from a snapshot, e.g. after continue-as-new. */

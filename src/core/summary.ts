@@ -55,6 +55,8 @@ export interface RunSummary {
     /** Per agent CLI ("claude", "codex", ...) and "llm" for llm steps. */
     byAgent?: Record<string, Usage>;
   };
+  /** `ptq retry`: the run this one retried. */
+  retryOf?: string;
   /** Plans with a workspace: the integration branch, and how merges went. */
   workspace?: { branch: string; merges: number; conflicts: number; conflictRate: number };
   tasks: TaskSummary[];

@@ -86,7 +86,13 @@ export class PlanRun {
   ) {
     this.scheduler = input.resume
       ? Scheduler.restore(plan, input.resume.state)
-      : Scheduler.create(plan, { policy: input.policy, maxConcurrency: input.maxConcurrency, params: input.params });
+      : Scheduler.create(plan, {
+          policy: input.policy,
+          maxConcurrency: input.maxConcurrency,
+          params: input.params,
+          retry: input.retry,
+          now: Date.now(),
+        });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
     if (opened && plan.workspace) this.workspace = new RunWorkspace(opened, plan.workspace);
@@ -142,7 +148,8 @@ export class PlanRun {
       await condition(allHandlersFinished);
       this.publish(true);
       const branch = this.workspace?.open.branch;
-      return summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now(), branch);
+      const summary = summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now(), branch);
+      return this.input.retry ? { ...summary, retryOf: this.input.retry.run } : summary;
     });
   }
 

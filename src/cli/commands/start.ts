@@ -1,8 +1,11 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
-import { PtqError } from '../../errors';
+import type { ConnectionFlags } from '../../connection';
+import { type ExitCode, PtqError } from '../../errors';
+import type { runPlan } from '../../workflows';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
@@ -69,22 +72,37 @@ export function startCommand(): Command {
         const handle = plan
           ? await startRun(client, plan, { ...flags, params })
           : await startPlanned(client, request as PlanRequestInput, flags);
-        const id = handle.workflowId;
-        const url = runUrl(id, namespaceOf(flags));
-        if (!flags.wait && !flags.watch) {
-          if (flags.json) printJson({ id, url });
-          else process.stdout.write(`started ${id}\n${url}\n`);
-          return;
-        }
-        if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
-        const address = addressOf(flags);
-        const summary =
-          flags.watch && !flags.json
-            ? await watchRun(client, id, { detachOnCtrlC: true, address })
-            : await rideOutOutage(() => handle.result(), address);
-        if (flags.json) printJson(summary);
-        else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
-        return exitCodeFor(summary.status);
+        return followStart(client, handle, flags);
       }),
     );
+}
+
+/** How to follow a run just started: print its id and link, or wait or watch and print the summary. */
+export interface FollowFlags extends ConnectionFlags {
+  wait?: boolean;
+  watch?: boolean;
+  json?: boolean;
+}
+
+export async function followStart(
+  client: Client,
+  handle: WorkflowHandle<typeof runPlan>,
+  flags: FollowFlags,
+): Promise<ExitCode | undefined> {
+  const id = handle.workflowId;
+  const url = runUrl(id, namespaceOf(flags));
+  if (!flags.wait && !flags.watch) {
+    if (flags.json) printJson({ id, url });
+    else process.stdout.write(`started ${id}\n${url}\n`);
+    return undefined;
+  }
+  if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
+  const address = addressOf(flags);
+  const summary =
+    flags.watch && !flags.json
+      ? await watchRun(client, id, { detachOnCtrlC: true, address })
+      : await rideOutOutage(() => handle.result(), address);
+  if (flags.json) printJson(summary);
+  else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
+  return exitCodeFor(summary.status);
 }
