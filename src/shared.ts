@@ -3,6 +3,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Plan, Policy } from './core/plan';
 import type { RetryOf } from './core/retry';
 import type { MapProgress } from './core/map';
+import type { EventPage } from './core/events';
 import type { Progress } from './core/progress';
 import type { SchedulerState } from './core/scheduler';
 import type { TaskSummary } from './core/summary';
@@ -49,6 +50,8 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 export const cancelSignal = defineSignal<[reason?: string]>('cancel');
 export const progressQuery = defineQuery<Progress>('progress');
+/** The run's recent task events after a position: what `ptq watch` prints. */
+export const eventsQuery = defineQuery<EventPage, [after: number]>('events');
 export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcurrency');
 export const planQuery = defineQuery<Plan | null>('plan');
 /** One task of a live run, by id (`ptq status RUN/TASK`); null when the run has no such task. */

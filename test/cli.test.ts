@@ -124,6 +124,56 @@ describe('ptq CLI against the real server', () => {
     });
   });
 
+  it('watch prints a line per task event without a terminal, and --json streams the events as NDJSON', async () => {
+    const events = planFile('events.json', {
+      tasks: [
+        { id: 'slow', title: 'Slow one', run: { type: 'shell', command: ['sleep', '0.5'] } },
+        {
+          id: 'bad',
+          retry: { maximumAttempts: 2, initialInterval: '50ms' },
+          run: { type: 'shell', command: ['sh', '-c', 'echo "disk full" >&2; exit 3'] },
+        },
+        { id: 'after', dependsOn: ['bad'], run: { type: 'shell', command: ['true'] } },
+      ],
+    });
+    await withWorker(async ({ taskQueue }) => {
+      const id = runId('events');
+      await ptq(['start', '--plan', events, '--id', id, '--task-queue', taskQueue]);
+      const [plain, json] = await Promise.all([ptq(['watch', id]), ptq(['watch', id, '--json'])]);
+      expect(plain.code).toBe(1);
+      const lines = plain.stdout.split('\n').map((l) => l.replace(/^\d\d:\d\d:\d\d /, ''));
+      expect(lines).toEqual(
+        expect.arrayContaining([
+          'started   slow (Slow one)',
+          'started   bad',
+          'failed    bad after 2 attempts: exit code 3: disk full (in: sh -c echo "disk full" >&2; exit 3)',
+          'skipped   after: skipped because "bad" failed',
+        ]),
+      );
+      expect(lines.find((l) => l.startsWith('succeeded slow in '))).toBeDefined();
+      expect(lines.indexOf('started   slow (Slow one)')).toBeLessThan(
+        lines.findIndex((l) => l.startsWith('succeeded slow')),
+      );
+      expect(plain.stdout).toContain('FAILED');
+
+      const records = json.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(
+        records
+          .slice(0, -1)
+          .map((r) => `${r.event} ${r.task}`)
+          .sort(),
+      ).toEqual(['failed bad', 'skipped after', 'started bad', 'started slow', 'succeeded slow'].sort());
+      expect(records.find((r) => r.event === 'failed')).toMatchObject({
+        attempts: 2,
+        why: expect.stringMatching(/^exit code 3: disk full/),
+      });
+      expect(records.at(-1)).toMatchObject({ event: 'ended', summary: { id, status: 'failed' } });
+    });
+  });
+
   it('gives one clear line and a distinct exit code for each user error', async () => {
     const unreachable = await ptq(['status', 'x', '--address', `127.0.0.1:${await freePort()}`]);
     expect(unreachable.code).toBe(3);

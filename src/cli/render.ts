@@ -74,7 +74,7 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
         `    ${progressBar(m.done, m.total, 20)} ${m.done}/${m.total} items  ${m.running} running  ${m.failed} failed  max ${m.maxParallel}${m.paused ? '  PAUSED' : ''}`,
       );
   }
-  if (p.running.length > maxRunning) lines.push(`  … ${p.running.length - maxRunning} more running`);
+  if (p.running.length > maxRunning) lines.push(`  … and ${p.running.length - maxRunning} more running`);
   for (const f of p.recentFailures.slice(-3)) lines.push(`  ✗ ${f.id}: ${f.error.split('\n')[0].slice(0, 120)}`);
   return lines;
 }

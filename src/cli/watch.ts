@@ -1,7 +1,7 @@
-import type { Client } from '@temporalio/client';
-import { doneCount, type Progress, type RunSummary } from '../core';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
 import { describedRun, withMapProgress } from '../control';
-import { progressQuery } from '../shared';
+import { eventsQuery, progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { progressView } from './render';
 
@@ -9,21 +9,23 @@ const POLL_MS = 500;
 
 /**
  * Follows a run until it ends and returns its summary. On a terminal it redraws a live view in
- * place; otherwise it prints one plain line per change, which suits logs and CI.
+ * place, fitted to the window; otherwise it prints one line per task event (started, succeeded,
+ * failed with its error, skipped with why), which is what CI logs need, or with `json` the same
+ * events as NDJSON.
  */
 export async function watchRun(
   client: Client,
   id: string,
-  options: { detachOnCtrlC?: boolean; address?: string } = {},
+  options: { detachOnCtrlC?: boolean; address?: string; json?: boolean } = {},
 ): Promise<RunSummary> {
   const out = process.stdout;
   const address = options.address ?? 'the server';
   const { handle, description } = await rideOutOutage(() => describedRun(client, id), address);
-  const tty = Boolean(out.isTTY);
+  const tty = Boolean(out.isTTY) && !options.json;
   const startedAt = description.startTime.getTime();
-  const seenFailures = new Set<string>();
+  const events = new EventCursor(handle);
+  const fallback = new PlainProgress();
   let drawn = 0;
-  let lastLine = '';
   // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
   if (options.detachOnCtrlC) {
     process.once('SIGINT', () => {
@@ -31,35 +33,94 @@ export async function watchRun(
       process.exit(130);
     });
   }
+  const print = async () => {
+    const page = await events.next();
+    if (page === undefined) {
+      // A worker from before the event log: plain progress lines instead.
+      const p = await handle.query(progressQuery).catch(() => undefined);
+      if (p && !options.json) fallback.print(out, p);
+      return;
+    }
+    for (const e of page) out.write(`${options.json ? JSON.stringify(e) : eventLine(e)}\n`);
+  };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
   for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
-    const p = await handle
-      .query(progressQuery)
-      .then((progress) => withMapProgress(client, id, progress))
-      .catch(() => undefined);
-    if (p) {
-      const now = Date.now();
-      if (tty) {
-        const lines = progressView(p, now, now - startedAt);
-        out.write(`${drawn ? `\x1b[${drawn}A` : ''}${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
-        drawn = lines.length;
-      } else {
-        lastLine = printPlain(out, p, seenFailures, lastLine);
-      }
+    if (tty) {
+      const p = await handle
+        .query(progressQuery)
+        .then((progress) => withMapProgress(client, id, progress))
+        .catch(() => undefined);
+      if (p) drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, runningRows(out, p)), drawn);
+    } else {
+      await print();
     }
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
+  if (!tty) await print().catch(() => undefined); // the last events, read from the ended run
   return rideOutOutage(() => handle.result(), address);
 }
 
-function printPlain(out: NodeJS.WriteStream, p: Progress, seen: Set<string>, last: string): string {
-  for (const f of p.recentFailures) {
-    const key = `${f.id}@${f.at}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.write(`failed ${f.id}: ${f.error.split('\n')[0]}\n`);
+/** Draws over the previous frame and clears what is left of it below. */
+function redraw(out: NodeJS.WriteStream, lines: string[], drawn: number): number {
+  const fit = lines.slice(0, Math.max(1, (out.rows || 40) - 1)).map((l) => l.slice(0, out.columns || 200));
+  out.write(`${drawn ? `\x1b[${drawn}A` : ''}${fit.map((l) => `\r\x1b[2K${l}`).join('\n')}\n\x1b[J`);
+  return fit.length;
+}
+
+/** How many running tasks fit under the bar, the groups and the recent failures. */
+function runningRows(out: NodeJS.WriteStream, p: Progress): number {
+  const others = 1 + (p.groups?.length ?? 0) + Math.min(3, p.recentFailures.length) + 1;
+  const perTask = p.running.some((r) => r.items) ? 2 : 1;
+  return Math.max(1, Math.floor(((out.rows || 40) - 1 - others) / perTask));
+}
+
+/** Reads the run's event log page by page; a continue-as-new starts a new log. */
+class EventCursor {
+  private generation = -1;
+  private position = 0;
+
+  constructor(private readonly handle: WorkflowHandle) {}
+
+  async next(): Promise<RunEvent[] | undefined> {
+    let page = await this.handle.query(eventsQuery, this.position).catch(() => undefined);
+    if (!page) return undefined;
+    if (page.generation !== this.generation && this.position > 0) page = await this.handle.query(eventsQuery, 0);
+    this.generation = page.generation;
+    this.position = page.next;
+    return page.events;
   }
-  const line = `progress ${doneCount(p)}/${p.total} done, ${p.counts.running} running, ${p.counts.failed} failed${p.paused ? ', paused' : ''}`;
-  if (line !== last) out.write(`${line}\n`);
-  return line;
+}
+
+/** One line per event, e.g. "12:00:03 failed    build after 3 attempts: exit code 1: boom". */
+export function eventLine(e: RunEvent): string {
+  const head = `${e.at.slice(11, 19)} ${e.event.padEnd(9)} ${e.task}`;
+  const tries = e.attempts && e.attempts > 1 ? ` after ${e.attempts} attempts` : '';
+  switch (e.event) {
+    case 'started':
+      return `${head}${e.title ? ` (${e.title})` : ''}`;
+    case 'succeeded':
+      return `${head}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}${tries}`;
+    case 'failed':
+      return `${head}${tries}: ${e.why ?? 'failed'}`;
+    default:
+      return `${head}${e.why ? `: ${e.why}` : ''}`;
+  }
+}
+
+/** The old plain output: a line per change of the counts, and each new failure. */
+class PlainProgress {
+  private last = '';
+  private readonly seen = new Set<string>();
+
+  print(out: NodeJS.WriteStream, p: Progress): void {
+    for (const f of p.recentFailures) {
+      const key = `${f.id}@${f.at}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      out.write(`failed ${f.id}: ${f.error.split('\n')[0]}\n`);
+    }
+    const line = `progress ${doneCount(p)}/${p.total} done, ${p.counts.running} running, ${p.counts.failed} failed${p.paused ? ', paused' : ''}`;
+    if (line !== this.last) out.write(`${line}\n`);
+    this.last = line;
+  }
 }

@@ -15,3 +15,4 @@ export * from './params';
 export * from './jsonOutput';
 export * from './map';
 export * from './retry';
+export * from './events';

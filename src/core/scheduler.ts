@@ -35,6 +35,8 @@ export class Scheduler {
   private readonly key: Key;
   /** Each task's mutexes: its `resources` and those of its overlapping `files`. */
   private readonly resources: string[][];
+  /** Told of every status change, e.g. by the run's event log. */
+  onStatus?: (task: string, to: TaskStatus) => void;
 
   private constructor(
     readonly plan: Plan,
@@ -428,6 +430,7 @@ export class Scheduler {
     s.counts[t.status]--;
     s.counts[to]++;
     t.status = to;
+    this.onStatus?.(this.graph.ids[i], to);
     if (isTerminal(to)) {
       if (!this.plan.tasks[i].final && s.mainLeft !== undefined && s.mainLeft > 0) s.mainLeft--;
       s.levelLeft[this.graph.level[i]]--;

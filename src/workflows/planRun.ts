@@ -24,11 +24,13 @@ import type { Plan, Task } from '../core/plan';
 import { stepsOf } from '../core/steps';
 import { stepTemplates } from '../core/stepTemplates';
 import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
+import { EventLog } from '../core/events';
 import { progressMarkdown, progressOf } from '../core/progress';
 import { Scheduler } from '../core/scheduler';
 import { summarize, taskSummary, type RunSummary } from '../core/summary';
 import {
   cancelSignal,
+  eventsQuery,
   pauseSignal,
   progressQuery,
   resumeSignal,
@@ -79,6 +81,7 @@ export class PlanRun {
   private workspace?: RunWorkspace;
   /** Plans started with `--sync-status`: task status written back to the task list. */
   private readonly status?: StatusWriter;
+  private readonly events: EventLog;
 
   constructor(
     private readonly plan: Plan,
@@ -97,6 +100,7 @@ export class PlanRun {
     const opened = input.resume?.workspace;
     if (opened && plan.workspace) this.workspace = new RunWorkspace(opened, plan.workspace);
     if (plan.sync) this.status = new StatusWriter(plan.sync);
+    this.events = new EventLog(this.scheduler, input.resume?.generation ?? 0, () => Date.now());
   }
 
   /** Signals, the progress query and the setConcurrency update. */
@@ -111,6 +115,7 @@ export class PlanRun {
     });
     setHandler(cancelSignal, (reason) => this.cancelRun(reason || 'cancelled by request'));
     setHandler(progressQuery, () => progressOf(this.scheduler));
+    setHandler(eventsQuery, (after) => this.events.after(after));
     setHandler(taskQuery, (id) => {
       const { index } = this.scheduler.graph;
       return Object.hasOwn(index, id) ? taskSummary(this.scheduler, index[id]) : null;

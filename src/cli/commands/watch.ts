@@ -9,14 +9,20 @@ export function watchCommand(): Command {
   return withConnection(new Command('watch'))
     .description('follow a run live until it ends (plain lines when not on a terminal)')
     .argument('<id>', 'run id')
-    .addHelpText('after', '\nExample:\n  ptq watch nightly-1')
+    .option('--json', 'stream task events as JSON lines, then {"event": "ended", "summary": ...}')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq watch nightly-1\n  ptq watch nightly-1 --json | jq -c \'select(.event == "failed")\'',
+    )
     .action(
-      action(async (id: string, flags: object) => {
+      action(async (id: string, flags: { json?: boolean }) => {
         const summary = await watchRun(await waitingClientFor(flags), id, {
           detachOnCtrlC: true,
           address: addressOf(flags),
+          json: flags.json,
         });
-        process.stdout.write(`${summaryTable(summary)}\n`);
+        if (flags.json) process.stdout.write(`${JSON.stringify({ event: 'ended', summary })}\n`);
+        else process.stdout.write(`${summaryTable(summary)}\n`);
         return exitCodeFor(summary.status);
       }),
     );
