@@ -325,6 +325,9 @@ describe('ptq CLI against the real server', () => {
   it('prints graph, simulation and schema for editors', async () => {
     const mermaid = await ptq(['graph', ok, '--format', 'mermaid']);
     expect(mermaid.stdout).toContain('a ==> b');
+    const graph = JSON.parse((await ptq(['graph', ok, '--json'])).stdout);
+    expect(graph).toMatchObject({ criticalPath: ['a', 'b'], criticalPathMs: 2000, edges: [['a', 'b']], levels: 2 });
+    expect(graph.tasks[1]).toEqual({ id: 'b', level: 1, estimateMs: 1000, critical: true, dependsOn: ['a'] });
     const sim = JSON.parse((await ptq(['simulate', ok, '--json'])).stdout);
     expect(sim).toMatchObject({ maxConcurrency: 4, criticalPathMs: 2000, workMs: 2000, lowerBoundMs: 2000 });
     expect(Object.keys(sim.policies)).toEqual(['critical-path', 'fifo', 'levels']);

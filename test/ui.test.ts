@@ -177,6 +177,19 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
         expect(JSON.parse(listed.stdout)).toContainEqual(
           expect.objectContaining({ id, status: 'failed', plan: 'ui-demo', done: 4, total: 4 }),
         );
+        // For people: a header, how long each run took, and a filter by plan name.
+        const table = await ptq(['list', '--plan', 'ui-demo', '--address', server.address]);
+        const [header, ...rows] = table.stdout.trim().split('\n');
+        expect(header.split(/\s{2,}/)).toEqual(['RUN', 'STATUS', 'DONE', 'STARTED (UTC)', 'TOOK', 'COST', 'PLAN']);
+        expect(rows.find((r) => r.startsWith(id))).toMatch(
+          / failed +4\/4 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +[\d.]+m?s +- +ui-demo$/,
+        );
+        expect(rows.every((r) => r.endsWith('ui-demo'))).toBe(true);
+        const none = await ptq(['list', '--plan', 'no-such-plan', '--address', server.address]);
+        expect(none.stdout).toBe('no runs\n');
+        // The summary says how the work spread over workers.
+        const result = await ptq(['result', id, '--address', server.address]);
+        expect(result.stdout).toMatch(/^ {2}workers: \S+ \d+ tasks? [\d.]+m?s busy/m);
       },
       { address: server.address },
     );

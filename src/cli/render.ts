@@ -29,6 +29,8 @@ export function summaryTable(s: RunSummary): string {
       `  merged into ${w.branch}: ${w.merges} merges, ${w.conflicts} conflicts (conflict rate ${Math.round(w.conflictRate * 100)}%)`,
     );
   }
+  const spread = workerSpread(s);
+  if (spread) lines.push(`  workers: ${spread}`);
   const costs = s.tasks.some((t) => t.usage);
   lines.push(
     '',
@@ -43,6 +45,22 @@ export function summaryTable(s: RunSummary): string {
     );
   }
   return lines.join('\n');
+}
+
+/** "w1 12 tasks 30.1s busy, w2 8 tasks 20.2s busy": how the work spread over workers. */
+function workerSpread(s: RunSummary): string | undefined {
+  const by = new Map<string, { tasks: number; busyMs: number }>();
+  for (const t of s.tasks) {
+    if (!t.worker) continue;
+    const w = by.get(t.worker) ?? by.set(t.worker, { tasks: 0, busyMs: 0 }).get(t.worker)!;
+    w.tasks++;
+    w.busyMs += t.durationMs ?? 0;
+  }
+  if (!by.size) return undefined;
+  const busiest = [...by].sort((a, b) => b[1].busyMs - a[1].busyMs);
+  return busiest
+    .map(([w, n]) => `${w} ${n.tasks} task${n.tasks > 1 ? 's' : ''} ${formatDuration(n.busyMs)} busy`)
+    .join(', ');
 }
 
 function usd(cost: number | null): string {
@@ -77,4 +95,17 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   if (p.running.length > maxRunning) lines.push(`  … and ${p.running.length - maxRunning} more running`);
   for (const f of p.recentFailures.slice(-3)) lines.push(`  ✗ ${f.id}: ${f.error.split('\n')[0].slice(0, 120)}`);
   return lines;
+}
+
+/** Columns padded to their widest cell, under a header. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

@@ -4,7 +4,7 @@ import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { action } from '../common';
 
-const FORMATS = ['text', 'mermaid', 'dot'] as const;
+const FORMATS = ['text', 'mermaid', 'dot', 'json'] as const;
 
 /** `ptq graph FILE`: the DAG with its critical path marked. */
 export function graphCommand(): Command {
@@ -12,20 +12,22 @@ export function graphCommand(): Command {
     .description('print the plan as a graph, critical path marked')
     .argument('<file>', 'plan file')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('text'))
+    .option('--json', 'the same as --format json: tasks with level, estimate and critical flag, edges')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq graph plan.json\n  ptq graph plan.json --format dot | dot -Tsvg > plan.svg',
+      '\nExamples:\n  ptq graph plan.json\n  ptq graph plan.json --format dot | dot -Tsvg > plan.svg\n  ptq graph plan.json --json | jq ".criticalPath"',
     )
     .action(
-      action(async (file: string, flags: ImportFlags & { format: (typeof FORMATS)[number] }) => {
+      action(async (file: string, flags: ImportFlags & { format: (typeof FORMATS)[number]; json?: boolean }) => {
         const g = buildGraph(loadPlanFile(file, importFlagsOf(flags)));
-        const critical = new Set(criticalPath(g));
-        process.stdout.write(`${render(g, critical, flags.format)}\n`);
+        const path = criticalPath(g);
+        process.stdout.write(`${render(g, path, flags.json ? 'json' : flags.format)}\n`);
       }),
     );
 }
 
-function render(g: Graph, critical: Set<string>, format: (typeof FORMATS)[number]): string {
+function render(g: Graph, path: string[], format: (typeof FORMATS)[number]): string {
+  const critical = new Set(path);
   const edges = g.deps.flatMap((ds, i) => ds.map((d) => [g.ids[d], g.ids[i]] as const));
   const onPath = (a: string, b: string) => critical.has(a) && critical.has(b);
   switch (format) {
@@ -50,6 +52,17 @@ function render(g: Graph, critical: Set<string>, format: (typeof FORMATS)[number
       g.ids.forEach((id) => lines.push(`  "${id}"${critical.has(id) ? ' [color=red, penwidth=2]' : ''};`));
       edges.forEach(([a, b]) => lines.push(`  "${a}" -> "${b}"${onPath(a, b) ? ' [color=red, penwidth=2]' : ''};`));
       return [...lines, '}'].join('\n');
+    }
+    case 'json': {
+      const tasks = g.ids.map((id, i) => ({
+        id,
+        level: g.level[i],
+        estimateMs: g.estimate[i],
+        critical: critical.has(id),
+        dependsOn: g.deps[i].map((d) => g.ids[d]),
+      }));
+      const { criticalPathMs, workMs, levels } = g;
+      return JSON.stringify({ tasks, edges, criticalPath: path, criticalPathMs, workMs, levels }, null, 2);
     }
   }
 }
