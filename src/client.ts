@@ -32,6 +32,7 @@ export async function connectClient(flags: ConnectionFlags = {}): Promise<Client
       address: settings.address,
       tls: settings.tls,
       apiKey: settings.apiKey,
+      metadata: settings.metadata,
       connectTimeout: 5_000,
     });
     return new Client({ connection, namespace: settings.namespace, dataConverter });

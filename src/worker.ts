@@ -30,7 +30,12 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
   const settings = connectionSettings(options);
   const connection =
     options.connection ??
-    (await NativeConnection.connect({ address: settings.address, tls: settings.tls, apiKey: settings.apiKey }));
+    (await NativeConnection.connect({
+      address: settings.address,
+      tls: settings.tls,
+      apiKey: settings.apiKey,
+      metadata: settings.metadata,
+    }));
   return Worker.create({
     connection,
     namespace: settings.namespace,

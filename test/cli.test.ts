@@ -174,6 +174,31 @@ describe('ptq CLI against the real server', () => {
     });
   });
 
+  it("reads the temporal CLI's connection profiles: --profile, TEMPORAL_PROFILE, TEMPORAL_CONFIG_FILE", async () => {
+    const config = join(dir, 'temporal.toml');
+    const address = process.env.TEMPORAL_ADDRESS as string;
+    writeFileSync(
+      config,
+      `[profile.default]\naddress = "127.0.0.1:${await freePort()}"\n\n[profile.local]\naddress = "${address}"\nnamespace = "default"\n`,
+    );
+    const env = { TEMPORAL_CONFIG_FILE: config, TEMPORAL_ADDRESS: '' };
+    const byFlag = await ptq(['list', '--json', '--limit', '1', '--profile', 'local'], env);
+    expect(byFlag.code).toBe(0);
+    expect(Array.isArray(JSON.parse(byFlag.stdout))).toBe(true);
+    expect((await ptq(['list', '--json', '--limit', '1'], { ...env, TEMPORAL_PROFILE: 'local' })).code).toBe(0);
+    // The default profile points at nothing: that is where the CLI goes without one.
+    const fallback = await ptq(['list', '--json'], env);
+    expect([fallback.code, fallback.stderr]).toEqual([
+      3,
+      expect.stringMatching(/^ptq: cannot reach Temporal at 127\.0\.0\.1:\d+/),
+    ]);
+    const missing = await ptq(['list', '--profile', 'staging'], env);
+    expect([missing.code, missing.stderr]).toEqual([
+      2,
+      'ptq: cannot read the Temporal connection profile "staging": Profile \'staging\' not found in config data: see `temporal config list`, or give --address\n',
+    ]);
+  });
+
   it('gives one clear line and a distinct exit code for each user error', async () => {
     const unreachable = await ptq(['status', 'x', '--address', `127.0.0.1:${await freePort()}`]);
     expect(unreachable.code).toBe(3);

@@ -15,7 +15,8 @@ export function withConnection(cmd: Command): Command {
     .option('--api-key <key>', 'API key, e.g. for Temporal Cloud (env TEMPORAL_API_KEY)')
     .option('--tls-cert <file>', 'client certificate (env TEMPORAL_TLS_CERT)')
     .option('--tls-key <file>', 'client key (env TEMPORAL_TLS_KEY)')
-    .option('--tls-ca <file>', 'server CA certificate (env TEMPORAL_TLS_CA)');
+    .option('--tls-ca <file>', 'server CA certificate (env TEMPORAL_TLS_CA)')
+    .option('--profile <name>', "a profile of the temporal CLI's config file (env TEMPORAL_PROFILE)");
 }
 
 /** A client for the connection flags of this command (other flags are ignored). */
