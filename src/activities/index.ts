@@ -8,6 +8,7 @@ import { runItemBatch } from './itemBatch';
 import { keepResults } from './kept';
 import { runLlm } from './llm';
 import { measurePayload } from './measure';
+import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
 import { finishResults, writeResults } from './results';
 import { runShell } from './shell';
@@ -38,6 +39,7 @@ export const builtinActivities = {
   prepareWorktree,
   finishResults,
   measurePayload,
+  notifyRun,
   openItems,
   readItems,
   runItemBatch,

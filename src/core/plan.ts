@@ -513,6 +513,32 @@ export function isGitUrl(repo: string): boolean {
   return /^[a-z][\w+.-]*:\/\//i.test(repo) || /^[\w.-]+@[\w.-]+:/.test(repo);
 }
 
+const EnvName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'the name of an environment variable of the worker');
+
+/**
+ * A webhook told when the run ends: the summary is POSTed as JSON, retried on failure. Tokens stay
+ * on the worker: `urlFrom` and `secretHeaders` name its variables (allowed by PTQ_SECRETS), so no
+ * secret is written into the plan or the run's history.
+ */
+export const Notify = z
+  .object({
+    on: z
+      .array(z.enum(['succeeded', 'failed', 'cancelled']))
+      .min(1)
+      .default(['succeeded', 'failed', 'cancelled'])
+      .describe('The run outcomes to post (default: all).'),
+    url: z.string().refine(isHttpUrl, 'expected an http:// or https:// URL').optional(),
+    urlFrom: EnvName.optional().describe('A worker variable holding the URL, for URLs that carry a token.'),
+    headers: z.record(z.string(), Text).optional(),
+    secretHeaders: z
+      .record(z.string(), EnvName)
+      .optional()
+      .describe('Header name → the worker variable holding its value, e.g. {"Authorization": "HOOK_AUTH"}.'),
+  })
+  .strict()
+  .refine((n) => (n.url === undefined) !== (n.urlFrom === undefined), 'give url or urlFrom (one of them)');
+export type Notify = z.infer<typeof Notify>;
+
 /** M: how many tasks may run at once. */
 export const Concurrency = z
   .number()
@@ -581,6 +607,7 @@ export const Plan = z
       .optional()
       .describe('Stop starting tasks once llm and agent steps have cost this much; the summary says so.'),
     metadata: PlanMetadata.optional(),
+    notify: z.array(Notify).max(10, 'at most 10 webhooks').optional().describe('Webhooks told when the run ends.'),
     sync: StatusSync.optional().describe('Set by `ptq start --sync-status`: status goes back to the task list.'),
   })
   .strict()

@@ -46,6 +46,7 @@ import { planMarkdown } from './planMarkdown';
 import { failureOutcome } from './failure';
 import { runMap, type RunMapInput } from './runMap';
 import { runTask, type RunTaskInput } from './runTask';
+import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
 import type { TaskPlace } from '../activities';
@@ -154,7 +155,9 @@ export class PlanRun {
       this.publish(true);
       const branch = this.workspace?.open.branch;
       const summary = summarize(this.scheduler, workflowInfo().workflowId, this.startedAt, Date.now(), branch);
-      return this.input.retry ? { ...summary, retryOf: this.input.retry.run } : summary;
+      const result = this.input.retry ? { ...summary, retryOf: this.input.retry.run } : summary;
+      if (this.plan.notify) await notifyHooks(this.plan.notify, result);
+      return result;
     });
   }
 
