@@ -8,9 +8,9 @@ import {
   type ScheduleHandle,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE } from './shared';
+import { DEFAULT_TASK_QUEUE, type RunPlanInput } from './shared';
 import { newRunId, runOptions, type StartOptions } from './client';
-import type { Plan } from './core';
+import { formatDuration, type Plan } from './core';
 import { ExitCode, PtqError } from './errors';
 
 /** Overlap policies by their CLI names. */
@@ -27,6 +27,8 @@ export type Overlap = keyof typeof OVERLAP;
 export interface ScheduleOptions extends StartOptions {
   cron?: string;
   everyMs?: number;
+  /** `--every` as written ("1h"), shown back by describe. */
+  every?: string;
   overlap?: Overlap;
   paused?: boolean;
 }
@@ -52,6 +54,12 @@ export async function createSchedule(client: Client, plan: Plan, options: Schedu
         ...runOptions(plan, options),
       },
       policies: { overlap: OVERLAP[options.overlap ?? 'skip'] },
+      // The server turns a cron string into calendars; keep what the user wrote, to show it back.
+      memo: {
+        [SPEC_MEMO]: options.cron
+          ? `cron "${options.cron}"`
+          : `every ${options.every ?? formatDuration(options.everyMs as number)}`,
+      },
       state: { paused: options.paused ?? false, note: `ptq schedule of plan ${plan.name}` },
     });
   } catch (err) {
@@ -82,12 +90,29 @@ export async function withSchedule<T>(client: Client, id: string, fn: (h: Schedu
   }
 }
 
-/** What `ptq schedule describe` shows. */
+const SPEC_MEMO = 'ptqSpec';
+
+/** What `ptq schedule describe` shows: when, what, and the runs it made. */
 export function scheduleInfo(d: ScheduleDescription) {
+  const action = d.action.type === 'startWorkflow' ? d.action : undefined;
+  const input = action?.args?.[0] as RunPlanInput | undefined;
+  const written = d.memo?.[SPEC_MEMO];
   return {
     id: d.scheduleId,
     paused: d.state.paused,
-    spec: { calendars: d.spec.calendars ?? [], intervals: (d.spec.intervals ?? []).map((i) => i.every) },
+    spec: {
+      text: typeof written === 'string' ? written : null,
+      calendars: d.spec.calendars ?? [],
+      intervals: (d.spec.intervals ?? []).map((i) => i.every),
+    },
+    plan: input?.plan
+      ? {
+          name: input.plan.name,
+          tasks: input.plan.tasks.length,
+          maxConcurrency: input.maxConcurrency ?? input.plan.maxConcurrency,
+          taskQueue: action?.taskQueue ?? null,
+        }
+      : null,
     overlap: d.policies.overlap,
     nextRuns: d.info.nextActionTimes.slice(0, 5).map((t) => t.toISOString()),
     recentRuns: d.info.recentActions.map((a) => ({ at: a.takenAt.toISOString(), id: a.action.workflow.workflowId })),

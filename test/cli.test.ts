@@ -342,6 +342,12 @@ describe('ptq CLI against the real server', () => {
       expect(result).toMatchObject({ plan: 'cli-ok', status: 'succeeded' });
       const listed = JSON.parse((await ptq(['list', '--status', 'succeeded', '--json', '--limit', '200'])).stdout);
       expect(listed.map((r: { id: string }) => r.id)).toContain(recent[0].id);
+      // describe: when (as written), what, what comes next, and how the recent runs went.
+      const described = (await ptq(['schedule', 'describe', id])).stdout.split('\n');
+      expect(described[0]).toMatch(new RegExp(`^${id}: active, every 1h, overlap \\w+$`));
+      expect(described[1]).toBe(`  plan: cli-ok, 2 tasks, M=4, task queue ${taskQueue}`);
+      expect(described[2]).toMatch(/^ {2}next: \d{4}-\d\d-\d\dT/);
+      expect(described[3]).toBe(`  recent: ${recent[0].id} (succeeded)`);
       expect((await ptq(['schedule', 'delete', id])).code).toBe(0);
       expect((await ptq(['schedule', 'describe', id])).code).toBe(2);
     });

@@ -1,7 +1,8 @@
-import type { ScheduleHandle } from '@temporalio/client';
+import type { Client, ScheduleHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { parseDuration } from '../../core';
 import { PtqError } from '../../errors';
+import { searchAttributes } from '../../shared';
 import { loadPlanFile } from '../../planFile';
 import { createSchedule, OVERLAP, scheduleInfo, withSchedule, type Overlap } from '../../schedules';
 import { action, clientFor, paramsFor, printJson, withConnection, withParams } from '../common';
@@ -102,11 +103,27 @@ export function scheduleCommand(): Command {
       .addHelpText('after', '\nExample:\n  ptq schedule describe nightly --json')
       .action(
         action(async (id: string, flags: { json?: boolean }) => {
-          const info = await withSchedule(await clientFor(flags), id, async (h) => scheduleInfo(await h.describe()));
+          const client = await clientFor(flags);
+          const described = await withSchedule(client, id, async (h) => scheduleInfo(await h.describe()));
+          // How each recent run ended (or that it still runs), from ptq's search attributes.
+          const recentRuns = await Promise.all(
+            described.recentRuns.map(async (r) => ({ ...r, status: await runStatus(client, r.id) })),
+          );
+          const info = { ...described, recentRuns };
           if (flags.json) return printJson(info);
+          const { spec, plan } = info;
+          const when = spec.text ?? (spec.intervals.length ? `every ${spec.intervals.join(', ')}` : 'calendar');
           process.stdout.write(
-            `${info.id}: ${info.paused ? 'paused' : 'active'}, overlap ${info.overlap}\n` +
-              `  next: ${info.nextRuns.join(', ') || '-'}\n  recent: ${info.recentRuns.map((r) => r.id).join(', ') || '-'}\n`,
+            [
+              `${info.id}: ${info.paused ? 'paused' : 'active'}, ${when}, overlap ${info.overlap}`,
+              plan
+                ? `  plan: ${plan.name}, ${plan.tasks} tasks, M=${plan.maxConcurrency}, task queue ${plan.taskQueue}`
+                : '',
+              `  next: ${info.nextRuns.join(', ') || '-'}`,
+              `  recent: ${recentRuns.map((r) => `${r.id} (${r.status})`).join(', ') || '-'}`,
+            ]
+              .filter(Boolean)
+              .join('\n') + '\n',
           );
         }),
       ),
@@ -116,4 +133,13 @@ export function scheduleCommand(): Command {
   schedule.addCommand(simple('trigger', 'start a run now', (h) => h.trigger(), 'triggered'));
   schedule.addCommand(simple('delete', 'delete a schedule (runs already started go on)', (h) => h.delete(), 'deleted'));
   return schedule;
+}
+
+async function runStatus(client: Client, id: string): Promise<string> {
+  try {
+    const d = await client.workflow.getHandle(id).describe();
+    return d.typedSearchAttributes.get(searchAttributes.status) ?? d.status.name.toLowerCase();
+  } catch {
+    return 'unknown';
+  }
 }
