@@ -134,6 +134,20 @@ describe('ptq CLI against the real server', () => {
           run: { type: 'shell', command: ['sh', '-c', 'echo "disk full" >&2; exit 3'] },
         },
         { id: 'after', dependsOn: ['bad'], run: { type: 'shell', command: ['true'] } },
+        {
+          // Fails twice, then works; its retries wait 2 s, so a watcher sees them as they happen.
+          id: 'flaky',
+          retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 1 },
+          run: {
+            type: 'shell',
+            command: [
+              'sh',
+              '-c',
+              'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ] || { echo "not yet" >&2; exit 1; }',
+              join(dir, 'flaky.count'),
+            ],
+          },
+        },
       ],
     });
     await withWorker(async ({ taskQueue }) => {
@@ -155,14 +169,17 @@ describe('ptq CLI against the real server', () => {
         lines.findIndex((l) => l.startsWith('succeeded slow')),
       );
       expect(plain.stdout).toContain('FAILED');
+      expect(lines).toContain('retrying  flaky attempt 2/3: exit code 1: not yet');
+      expect(lines.find((l) => l.startsWith('succeeded flaky in ') && l.endsWith(' after 3 attempts'))).toBeDefined();
 
       const records = json.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(records.find((r) => r.event === 'retrying')).toMatchObject({ task: 'flaky', attempt: 2, maxAttempts: 3 });
       expect(
         records
-          .slice(0, -1)
+          .filter((r) => r.task !== 'flaky' && r.event !== 'ended')
           .map((r) => `${r.event} ${r.task}`)
           .sort(),
       ).toEqual(['failed bad', 'skipped after', 'started bad', 'started slow', 'succeeded slow'].sort());

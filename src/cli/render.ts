@@ -85,7 +85,10 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   ];
   for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {
-    lines.push(`  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}`);
+    const attempt = r.attempt ? `  attempt ${r.attempt}` : '';
+    lines.push(
+      `  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}${attempt}`,
+    );
     const m = r.items;
     if (m)
       lines.push(

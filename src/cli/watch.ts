@@ -4,6 +4,7 @@ import { describedRun, withMapProgress } from '../control';
 import { eventsQuery, progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { progressView } from './render';
+import { RetryWatch, type Retrying } from './retries';
 
 const POLL_MS = 500;
 
@@ -25,7 +26,10 @@ export async function watchRun(
   const startedAt = description.startTime.getTime();
   const events = new EventCursor(handle);
   const fallback = new PlainProgress();
+  const retries = new RetryWatch(client, id);
+  const running = new Set<string>();
   let drawn = 0;
+  let tick = 0;
   // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
   if (options.detachOnCtrlC) {
     process.once('SIGINT', () => {
@@ -41,7 +45,16 @@ export async function watchRun(
       if (p && !options.json) fallback.print(out, p);
       return;
     }
-    for (const e of page) out.write(`${options.json ? JSON.stringify(e) : eventLine(e)}\n`);
+    for (const e of page) {
+      if (e.event === 'started') running.add(e.task);
+      else running.delete(e.task);
+      out.write(`${options.json ? JSON.stringify(e) : eventLine(e)}\n`);
+    }
+    if (tick % 2) return; // retries are looked up once a second
+    for (const r of await retries.poll([...running])) {
+      const at = new Date().toISOString();
+      out.write(`${options.json ? JSON.stringify({ event: 'retrying', at, ...r }) : retryLine(at, r)}\n`);
+    }
   };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
   for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
@@ -50,10 +63,22 @@ export async function watchRun(
         .query(progressQuery)
         .then((progress) => withMapProgress(client, id, progress))
         .catch(() => undefined);
-      if (p) drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, runningRows(out, p)), drawn);
+      if (p) {
+        const rows = runningRows(out, p);
+        if (tick % 2 === 0)
+          await retries.poll(
+            p.running
+              .slice(0, rows)
+              .filter((r) => !r.map)
+              .map((r) => r.id),
+          );
+        for (const r of p.running) r.attempt = retries.attempt(r.id);
+        drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, rows), drawn);
+      }
     } else {
       await print();
     }
+    tick++;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   if (!tty) await print().catch(() => undefined); // the last events, read from the ended run
@@ -105,6 +130,12 @@ export function eventLine(e: RunEvent): string {
     default:
       return `${head}${e.why ? `: ${e.why}` : ''}`;
   }
+}
+
+/** "12:00:04 retrying  build attempt 2/3: exit code 1: boom". */
+function retryLine(at: string, r: Retrying): string {
+  const of = r.maxAttempts ? `/${r.maxAttempts}` : '';
+  return `${at.slice(11, 19)} ${'retrying'.padEnd(9)} ${r.task} attempt ${r.attempt}${of}${r.why ? `: ${r.why}` : ''}`;
 }
 
 /** The old plain output: a line per change of the counts, and each new failure. */

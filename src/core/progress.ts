@@ -15,7 +15,15 @@ export interface Progress {
   total: number;
   counts: Record<TaskStatus, number>;
   /** `map`: the task is a map; `items` is its own progress, added by the client (see control.ts). */
-  running: Array<{ id: string; title?: string; startedAt: string; map?: true; items?: MapProgress }>;
+  running: Array<{
+    id: string;
+    title?: string;
+    startedAt: string;
+    map?: true;
+    items?: MapProgress;
+    /** Added by `ptq watch` when its step was retried: "2/3". */
+    attempt?: string;
+  }>;
   recentFailures: Array<{ id: string; error: string; at: string }>;
   reason: string | null;
   /** Groups with before/after steps, and the phase each is in. */
