@@ -22,7 +22,7 @@ describe('the live view on a terminal', () => {
       run:
         i % 10 === 9
           ? { type: 'shell', command: ['sh', '-c', `sleep 1; echo "t${i} broke" >&2; exit 1`] }
-          : { type: 'shell', command: ['sleep', '3'] },
+          : { type: 'shell', command: ['sleep', '8'] }, // long enough for a loaded CI to start watching
     }));
     writeFileSync(
       planPath,
