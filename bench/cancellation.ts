@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ export async function cancellation({ client, taskQueue }: BenchContext): Promise
     await handle.cancel();
     while (pids.some(alive)) await new Promise((r) => setTimeout(r, 5));
     const stopped = Date.now() - t0;
-    await handle.result().catch(() => undefined);
+    await summaryOf(handle).catch(() => undefined);
     return { stopped, ended: Date.now() - t0 };
   };
   const ptq = (execution: Execution) => () => {

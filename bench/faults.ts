@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,7 +40,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
     const t0 = Date.now();
     const handle = await startRun(client, plan, { taskQueue: queue });
     const faultAt = fault ? await fault(queue, ledger) : undefined;
-    const summary = await handle.result();
+    const summary = await summaryOf(handle);
     const attempts = readLedger(ledger);
     return { ms: Date.now() - t0, ok: summary.status === 'succeeded', attempts, ids, faultAt };
   };

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,7 +36,7 @@ export async function map({ client, taskQueue, quick }: BenchContext): Promise<R
   const n = quick ? 2_000 : 10_000;
   const parallel = 200;
   const t0 = Date.now();
-  const summary = await (await startRun(client, noopMap(n, parallel), { taskQueue })).result();
+  const summary = await summaryOf(await startRun(client, noopMap(n, parallel), { taskQueue }));
   if (summary.status !== 'succeeded') throw new Error(`map run ${summary.status}: ${summary.tasks[0].error}`);
   const ptqRate = n / ((Date.now() - t0) / 1000);
   const t1 = Date.now();
@@ -87,7 +88,7 @@ async function untilStops(
     const pids = [0, 1, 2, 4, 5, 6, 7, 8, 9].map((i) => Number(readFileSync(join(dir, `pid-${i}`), 'utf8')));
     await waitUntil(() => !pids.some(alive), 2);
     ptq.push(Date.now() - stopAt);
-    await handle.result();
+    await summaryOf(handle);
 
     const steps = Array.from({ length: 9 }, (_, i) => ({
       type: 'shell' as const,
@@ -105,7 +106,7 @@ async function untilStops(
     await wf.cancel();
     await waitUntil(() => !barePids.some(alive), 2);
     bare.push(Date.now() - cancelAt);
-    await wf.result().catch(() => undefined);
+    await summaryOf(wf).catch(() => undefined);
   }
   return { ptq, bare };
 }
@@ -120,7 +121,7 @@ export async function mapScale({ client, taskQueue }: BenchContext): Promise<Row
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
   const t0 = Date.now();
   const handle = await startRun(client, noopMap(n, 200), { taskQueue });
-  const summary = await handle.result();
+  const summary = await summaryOf(handle);
   const secs = (Date.now() - t0) / 1000;
   clearInterval(sampler);
   const mapId = taskWorkflowId(handle.workflowId, 'each');

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { startRun } from '../src/client';
 import { simulate, POLICIES, type Execution, type Policy } from '../src/core';
 import { randomDag } from './dags';
@@ -46,7 +47,7 @@ export async function quality({ client, taskQueue, quick }: BenchContext): Promi
   const sleeps = dag.tasks.reduce((sum, t) => sum + (t.estimate ?? 0), 0);
   for (const [policy, execution] of runs) {
     const plan = { ...dag, defaults: { ...dag.defaults, execution } };
-    const summary = await (await startRun(client, plan, { taskQueue, policy })).result();
+    const summary = await summaryOf(await startRun(client, plan, { taskQueue, policy }));
     const lb = simulate(dag, policy, m).lowerBoundMs;
     const overhead = (summary.workMs - sleeps) / dag.tasks.length;
     real[`${policy}/${execution}`] = summary.makespanMs;

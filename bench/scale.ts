@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { startRun } from '../src/client';
 import { MAX_TASKS, Plan } from '../src/core';
 import { noopTask, type BenchContext, type Rows } from './support';
@@ -18,7 +19,7 @@ export async function scale({ client, taskQueue }: BenchContext): Promise<Rows> 
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 500);
     const t0 = Date.now();
     const handle = await startRun(client, plan, { taskQueue });
-    const summary = await handle.result();
+    const summary = await summaryOf(handle);
     const secs = (Date.now() - t0) / 1000;
     clearInterval(sampler);
     let runs = 0;

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { randomUUID } from 'node:crypto';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
@@ -15,7 +16,7 @@ export async function throughput({ client, taskQueue, quick }: BenchContext): Pr
   };
   const ptq = (execution: Execution) => async () => {
     const plan = Plan.parse({ name: `throughput-${execution}`, maxConcurrency: m, defaults: { execution }, tasks });
-    const summary = await (await startRun(client, plan, { taskQueue })).result();
+    const summary = await summaryOf(await startRun(client, plan, { taskQueue }));
     if (summary.status !== 'succeeded') throw new Error(`throughput run ${summary.status}`);
   };
   const bare = (workflow: string) => () =>
@@ -40,7 +41,7 @@ export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
     tasks: Array.from({ length: n }, (_, i) => noopTask(`h${i}`, i ? [`h${i - 1}`] : [])),
   });
   stamps.clear();
-  await (await startRun(client, plan, { taskQueue })).result();
+  await summaryOf(await startRun(client, plan, { taskQueue }));
   const ptq = gaps(n, 'h');
   await client.workflow.execute('bareChain', { taskQueue, workflowId: `chain-${randomUUID()}`, args: [n] });
   const bare = gaps(n, 'c');

@@ -22,6 +22,7 @@ import {
   taskWorkflowId,
 } from './shared';
 import { runStatusOf } from './serverView';
+import { summaryOf } from './summaryOf';
 import type { runPlan } from './workflows';
 
 // Controlling runs that exist: find, query, signal and update them. Every function turns an
@@ -107,14 +108,14 @@ export async function findTask(client: Client, id: string): Promise<TaskSummary 
   const found =
     description.status.name === 'RUNNING'
       ? await handle.query(taskQuery, task)
-      : (await handle.result()).tasks.find((t) => t.id === task);
+      : (await summaryOf(handle)).tasks.find((t) => t.id === task);
   if (!found) throw new PtqError(`run "${run}" has no task "${task}"`, ExitCode.usage, `see \`ptq status ${run}\``);
   return found;
 }
 
 /** Waits for the run to end and returns its summary. */
 export async function getResult(client: Client, id: string): Promise<RunSummary> {
-  return (await runHandle(client, id)).result();
+  return summaryOf(await runHandle(client, id));
 }
 
 /**
@@ -124,7 +125,10 @@ export async function getResult(client: Client, id: string): Promise<RunSummary>
 export async function cancelRun(client: Client, id: string, reason?: string): Promise<string | undefined> {
   const { handle, description } = await describedRun(client, id);
   if (description.status.name !== 'RUNNING') return runStatusOf(description);
+  // The signal carries the reason (and a second one cancels `finally`); the cancel request makes
+  // the run end as a Cancelled execution.
   await handle.signal(cancelSignal, reason);
+  await handle.cancel();
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -67,7 +68,7 @@ describe('coding agents in git worktrees', () => {
         ],
       });
       const handle = await startRun(client, p, { id, taskQueue });
-      return handle.result();
+      return summaryOf(handle);
     });
     expect(summary.status).toBe('succeeded');
     const wire = summary.tasks.find((t) => t.id === 'wire');
@@ -126,7 +127,7 @@ describe('coding agents in git worktrees', () => {
     const log = join(mkdtempSync(join(tmpdir(), 'ptq-agents-')), 'agents.jsonl');
     const id = runId('conflict');
     const summary = await withWorker(async ({ client, taskQueue }) =>
-      (await startRun(client, clashing(repo, onConflict, log), { id, taskQueue })).result(),
+      summaryOf(await startRun(client, clashing(repo, onConflict, log), { id, taskQueue })),
     );
     const second = summary.tasks.find((t) => t.id === 'second');
     const after = summary.tasks.find((t) => t.id === 'after');
@@ -171,13 +172,13 @@ describe('coding agents in git worktrees', () => {
         { id: 'solo', run: step },
       ];
       const inGroups = plan({ workspace: { git: { repo }, isolation: 'group' }, groups: { api: {} }, tasks });
-      const one = await (await startRun(client, inGroups, { id: runId('group'), taskQueue })).result();
+      const one = await summaryOf(await startRun(client, inGroups, { id: runId('group'), taskQueue }));
       const chain = [
         { id: 'n1', title: 'First', run: step },
         { id: 'n2', title: 'Second', dependsOn: ['n1'], run: step },
       ];
       const none = plan({ workspace: { git: { repo }, isolation: 'none' }, tasks: chain });
-      return [one, await (await startRun(client, none, { id: runId('none'), taskQueue })).result()];
+      return [one, await summaryOf(await startRun(client, none, { id: runId('none'), taskQueue }))];
     });
     expect(grouped.status).toBe('succeeded');
     const out = Object.fromEntries(grouped.tasks.map((t) => [t.id, (t.output ?? '').trim().split('\n')]));
@@ -224,7 +225,7 @@ describe('coding agents in git worktrees', () => {
         ],
       });
       const handle = await startRun(client, p, { id: runId('budget'), taskQueue });
-      const result = await handle.result();
+      const result = await summaryOf(handle);
       // What it cost shows in the Web UI's details and in `ptq list --json`.
       const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
       expect(meta.currentDetails).toContain('Cost so far: $1.20 · ');
@@ -268,7 +269,7 @@ describe('coding agents in git worktrees', () => {
       const pid = await readPid(join(dir, 'pid'));
       expect(alive(pid)).toBe(true);
       await cancelRun(client, id, 'test');
-      const result = await handle.result();
+      const result = await summaryOf(handle);
       expect(alive(pid)).toBe(false);
       return result;
     });
@@ -307,7 +308,7 @@ describe('coding agents in git worktrees', () => {
       expect(owner).toBeDefined();
       owner?.child.kill('SIGKILL');
       await waitFor(() => !alive(pid));
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
       // The retry started from a fresh worktree: the killed attempt's edit is gone, not doubled.
       expect(summary.tasks.find((t) => t.id === 'after')?.output?.trim()).toBe('started');
@@ -353,7 +354,7 @@ describe('coding agents in git worktrees', () => {
       const pid = await readPid(join(dir, 'pid'));
       workers.find((w) => w.child.pid === parentOf(pid))?.child.kill('SIGKILL');
       await waitFor(() => !alive(pid));
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
       // "after" ran on a checkout of the remote holding its dependencies' merged work...
       expect(summary.tasks.find((t) => t.id === 'after')?.output?.trim()).toBe('started\ntwo\nchecked');

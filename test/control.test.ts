@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,11 +40,13 @@ describe('run control on the real server', () => {
       expect(alive(pid)).toBe(true);
       if (how === 'workflow cancellation') await handle.cancel();
       else await cancelRun(client, handle.workflowId, 'enough');
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('cancelled');
       expect(summary.counts).toMatchObject({ cancelled: 2, succeeded: 0 });
       expect(summary.reason).toBe(how === 'cancel signal' ? 'enough' : 'workflow cancelled');
       expect(alive(pid)).toBe(false);
+      // The Web UI and `temporal workflow list` see a Cancelled execution, not a Completed one.
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
     });
   });
 
@@ -74,7 +77,7 @@ describe('run control on the real server', () => {
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startRun(client, p, { id: runId('failfast'), taskQueue, maxConcurrency: 2 });
       const pid = await readPid(sleeper.pidFile);
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
       expect(summary.status).toBe('failed');
       expect(summary.reason).toBe('task "bad" failed');
@@ -106,7 +109,7 @@ describe('run control on the real server', () => {
       ],
     });
     await withWorker(async ({ client, taskQueue }) => {
-      const summary = await (await startRun(client, p, { id: runId('tolerated'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('tolerated'), taskQueue }));
       expect(summary.status).toBe('failed');
       expect(summary.counts).toMatchObject({ failed: 2, skipped: 2 });
       // f2 runs first (it heads a longer path); f1's failure is the one past the tolerance.
@@ -132,7 +135,7 @@ describe('run control on the real server', () => {
         expect(still.counts).toMatchObject({ succeeded: 1, running: 0 });
         const resumedAt = Date.now();
         await resumeRun(client, handle.workflowId);
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         expect(summary.status).toBe('succeeded');
         const secondStart = intervals.map((i) => i.start).sort((a, b) => a - b)[1];
         expect(secondStart).toBeGreaterThanOrEqual(resumedAt);
@@ -155,7 +158,7 @@ describe('run control on the real server', () => {
         await expect(setConcurrency(client, handle.workflowId, 0)).rejects.toThrow(
           /concurrency must be an integer from 1 to 2000/,
         );
-        expect((await handle.result()).status).toBe('succeeded');
+        expect((await summaryOf(handle)).status).toBe('succeeded');
         expect(maxOverlap(intervals)).toBe(4);
         // Tasks already running when M went down finish first; after that at most 2 overlap.
         const later = intervals.filter((i) => i.start > loweredAt + 450).map((i) => i.id);

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -104,7 +105,7 @@ describe('data flow between tasks', () => {
         async ({ client, taskQueue }) => {
           const id = runId(`flow-${execution}`);
           const handle = await startRun(client, p, { id, taskQueue, params: { evil: hostile, env: 'staging' } });
-          const summary = await handle.result();
+          const summary = await summaryOf(handle);
           const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
           expect(summary.status).toBe('succeeded');
           expect(summary.params).toEqual({ evil: hostile, env: 'staging' });
@@ -133,7 +134,7 @@ describe('data flow between tasks', () => {
       ],
     });
     await withWorker(async ({ client, taskQueue }) => {
-      const summary = await (await startRun(client, p, { id: runId('notjson'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('notjson'), taskQueue }));
       expect(summary.tasks[0].status).toBe('failed');
       expect(summary.tasks[0].error).toMatch(/^output is not JSON: Unexpected token '}' at line 3/);
       expect(summary.tasks[0].attempts).toBe(1);
@@ -181,7 +182,7 @@ describe('data flow between tasks', () => {
       const handle = await startRun(client, p, { id: runId('runif'), taskQueue, maxConcurrency: 8 });
       await readPid(join(dir, 'long.pid'));
       await client.workflow.getHandle(`${handle.workflowId}/long`).cancel(); // as from the Web UI
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
       expect(byId.deploy).toMatchObject({
         status: 'skipped',
@@ -221,7 +222,7 @@ describe('data flow between tasks', () => {
       expect(alive(work)).toBe(false);
       expect(readFileSync(join(dir, 'cleaned'), 'utf8')).toBe('cleaned\n');
       await cancelRun(client, handle.workflowId, 'really');
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       await waitFor(() => !alive(slow));
       expect(summary.status).toBe('cancelled');
       const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
@@ -242,7 +243,7 @@ describe('data flow between tasks', () => {
       const handle = await startRun(client, p, { id: runId('finally-wf'), taskQueue });
       const work = await readPid(join(dir, 'work.pid'));
       await handle.cancel();
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(alive(work)).toBe(false);
       expect(summary.status).toBe('cancelled');
       expect(summary.tasks.find((t) => t.id === 'cleanup')).toMatchObject({
@@ -272,7 +273,7 @@ describe('data flow between tasks', () => {
         taskQueue,
         continueAsNewAfter: 3,
       });
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.tasks.find((t) => t.id === 'last')?.output).toBe('token=t-42\n');
       const generations = [];
       for await (const wf of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` }))

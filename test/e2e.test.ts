@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { startRun } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
 
@@ -18,7 +19,7 @@ describe('end to end on the real dev server', () => {
     });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startRun(client, p, { id: runId('e2e'), taskQueue });
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
 
       expect(summary.status).toBe('succeeded');
       expect(summary.counts).toEqual({ total: 3, succeeded: 3, failed: 0, skipped: 0, cancelled: 0 });

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +32,7 @@ describe('engine on the real server', () => {
     });
     await withWorker(
       async ({ client, taskQueue }) => {
-        const summary = await (await startRun(client, p, { id: runId('limits'), taskQueue })).result();
+        const summary = await summaryOf(await startRun(client, p, { id: runId('limits'), taskQueue }));
         expect(summary.status).toBe('succeeded');
         expect(summary.counts.succeeded).toBe(30);
       },
@@ -64,7 +65,7 @@ describe('engine on the real server', () => {
       ],
     });
     await withWorker(async ({ client, taskQueue }) => {
-      const summary = await (await startRun(client, p, { id: runId('retry'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('retry'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(summary.tasks[0]).toMatchObject({ attempts: 3, error: null });
       expect(summary.tasks[0].output).toContain('ok after 3');
@@ -90,7 +91,7 @@ describe('engine on the real server', () => {
       ],
     });
     await withWorker(async ({ client, taskQueue }) => {
-      const summary = await (await startRun(client, p, { id: runId('partial'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('partial'), taskQueue }));
       expect(summary.status).toBe('failed');
       expect(summary.counts).toEqual({ total: 4, succeeded: 1, failed: 1, skipped: 2, cancelled: 0 });
       const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
@@ -125,7 +126,7 @@ describe('engine on the real server', () => {
           for (const g of groups) seen.add(`${g.name} ${g.phase}`);
           return seen.has('api tasks');
         });
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
         expect(byId['api:after'].status).toBe('failed');
         expect(byId.docs.reason).toBe('skipped because "api:after" failed');
@@ -157,7 +158,7 @@ describe('engine on the real server', () => {
     await withWorker(
       async ({ client, taskQueue }) => {
         const handle = await startRun(client, p, { id: runId('can'), taskQueue, continueAsNewAfter: 4 });
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         expect(summary.status).toBe('succeeded');
         expect(summary.id).toBe(handle.workflowId);
         expect(summary.tasks.every((t) => t.status === 'succeeded' && t.startedAt !== null)).toBe(true);
@@ -201,7 +202,7 @@ describe('engine on the real server', () => {
     await withWorker(
       async ({ client, taskQueue }) => {
         const handle = await startRun(client, p, { id: runId('inline'), taskQueue, continueAsNewAfter: 8 });
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
         expect(summary.status).toBe('failed');
         expect(summary.counts).toEqual({ total: 20, succeeded: 18, failed: 1, skipped: 1, cancelled: 0 });
@@ -244,7 +245,7 @@ describe('engine on the real server', () => {
     await withWorker(
       async ({ client, taskQueue }) => {
         const handle = await startRun(client, p, { id: runId('big'), taskQueue, continueAsNewAfter: 100 });
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         expect(summary.counts).toMatchObject({ total: 250, succeeded: 250 });
         expect((await generationsOf(client, handle.workflowId)).length).toBeGreaterThanOrEqual(3);
       },
@@ -261,7 +262,7 @@ describe('engine on the real server', () => {
         taskQueue,
         args: [{ plan: bad }],
       });
-      await expect(handle.result()).rejects.toMatchObject({
+      await expect(summaryOf(handle)).rejects.toMatchObject({
         cause: { type: 'PlanValidationError', message: expect.stringContaining('depends on itself') },
       });
     });
@@ -282,7 +283,7 @@ describe('runs end, and say how they ended', () => {
       const child = client.workflow.getHandle(`${handle.workflowId}/long`);
       await waitFor(async () => (await child.describe().catch(() => undefined))?.status.name === 'RUNNING');
       await child.cancel();
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('failed');
       expect(summary.counts).toMatchObject({ cancelled: 1, skipped: 1, succeeded: 1 });
     });
@@ -322,7 +323,7 @@ describe('runs end, and say how they ended', () => {
         fc.asyncProperty(validPlan, fc.constantFrom('child', 'inline'), async (input, execution) => {
           const checked = validatePlan({ ...input, defaults: { execution } });
           if (!checked.ok) throw new Error(checked.error.join('; '));
-          const summary = await (await startRun(client, checked.value, { id: runId('prop'), taskQueue })).result();
+          const summary = await summaryOf(await startRun(client, checked.value, { id: runId('prop'), taskQueue }));
           expect(summary.status).toBe('succeeded');
           expect(summary.counts.succeeded).toBe(checked.value.tasks.length);
         }),
@@ -357,7 +358,7 @@ describe('a run whose state outgrows what Temporal accepts', () => {
     const p = plan({ defaults: { execution: 'inline' }, maxConcurrency: 8, tasks: tasksOf(lo) });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 80 });
-      const outcome = await handle.result().then(
+      const outcome = await summaryOf(handle).then(
         (summary) => ({ summary }),
         (error: unknown) => ({ error }),
       );

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ describe('fault injection', () => {
       await worker(queue);
       await new Promise((r) => setTimeout(r, 5_000 - (Date.now() - killedAt)));
       expect(orphans.filter((o) => groupAlive(o.pid)).map((o) => o.task)).toEqual([]);
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
       expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
       // The orphans were cut off, not finished by the dead worker after the fact.
@@ -90,7 +91,7 @@ describe('fault injection', () => {
     const after = readLedger(ledger);
     for (const r of running) expect(after.find((x) => x.pid === r.pid)?.ended).toBe(true);
     await worker(queue);
-    expect((await handle.result()).status).toBe('succeeded');
+    expect((await summaryOf(handle)).status).toBe('succeeded');
     const attempts = readLedger(ledger);
     expect(ledgerProblems(attempts, ids)).toEqual([]);
     expect(attempts).toHaveLength(ids.length); // no task started a second time
@@ -107,7 +108,7 @@ describe('fault injection', () => {
     await waitFor(() => ended(ledger) >= 4, 60_000);
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
-    expect((await handle.result()).status).toBe('succeeded');
+    expect((await summaryOf(handle)).status).toBe('succeeded');
     expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
     await client.connection.close();
   });
@@ -130,7 +131,7 @@ describe('fault injection', () => {
           const downAt = Date.now();
           await new Promise((r) => setTimeout(r, 5_000)); // longer than the 2 s heartbeat timeout
           server = await startDevServer({ port, db, headless: true });
-          const summary = await handle.result();
+          const summary = await summaryOf(handle);
           expect(summary.status).toBe('succeeded');
           expect(ledgerProblems(readLedger(ledger), ids)).toEqual([]);
           // Steps that finished while the server was down were not run again.

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,7 +87,7 @@ describe('map: dynamic fan-out on the real server', () => {
           countResults('verify'),
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-urls'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-urls'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       const verify = taskOf(summary, 'verify');
       expect(verify?.output).toMatch(/^1000 items, 990 succeeded, 10 failed/);
@@ -114,7 +115,7 @@ describe('map: dynamic fan-out on the real server', () => {
           },
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-fail'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-fail'), taskQueue }));
       expect(summary.status).toBe('failed');
       expect(taskOf(summary, 'verify')?.status).toBe('failed');
       expect(taskOf(summary, 'verify')?.error).toMatch(/^1 items failed after \d+ of 300 items, over the 0 tolerated/);
@@ -147,7 +148,7 @@ describe('map: dynamic fan-out on the real server', () => {
           countResults('scan'),
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-until'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-until'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'scan')?.output).toMatch(
         /^until condition met after 3 of 40 items: 40 items, 3 succeeded, 0 failed, 9 cancelled, 28 not started/,
@@ -173,7 +174,7 @@ describe('map: dynamic fan-out on the real server', () => {
           },
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-while'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-while'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'odd')?.output).toMatch(
         /^while condition no longer held after 6 of 20 items: 20 items, 3 succeeded, 3 failed, 14 not started/,
@@ -210,7 +211,7 @@ describe('map: dynamic fan-out on the real server', () => {
           { id: 'show', dependsOn: ['files'], run: echo('{{tasks.files.json}}') },
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-sources'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-sources'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       const outputs = (id: string) =>
         (JSON.parse(taskOf(summary, 'show')?.output ?? '[]') as ItemResult[]).length && id;
@@ -255,7 +256,7 @@ describe('map: dynamic fan-out on the real server', () => {
           },
         ],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-until-llm'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-until-llm'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'sources')?.output).toMatch(
         /^until \(model\) said stop after 4 of 20 items: 20 items, [45] succeeded/,
@@ -281,7 +282,7 @@ describe('map: dynamic fan-out on the real server', () => {
           },
         ],
       });
-      const summary = await (await startRun(client, p, { id, taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id, taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'each')?.output).toMatch(
         /^100 items, 99 succeeded, 1 failed\n {2}item 42 \(42\): exit code 1/,
@@ -305,7 +306,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const p = plan({
         tasks: [{ id: 'bad', map: { items: { file: bad } }, run: { type: 'shell', command: ['true'] } }],
       });
-      const summary = await (await startRun(client, p, { id: runId('map-bad'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('map-bad'), taskQueue }));
       expect(summary.status).toBe('failed');
       expect(taskOf(summary, 'bad')?.error).toMatch(/bad\.jsonl line 4812 is not JSON/);
     }));
@@ -324,7 +325,7 @@ describe('map: dynamic fan-out on the real server', () => {
           countResults('each'),
         ],
       });
-      const summary = await (await startRun(client, p, { id, taskQueue, continueAsNewAfter: 7 })).result();
+      const summary = await summaryOf(await startRun(client, p, { id, taskQueue, continueAsNewAfter: 7 }));
       expect(summary.status).toBe('succeeded');
       const results = readResults(resultsPathOf(summary, 'each-count'));
       expect(results.map((r) => Number(r.output.trim()))).toEqual(Array.from({ length: 30 }, (_, i) => i));
@@ -385,7 +386,7 @@ describe('map: live control', () => {
       const startedWhilePaused = readLedger(ledger).filter((a) => a.start > pausedAt + 500);
       expect(startedWhilePaused).toEqual([]);
       await resumeRun(client, id);
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
       const attempts = readLedger(ledger);
       expect(attempts).toHaveLength(60);
@@ -424,7 +425,7 @@ describe('map under a worker crash', () => {
     await new Promise((r) => setTimeout(r, 100));
     const orphans = readLedger(ledger).filter((a) => !a.ended);
     workers.push(await startWorkerProcess(queue));
-    const summary = await handle.result();
+    const summary = await summaryOf(handle);
     expect(summary.status).toBe('succeeded');
     expect(orphans.filter((o) => groupAlive(o.pid))).toEqual([]);
     const ids = Array.from({ length: n }, (_, i) => `i${i}`);

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRun } from '../src/client';
@@ -36,7 +37,7 @@ describe('notify', () => {
           ],
         });
         const handle = await startRun(client, p, { id, taskQueue });
-        expect((await handle.result()).status).toBe('failed');
+        expect((await summaryOf(handle)).status).toBe('failed');
         // Payloads (base64) as text, so the check below reads what the history really holds.
         return JSON.stringify(await handle.fetchHistory(), (key, v: unknown) =>
           key === 'data' && typeof v === 'string' ? Buffer.from(v, 'base64').toString('utf8') : v,

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,7 +65,7 @@ describe('planning inside a durable run', () => {
     fake.reply({ text: good });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startPlanned(client, requirements(), { id: runId('planned'), taskQueue });
-      const summary = await handle.result();
+      const summary = await summaryOf(handle);
       expect(summary).toMatchObject({ status: 'succeeded', plan: 'greet', counts: { total: 2, succeeded: 2 } });
       expect(summary.planner).toMatchObject({
         planner: 'openai',
@@ -86,7 +87,7 @@ describe('planning inside a durable run', () => {
     try {
       await withWorker(async ({ client, taskQueue }) => {
         const handle = await startPlanned(client, requirements({ baseUrl: otherUrl }), { id: runId('url'), taskQueue });
-        const cause = await failureOf(handle.result());
+        const cause = await failureOf(summaryOf(handle));
         expect(cause).toMatchObject({ type: 'PlannerError', nonRetryable: true });
         expect(cause.message).toContain(`base URL ${otherUrl} is not allowed on this worker`);
         expect(other.requests).toHaveLength(0);
@@ -100,7 +101,7 @@ describe('planning inside a durable run', () => {
     fake.reply({ status: 429, error: { message: 'Rate limit reached', type: 'rate_limit_error' } }, { text: good });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startPlanned(client, requirements(), { id: runId('ratelimit'), taskQueue });
-      expect((await handle.result()).status).toBe('succeeded');
+      expect((await summaryOf(handle)).status).toBe('succeeded');
       expect(fake.requests).toHaveLength(2);
       const history = await client.workflow.getHandle(handle.workflowId).fetchHistory();
       const started = history.events?.find(
@@ -117,7 +118,7 @@ describe('planning inside a durable run', () => {
     });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startPlanned(client, requirements(), { id: runId('badkey'), taskQueue });
-      const cause = await failureOf(handle.result());
+      const cause = await failureOf(summaryOf(handle));
       expect(cause).toMatchObject({ type: 'PlannerError', nonRetryable: true });
       expect(cause.message).toBe(
         "the provider rejected the API key (HTTP 401): set a valid OPENAI_API_KEY in the worker's environment",
@@ -131,7 +132,7 @@ describe('planning inside a durable run', () => {
     fake.reply({ text: 'Sure! Here is your plan: step one, do things.' });
     await withWorker(async ({ client, taskQueue }) => {
       const handle = await startPlanned(client, requirements(), { id: runId('garbage'), taskQueue });
-      const cause = await failureOf(handle.result());
+      const cause = await failureOf(summaryOf(handle));
       expect(cause).toMatchObject({ type: 'PlannerError', nonRetryable: true });
       expect(cause.message).toMatch(/^the model's plan did not fit the schema after 2 tries: the answer is not JSON/);
       expect(fake.requests).toHaveLength(2);
@@ -160,7 +161,7 @@ describe('planning inside a durable run', () => {
       expect(shown.code).toBe(0);
       expect(JSON.parse(shown.stdout).tasks).toHaveLength(2);
       expect((await ptq(['approve', approved.workflowId])).code).toBe(0);
-      expect((await approved.result()).status).toBe('succeeded');
+      expect((await summaryOf(approved)).status).toBe('succeeded');
       const again = await ptq(['approve', approved.workflowId]);
       expect(again.code).toBe(2);
 
@@ -173,7 +174,7 @@ describe('planning inside a durable run', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       await decide(client, rejected.workflowId, false, 'too risky');
-      expect(await rejected.result()).toMatchObject({
+      expect(await summaryOf(rejected)).toMatchObject({
         status: 'cancelled',
         reason: 'plan rejected: too risky',
         counts: { cancelled: 2 },
@@ -187,7 +188,7 @@ describe('planning inside a durable run', () => {
       const handle = await startPlanned(client, requirements(), { id: runId('cancelplanning'), taskQueue });
       for (let i = 0; i < 100 && fake.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       expect((await ptq(['cancel', handle.workflowId])).code).toBe(0);
-      expect(await handle.result()).toMatchObject({ status: 'cancelled', counts: { total: 0 } });
+      expect(await summaryOf(handle)).toMatchObject({ status: 'cancelled', counts: { total: 0 } });
       await waitFor(() => fake.requests[0].aborted, 5_000); // the cancel reaches it on its next heartbeat
     });
   });
@@ -203,7 +204,7 @@ describe('planning inside a durable run', () => {
       expect(set.code).toBe(0);
       expect((await getProgress(client, handle.workflowId)).maxConcurrency).toBe(7);
       expect((await ptq(['cancel', handle.workflowId])).code).toBe(0);
-      expect(await handle.result()).toMatchObject({
+      expect(await summaryOf(handle)).toMatchObject({
         status: 'cancelled',
         maxConcurrency: 7,
         reason: 'cancelled from the CLI',
@@ -229,7 +230,7 @@ describe('planning inside a durable run', () => {
         ],
       });
       await withWorker(async ({ client, taskQueue }) => {
-        const summary = await (await startRun(client, p, { id: runId('llm'), taskQueue })).result();
+        const summary = await summaryOf(await startRun(client, p, { id: runId('llm'), taskQueue }));
         expect(summary.status).toBe('succeeded');
         expect(summary.tasks[1].output).toBe('A haiku about queues');
         expect(JSON.stringify(fake.requests[0].body.messages)).toContain('Write a haiku about durable queues');
@@ -252,7 +253,7 @@ describe('planning inside a durable run', () => {
         const handle = await startRun(client, p, { id: runId('llmcancel'), taskQueue });
         for (let i = 0; i < 100 && fake.requests.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
         await cancelRun(client, handle.workflowId, 'stop thinking');
-        expect((await handle.result()).status).toBe('cancelled');
+        expect((await summaryOf(handle)).status).toBe('cancelled');
         expect(fake.requests[0].aborted).toBe(true);
       });
     } finally {

@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRun } from '../src/client';
@@ -54,7 +55,7 @@ describe('secrets and trust on the real server', () => {
       });
       await withWorker(async ({ client, taskQueue }) => {
         const handle = await startRun(client, p, { id: runId(`secrets-${execution}`), taskQueue });
-        const summary = await handle.result();
+        const summary = await summaryOf(handle);
         const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
         // The step's environment is minimal: PATH and friends, not the worker's keys.
         expect(byId.printenv.output).toContain('PATH=');
@@ -117,7 +118,7 @@ describe('http steps refuse what a worker must not call', () => {
       ],
     });
     await withWorker(async ({ client, taskQueue }) => {
-      const summary = await (await startRun(client, p, { id: runId('http'), taskQueue })).result();
+      const summary = await summaryOf(await startRun(client, p, { id: runId('http'), taskQueue }));
       const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
       for (const id of ['metadata', 'unspecified', 'redirect']) {
         expect(byId[id].status).toBe('failed');

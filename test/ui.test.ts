@@ -1,3 +1,4 @@
+import { summaryOf } from '../src/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -88,7 +89,7 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
     const id = runId('ui-demo');
     await withWorker(
       async ({ client, taskQueue }) => {
-        const summary = await (await startRun(client, demo, { id, taskQueue })).result();
+        const summary = await summaryOf(await startRun(client, demo, { id, taskQueue }));
         expect(summary.status).toBe('failed');
 
         const page = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
@@ -110,6 +111,15 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
         await page.screenshot({ path: join(ARTIFACTS, 'run-children.png'), fullPage: true });
         const children = await page.innerText('main');
         for (const task of ['setup', 'deploy', 'report']) expect(children).toContain(`${id}/${task}`);
+
+        // The run itself failed, so it looks failed (red), with its one-line outcome as the failure.
+        await open(page, `/namespaces/default/workflows/${id}`, 'failed-run');
+        await page.getByText('Failed').first().waitFor();
+        await page.getByRole('tab', { name: /History/ }).click();
+        const runHistory = await textIncluding(page, 'Workflow Execution Failed');
+        await page.screenshot({ path: join(ARTIFACTS, 'failed-run.png'), fullPage: true });
+        expect(runHistory).toContain('Workflow Execution Failed');
+        expect(runHistory).toContain('ui-demo failed: 1 of 4 tasks failed, 1 skipped');
 
         await open(page, `/namespaces/default/workflows/${encodeURIComponent(`${id}/deploy`)}`, 'failed-task');
         await page.getByText('Failed').first().waitFor();
@@ -143,7 +153,7 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
     await withWorker(
       async ({ client, taskQueue }) => {
         const handle = await startRun(client, big, { id, taskQueue });
-        expect((await handle.result()).counts.succeeded).toBe(300);
+        expect((await summaryOf(handle)).counts.succeeded).toBe(300);
         const { events } = await handle.fetchHistory();
         const input = events?.[0].workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
         expect(Buffer.from(input?.metadata?.encoding ?? []).toString()).toBe('binary/gzip');
@@ -164,7 +174,7 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
     const id = runId('ui-sa');
     await withWorker(
       async ({ client, taskQueue }) => {
-        await (await startRun(client, demo, { id, taskQueue })).result();
+        await summaryOf(await startRun(client, demo, { id, taskQueue }));
         const found = [];
         for await (const wf of client.workflow.list({
           query: `PtqStatus = 'failed' AND PtqPlan = 'ui-demo' AND PtqTasksDone = 4`,

@@ -10,6 +10,7 @@ import { runLlm } from './llm';
 import { measurePayload } from './measure';
 import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
+import { recordRunSummary } from './recordSummary';
 import { finishResults, writeResults } from './results';
 import { runShell } from './shell';
 import { syncTaskStatus } from './statusSync';
@@ -44,6 +45,7 @@ export const builtinActivities = {
   readItems,
   runItemBatch,
   planTasks,
+  recordRunSummary,
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),

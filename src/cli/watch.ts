@@ -3,6 +3,7 @@ import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummar
 import { describedRun, withMapProgress } from '../control';
 import { eventsQuery, progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
+import { summaryOf } from '../summaryOf';
 import { progressView } from './render';
 import { RetryWatch, type Retrying } from './retries';
 
@@ -82,7 +83,7 @@ export async function watchRun(
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
   if (!tty) await print().catch(() => undefined); // the last events, read from the ended run
-  return rideOutOutage(() => handle.result(), address);
+  return rideOutOutage(() => summaryOf(handle), address);
 }
 
 /** Draws over the previous frame and clears what is left of it below. */

@@ -199,3 +199,20 @@ export function summarizeUnplanned(
     tasks: [],
   };
 }
+
+/**
+ * One line for an ended run that did not succeed: the message of its Failed or Cancelled execution,
+ * the first thing the Web UI and `temporal workflow describe` show of it.
+ */
+export function outcomeLine(s: RunSummary): string {
+  const { total, failed, skipped, cancelled } = s.counts;
+  const firstFailure = s.tasks.find((t) => t.status === 'failed');
+  const parts = [
+    failed ? `${failed} of ${total} tasks failed` : '',
+    cancelled ? `${cancelled} cancelled` : '',
+    skipped ? `${skipped} skipped` : '',
+  ].filter(Boolean);
+  const why = s.reason ?? (firstFailure ? `${firstFailure.id}: ${firstFailure.error ?? 'failed'}` : null);
+  const line = `${s.plan} ${s.status}${parts.length ? `: ${parts.join(', ')}` : ''}${why ? ` (${why})` : ''}`;
+  return line.length > 500 ? `${line.slice(0, 499)}…` : line;
+}

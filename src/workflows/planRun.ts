@@ -142,7 +142,8 @@ export class PlanRun {
       await this.loop();
     } catch (err) {
       if (!isCancellation(err)) throw err;
-      this.cancelRun('workflow cancelled');
+      // `ptq cancel` signals its reason, then asks Temporal to cancel: that is one cancel, not a second.
+      if (this.scheduler.state.halt?.kind !== 'cancelled') this.cancelRun('workflow cancelled');
     }
     // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable,
     // and neither are the tasks of `finally`, which run once the cancelled tasks have stopped.

@@ -1,17 +1,19 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { summarizeUnplanned, type RunSummary } from '../core/summary';
 import type { RunPlanInput } from '../shared';
+import { endAs } from './outcome';
 import { PlanGate } from './planGate';
 import { PlanRun } from './planRun';
 
 /**
  * The orchestrator: runs a plan as a dependency-aware ready queue of child workflows, at most M at
  * a time, critical path first. The plan is given (and validated again here, because histories
- * outlive clients) or made from written requirements by the AI planning activity.
+ * outlive clients) or made from written requirements by the AI planning activity. It ends as its
+ * outcome: Completed, Failed or Cancelled, with the summary kept either way (see `endAs`).
  */
 export async function runPlan(input: RunPlanInput): Promise<RunSummary> {
   try {
-    return await orchestrate(input);
+    return await endAs(await orchestrate(input));
   } catch (err) {
     // A bug here must end the run with its reason, not fail the workflow task again and again.
     if (err instanceof TemporalFailure || err instanceof ContinueAsNew || isCancellation(err)) throw err;

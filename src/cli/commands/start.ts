@@ -9,6 +9,7 @@ import type { runPlan } from '../../workflows';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
+import { summaryOf } from '../../summaryOf';
 import {
   action,
   addressOf,
@@ -101,7 +102,7 @@ export async function followStart(
   const summary =
     flags.watch && !flags.json
       ? await watchRun(client, id, { detachOnCtrlC: true, address })
-      : await rideOutOutage(() => handle.result(), address);
+      : await rideOutOutage(() => summaryOf(handle), address);
   if (flags.json) printJson(summary);
   else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
   return exitCodeFor(summary.status);
