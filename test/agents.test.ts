@@ -436,6 +436,9 @@ describe('coding agents in git worktrees', () => {
     };
     writeFileSync(file, JSON.stringify(list, null, 2) + '\n');
     const read = () => JSON.parse(readFileSync(file, 'utf8')) as typeof list;
+    // No workspace: the stand-in agent writes notes/TASK.md in the worker's directory, so not the repo's.
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'ptq-sync-worker-')));
     await withWorker(async ({ taskQueue }) => {
       const started = ptq(['start', '--plan', file, '--sync-status', '--task-queue', taskQueue, '--wait', '--json']);
       const midway = await waitFor(() => {
@@ -446,7 +449,7 @@ describe('coding agents in git worktrees', () => {
       expect(midway[3].status).toBe('pending');
       const summary = JSON.parse((await started).stdout) as RunSummary;
       expect(summary.status).toBe('failed');
-    });
+    }).finally(() => process.chdir(cwd));
     const after = read();
     expect(after.master.tasks.map((t) => [t.id, t.status])).toEqual([
       [1, 'done'],

@@ -9,7 +9,7 @@ import type { BuiltinActivities } from '../activities';
 import { outcomeLine, type RunSummary } from '../core/summary';
 
 /** Runs recorded before this patch completed whatever their outcome; they must replay that way. */
-const OUTCOME_PATCH = 'run-ends-as-its-outcome';
+export const OUTCOME_PATCH = 'run-ends-as-its-outcome';
 
 const { recordRunSummary } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',

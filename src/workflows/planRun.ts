@@ -47,6 +47,7 @@ import { failureOutcome } from './failure';
 import { runMap, type RunMapInput } from './runMap';
 import { runTask, type RunTaskInput } from './runTask';
 import { notifyHooks } from './notify';
+import { OUTCOME_PATCH } from './outcome';
 import { StatusWriter } from './statusSync';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
 import type { TaskPlace } from '../activities';
@@ -143,7 +144,8 @@ export class PlanRun {
     } catch (err) {
       if (!isCancellation(err)) throw err;
       // `ptq cancel` signals its reason, then asks Temporal to cancel: that is one cancel, not a second.
-      if (this.scheduler.state.halt?.kind !== 'cancelled') this.cancelRun('workflow cancelled');
+      const signalled = this.scheduler.state.halt?.kind === 'cancelled';
+      if (!signalled || !patched(OUTCOME_PATCH)) this.cancelRun('workflow cancelled');
     }
     // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable,
     // and neither are the tasks of `finally`, which run once the cancelled tasks have stopped.
