@@ -1,9 +1,8 @@
-import { CancelledFailure } from '@temporalio/common';
 import type { AgentStep, Usage } from '../core';
 import { readAgentOutput, type AgentOutputFormat } from '../core/agentOutput';
 import { agentName } from '../core/steps';
 import { addUsage, noUsage } from '../planner/prices';
-import { stepFailure, stepResult } from './context';
+import { stepCancelled, stepFailure, stepResult } from './context';
 import type { LlmResult } from './llm';
 import { stepEnvironment } from './secrets';
 import { superviseProgram } from './shell';
@@ -34,13 +33,14 @@ async function runIn(step: AgentStep, options: StepOptions | undefined): Promise
     cwd,
     env: stepEnvironment(step),
     timeout: step.timeout,
+    task: options?.task,
     onStdout: (c) => out.push(c),
     onStderr: (c) => err.push(c),
   });
   const name = agentName(step);
   const stdout = out.toString();
   const transcript = stdout + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
-  if (exit.stopped === 'cancelled') throw new CancelledFailure(`${name} cancelled; process group killed`);
+  if (exit.stopped === 'cancelled') throw stepCancelled(`${name} cancelled; process group killed`, transcript);
   if (exit.stopped === 'timeout')
     throw stepFailure(`${name} timed out after ${step.timeout}ms`, 'AgentTimeout', transcript);
   const report = readAgentOutput(format, stdout);

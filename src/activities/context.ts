@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Usage } from '../core';
 import { mask } from './secrets';
 
@@ -75,13 +75,24 @@ export function stepFailure(
   });
 }
 
+/** A cancelled step, with its output so far: the task summary keeps it, so a cancelled task's log is not lost. */
+export function stepCancelled(message: string, output: string): CancelledFailure {
+  const details: StepFailureDetails = {
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+    output: released(output),
+  };
+  return new CancelledFailure(message, [details]);
+}
+
 /**
  * Heartbeats on an interval until stopped. Cancellation reaches an activity only through heartbeat
- * responses, so long steps must keep heartbeating for cancel to land promptly.
+ * responses, so long steps must keep heartbeating for cancel to land promptly. The server keeps the
+ * last `details` of a running activity: a shell step's recent output, for `ptq logs`.
  */
-export function keepHeartbeating(intervalMs = 500): () => void {
+export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
-  ctx.heartbeat();
-  const timer = setInterval(() => ctx.heartbeat(), intervalMs);
+  ctx.heartbeat(details());
+  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
   return () => clearInterval(timer);
 }

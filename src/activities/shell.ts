@@ -2,11 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
-import type { ShellStep } from '../core';
-import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
+import { OutputLog, type LiveOutput, type ShellStep } from '../core';
+import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
 import { watchGroup } from './reaper';
-import { stepEnvironment } from './secrets';
+import { mask, stepEnvironment } from './secrets';
 import { jsonOf, prepare, workdir, inWorkdir, type StepOptions } from './stepOptions';
 import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
@@ -43,11 +42,12 @@ async function runIn(step: ShellStep, options: StepOptions | undefined): Promise
     cwd: workdir(step.cwd, options),
     env: stepEnvironment(step),
     timeout: step.timeout,
+    task: options?.task,
     onStdout: (c) => out.push(c),
     onStderr: (c) => err.push(c),
   });
   const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
-  if (exit.stopped === 'cancelled') throw new CancelledFailure('shell step cancelled; process group killed');
+  if (exit.stopped === 'cancelled') throw stepCancelled('shell step cancelled; process group killed', output);
   if (exit.stopped === 'timeout') throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output);
   if (exit.code !== 0) {
     const last = err.lastLine() || out.lastLine();
@@ -65,9 +65,10 @@ export interface ProgramExit {
 }
 
 /**
- * Runs argv to its end inside an activity: heartbeats meanwhile; on cancel or timeout kills the
- * group, SIGTERM then SIGKILL after a grace; then kills what it left behind. stdout goes to
- * `onStdout` or to the file descriptor `stdoutFd`.
+ * Runs argv to its end inside an activity: heartbeats meanwhile, with the recent output of `task`
+ * as details (what `ptq logs` shows of a running step); on cancel or timeout kills the group,
+ * SIGTERM then SIGKILL after a grace; then kills what it left behind. stdout goes to `onStdout` or
+ * to the file descriptor `stdoutFd`.
  */
 export async function superviseProgram(
   argv: string[],
@@ -75,6 +76,7 @@ export async function superviseProgram(
     cwd?: string;
     env: Record<string, string>;
     timeout?: number;
+    task?: string;
     stdoutFd?: number;
     onStdout?: (chunk: string) => void;
     onStderr: (chunk: string) => void;
@@ -82,9 +84,10 @@ export async function superviseProgram(
 ): Promise<ProgramExit> {
   const ctx = Context.current();
   const { child, release } = spawnWatched(argv, { cwd: options.cwd, env: options.env, stdout: options.stdoutFd });
-  const onStdout = options.onStdout;
-  if (onStdout) child.stdout?.setEncoding('utf8').on('data', onStdout);
-  child.stderr?.setEncoding('utf8').on('data', options.onStderr);
+  const log = new OutputLog();
+  const { onStdout, onStderr } = options;
+  if (onStdout) child.stdout?.setEncoding('utf8').on('data', (c: string) => (log.push(mask(c)), onStdout(c)));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (log.push(mask(c)), onStderr(c)));
   let stopped: ProgramExit['stopped'];
   const stop = (reason: 'cancelled' | 'timeout') => {
     stopped ??= reason;
@@ -94,7 +97,8 @@ export async function superviseProgram(
   const onCancel = () => stop('cancelled');
   ctx.cancellationSignal.addEventListener('abort', onCancel);
   const timer = options.timeout ? setTimeout(() => stop('timeout'), options.timeout) : undefined;
-  const stopHeartbeats = keepHeartbeating();
+  const { task } = options;
+  const stopHeartbeats = keepHeartbeating(() => task && masked(log.snapshot(task)));
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
@@ -168,4 +172,9 @@ function missingProgram(program: string, path = '', cwd?: string): string | unde
     }
   });
   return runnable ? undefined : `program "${program}" not found (is it installed and on PATH?)`;
+}
+
+/** A chunk split across reads can hide a secret from the per-chunk mask: the tail is masked again. */
+function masked(live: LiveOutput): LiveOutput {
+  return { ...live, tail: mask(live.tail) };
 }

@@ -14,6 +14,8 @@ export interface StepOptions {
   template?: TemplateContext;
   /** Parse the output as JSON (the task's last step, `"output": "json"`), at most this many bytes. */
   jsonLimit?: number;
+  /** The task the step belongs to: its heartbeats name it, so `ptq logs` finds an inline task's output. */
+  task?: string;
 }
 
 /**
@@ -43,7 +45,7 @@ export function jsonOf(text: string, options: StepOptions | undefined, output: s
 /** Old workers passed llm steps a map of dependency outputs; read it as template values. */
 export function asStepOptions(arg: unknown): StepOptions | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
-  if ('template' in arg || 'jsonLimit' in arg) return arg as StepOptions;
+  if ('template' in arg || 'jsonLimit' in arg || 'task' in arg) return arg as StepOptions;
   return { template: outputsContext(arg as Record<string, string>) };
 }
 

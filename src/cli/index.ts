@@ -14,6 +14,7 @@ import { pauseCommand, resumeCommand } from './commands/pause';
 import { planCommand } from './commands/plan';
 import { resultCommand } from './commands/result';
 import { resubmitCommand, retryCommand } from './commands/retry';
+import { logsCommand } from './commands/logs';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { setConcurrencyCommand } from './commands/setConcurrency';
@@ -44,6 +45,7 @@ export function program(): Command {
     watchCommand(),
     resultCommand(),
     cancelCommand(),
+    logsCommand(),
     retryCommand(),
     resubmitCommand(),
     pauseCommand(),

@@ -100,8 +100,8 @@ function runningRows(out: NodeJS.WriteStream, p: Progress): number {
   return Math.max(1, Math.floor(((out.rows || 40) - 1 - others) / perTask));
 }
 
-/** Reads the run's event log page by page; a continue-as-new starts a new log. */
-class EventCursor {
+/** Reads the run's event log page by page; a continue-as-new starts a new log. Undefined from a worker that has none. */
+export class EventCursor {
   private generation = -1;
   private position = 0;
 

@@ -16,3 +16,4 @@ export * from './jsonOutput';
 export * from './map';
 export * from './retry';
 export * from './events';
+export * from './logs';

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
 import type { Usage } from '../core/plan';
 import type { MergeRecord, TaskOutcome } from '../core/scheduler';
 
@@ -33,4 +33,20 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
     };
   }
   return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };
+}
+
+/**
+ * What a cancelled inline task had done: its step's output up to the cancel, which the step hands
+ * back with its cancellation (see `stepCancelled`). Empty for older steps and child tasks.
+ */
+export function cancelledOutcome(error: unknown): Pick<TaskOutcome, 'output' | 'attempts' | 'worker'> {
+  let cause = error;
+  while (cause instanceof Error && !(cause instanceof CancelledFailure) && cause.cause) cause = cause.cause;
+  const d = cause instanceof CancelledFailure ? (cause.details?.[0] as TaskFailedDetails | undefined) : undefined;
+  if (!d || typeof d.output !== 'string') return {};
+  return {
+    output: d.output,
+    ...(d.worker ? { worker: d.worker } : {}),
+    ...(d.attempts ? { attempts: d.attempts } : {}),
+  };
 }

@@ -43,7 +43,7 @@ import {
   type RunPlanInput,
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
-import { failureOutcome } from './failure';
+import { cancelledOutcome, failureOutcome } from './failure';
 import { runMap, type RunMapInput } from './runMap';
 import { runTask, type RunTaskInput } from './runTask';
 import { notifyHooks } from './notify';
@@ -279,7 +279,7 @@ export class PlanRun {
     for (const c of this.inbox.splice(0)) {
       const endedAt = Date.now();
       if (c.ok) s.succeed(c.id, { endedAt, ...c.result });
-      else if (isCancellation(c.error)) s.cancelled(c.id, { endedAt });
+      else if (isCancellation(c.error)) s.cancelled(c.id, { endedAt, ...cancelledOutcome(c.error) });
       else this.cancelTasks(s.fail(c.id, { endedAt, ...failureOutcome(c.error) }));
       this.status?.set(c.id, s.task(c.id).status);
     }

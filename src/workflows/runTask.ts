@@ -103,7 +103,8 @@ async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult
 
 /** Template values for every step; the JSON cap for the last one. */
 function stepOptions(input: RunTaskInput, last: boolean): StepOptions {
-  return { template: input.context ?? legacyContext(input), jsonLimit: last ? input.jsonLimit : undefined };
+  const template = input.context ?? legacyContext(input);
+  return { template, jsonLimit: last ? input.jsonLimit : undefined, task: input.task.id };
 }
 
 /** Runs started before templates sent llm tasks their dependencies' outputs as `inputs`. */
