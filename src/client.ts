@@ -192,3 +192,4 @@ export function exitCodeFor(status: RunSummary['status']): ExitCode {
 /** Controlling existing runs is part of the same library API. */
 export * from './control';
 export { summaryOf } from './summaryOf';
+export * from './listRuns';

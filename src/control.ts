@@ -6,7 +6,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import type { Plan, Progress, RunSummary, TaskSummary } from './core';
-import { ExitCode, PtqError } from './errors';
+import { ExitCode, NotFoundError, PtqError } from './errors';
 import {
   approveUpdate,
   cancelSignal,
@@ -38,7 +38,7 @@ export async function describedRun(
     return { handle, description: await handle.describe() };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError)
-      throw new PtqError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
+      throw new NotFoundError(`no run with id "${id}"`, ExitCode.usage, 'see `ptq list`');
     throw err;
   }
 }
@@ -109,7 +109,8 @@ export async function findTask(client: Client, id: string): Promise<TaskSummary 
     description.status.name === 'RUNNING'
       ? await handle.query(taskQuery, task)
       : (await summaryOf(handle)).tasks.find((t) => t.id === task);
-  if (!found) throw new PtqError(`run "${run}" has no task "${task}"`, ExitCode.usage, `see \`ptq status ${run}\``);
+  if (!found)
+    throw new NotFoundError(`run "${run}" has no task "${task}"`, ExitCode.usage, `see \`ptq status ${run}\``);
   return found;
 }
 

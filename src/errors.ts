@@ -38,6 +38,9 @@ export class PlanError extends PtqError {
   }
 }
 
+/** A run or task that does not exist (the HTTP API answers 404). */
+export class NotFoundError extends PtqError {}
+
 /** Thrown when the Temporal server cannot be reached. */
 export class UnreachableError extends PtqError {
   constructor(address: string) {

@@ -2,26 +2,16 @@ import { summaryOf } from '../src/client';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startRun } from '../src/client';
 import { localUiOrigins, startCodecServer } from '../src/codecServer';
 import { freePort, startDevServer, type DevServer } from '../src/devServer';
 import { searchAttributes } from '../src/shared';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
+import { launchChromium } from './support/browser';
 
 const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'ui');
-/** The flags this machine's Chromium needs: no sandbox as root, and no background network calls. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const demo = plan({
   name: 'ui-demo',
@@ -50,10 +40,7 @@ describe('a run in the Temporal Web UI, seen in a real browser', () => {
     const uiPort = await freePort();
     codec = await startCodecServer({ uiOrigins: localUiOrigins(uiPort) });
     codec.server.on('request', (req: IncomingMessage) => decodeCalls.push(`${req.method} ${req.url}`));
-    [server, browser] = await Promise.all([
-      startDevServer({ uiPort, uiCodecEndpoint: codec.url }),
-      chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }),
-    ]);
+    [server, browser] = await Promise.all([startDevServer({ uiPort, uiCodecEndpoint: codec.url }), launchChromium()]);
   });
   afterAll(async () => {
     await browser?.close();

@@ -15,6 +15,7 @@ import { planCommand } from './commands/plan';
 import { resultCommand } from './commands/result';
 import { resubmitCommand, retryCommand } from './commands/retry';
 import { logsCommand } from './commands/logs';
+import { serveCommand } from './commands/serve';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { setConcurrencyCommand } from './commands/setConcurrency';
@@ -46,6 +47,7 @@ export function program(): Command {
     resultCommand(),
     cancelCommand(),
     logsCommand(),
+    serveCommand(),
     retryCommand(),
     resubmitCommand(),
     pauseCommand(),

@@ -1,11 +1,12 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
 import { describedRun, withMapProgress } from '../control';
-import { eventsQuery, progressQuery } from '../shared';
+import { progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { summaryOf } from '../summaryOf';
 import { progressView } from './render';
-import { RetryWatch, type Retrying } from './retries';
+import { RetryWatch, type Retrying } from '../retryWatch';
+import { EventFeed, type FeedEvent } from '../runEvents';
 
 const POLL_MS = 500;
 
@@ -25,10 +26,9 @@ export async function watchRun(
   const { handle, description } = await rideOutOutage(() => describedRun(client, id), address);
   const tty = Boolean(out.isTTY) && !options.json;
   const startedAt = description.startTime.getTime();
-  const events = new EventCursor(handle);
+  const events = new EventFeed(client, id, handle);
   const fallback = new PlainProgress();
   const retries = new RetryWatch(client, id);
-  const running = new Set<string>();
   let drawn = 0;
   let tick = 0;
   // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
@@ -46,16 +46,7 @@ export async function watchRun(
       if (p && !options.json) fallback.print(out, p);
       return;
     }
-    for (const e of page) {
-      if (e.event === 'started') running.add(e.task);
-      else running.delete(e.task);
-      out.write(`${options.json ? JSON.stringify(e) : eventLine(e)}\n`);
-    }
-    if (tick % 2) return; // retries are looked up once a second
-    for (const r of await retries.poll([...running])) {
-      const at = new Date().toISOString();
-      out.write(`${options.json ? JSON.stringify({ event: 'retrying', at, ...r }) : retryLine(at, r)}\n`);
-    }
+    for (const e of page) out.write(`${options.json ? JSON.stringify(e) : feedLine(e)}\n`);
   };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
   for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
@@ -100,23 +91,6 @@ function runningRows(out: NodeJS.WriteStream, p: Progress): number {
   return Math.max(1, Math.floor(((out.rows || 40) - 1 - others) / perTask));
 }
 
-/** Reads the run's event log page by page; a continue-as-new starts a new log. Undefined from a worker that has none. */
-export class EventCursor {
-  private generation = -1;
-  private position = 0;
-
-  constructor(private readonly handle: WorkflowHandle) {}
-
-  async next(): Promise<RunEvent[] | undefined> {
-    let page = await this.handle.query(eventsQuery, this.position).catch(() => undefined);
-    if (!page) return undefined;
-    if (page.generation !== this.generation && this.position > 0) page = await this.handle.query(eventsQuery, 0);
-    this.generation = page.generation;
-    this.position = page.next;
-    return page.events;
-  }
-}
-
 /** One line per event, e.g. "12:00:03 failed    build after 3 attempts: exit code 1: boom". */
 export function eventLine(e: RunEvent): string {
   const head = `${e.at.slice(11, 19)} ${e.event.padEnd(9)} ${e.task}`;
@@ -131,6 +105,10 @@ export function eventLine(e: RunEvent): string {
     default:
       return `${head}${e.why ? `: ${e.why}` : ''}`;
   }
+}
+
+function feedLine(e: FeedEvent): string {
+  return e.event === 'retrying' ? retryLine(e.at, e) : eventLine(e);
 }
 
 /** "12:00:04 retrying  build attempt 2/3: exit code 1: boom". */

@@ -8,7 +8,7 @@ import { planQuery, progressQuery, taskQuery } from '../../shared';
 import { summaryOf } from '../../summaryOf';
 import { ExitCode, PtqError } from '../../errors';
 import { action, clientFor, withConnection } from '../common';
-import { EventCursor } from '../watch';
+import { EventCursor } from '../../runEvents';
 
 interface LogsFlags {
   follow?: boolean;

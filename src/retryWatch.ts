@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { taskWorkflowId } from '../shared';
+import { taskWorkflowId } from './shared';
 
 /** A running task's step being tried again. */
 export interface Retrying {

@@ -1,0 +1,110 @@
+import { z } from '@hono/zod-openapi';
+import { POLICIES } from '../core';
+import { LIST_STATUSES } from '../listRuns';
+
+// The HTTP API's requests and answers. These schemas validate every request and are the OpenAPI
+// document (`GET /openapi.json`), so the two cannot drift apart. A plan is checked by the same
+// validator as `ptq validate`, which explains every problem at once.
+
+export const ErrorBody = z
+  .object({ error: z.string().openapi({ example: 'no run with id "nightly-1": see `ptq list`' }) })
+  .openapi('Error');
+
+export const RunId = z.object({
+  id: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'id', in: 'path' }, example: 'nightly-1' }),
+});
+
+export const TaskRef = RunId.extend({
+  task: z
+    .string()
+    .min(1)
+    .openapi({ param: { name: 'task', in: 'path' }, example: 'build' }),
+});
+
+export const StartBody = z
+  .object({
+    plan: z
+      .unknown()
+      .optional()
+      .openapi({ description: 'a ptq plan, as in a plan file (`ptq schema` prints its JSON Schema)' }),
+    requirements: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: 'written requirements for the AI planner, instead of a plan' }),
+    name: z.string().optional().openapi({ description: 'with requirements: the plan name' }),
+    approve: z.boolean().optional().openapi({ description: 'with requirements: wait for approval before running' }),
+    id: z.string().min(1).optional().openapi({ description: 'run id (default: plan name + time)' }),
+    params: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+    maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+    policy: z.enum(POLICIES).optional(),
+    taskQueue: z
+      .string()
+      .min(1)
+      .optional()
+      .openapi({ description: "the workers' task queue (default: the server's --task-queue)" }),
+  })
+  .openapi('StartRun');
+
+export const Started = z.object({ id: z.string(), url: z.string() }).openapi('RunStarted');
+
+export const ListQuery = z.object({
+  status: z.enum(LIST_STATUSES).optional(),
+  plan: z.string().optional(),
+  limit: z.coerce.number().int().min(1).max(1_000).default(20),
+});
+
+export const Listing = z
+  .array(
+    z.object({
+      id: z.string(),
+      status: z.string(),
+      plan: z.string().nullable(),
+      done: z.number().nullable(),
+      total: z.number().nullable(),
+      startedAt: z.string(),
+      closedAt: z.string().nullable(),
+      durationMs: z.number(),
+      costUsd: z.number().nullable(),
+    }),
+  )
+  .openapi('RunList');
+
+export const RunView = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    status: z.string(),
+    progress: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'a running run: as `ptq status --json`' }),
+    summary: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'an ended run: as `ptq result --json`' }),
+    server: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'a running run no worker answered for: what the server alone knows' }),
+  })
+  .openapi('Run');
+
+export const TaskView = z
+  .record(z.string(), z.unknown())
+  .openapi('Task', { description: 'as `ptq status RUN/TASK --json`' });
+
+export const CancelBody = z.object({ reason: z.string().max(1_000).optional() }).openapi('Cancel');
+
+export const ConcurrencyBody = z.object({ n: z.number().int().min(1).max(10_000) }).openapi('Concurrency');
+
+export const Controlled = z
+  .object({
+    id: z.string(),
+    done: z.string().openapi({ example: 'cancel requested' }),
+    maxConcurrency: z.number().optional(),
+  })
+  .openapi('Controlled');
