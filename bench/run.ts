@@ -7,7 +7,8 @@
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
  * `--scale`: 10,000- and 20,000-task plans, and a 100,000-item map.
- * Usage: npm run bench [-- --quick | --scale | --only throughput|hops|quality|cancellation|faults|map|map-scale]
+ * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server).
+ * Usage: npm run bench [-- --quick | --scale | --stg DIR | --only throughput|hops|quality|cancellation|faults|map|map-scale]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -23,6 +24,7 @@ import { faults } from './faults';
 import { map, mapScale } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
+import { stg } from './stg';
 import { hops, throughput } from './speed';
 import { noop, type BenchContext, type Rows } from './support';
 
@@ -39,6 +41,8 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
 };
 
 async function main(): Promise<void> {
+  const stgDir = process.argv.includes('--stg') ? process.argv[process.argv.indexOf('--stg') + 1] : undefined;
+  if (stgDir) return printTable(['benchmark', 'ptq', 'worst', 'hits', 'target'], stg(stgDir));
   // Maps keep their spools and results here, not in the home directory.
   process.env.PTQ_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ptq-bench-data-'));
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });

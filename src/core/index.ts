@@ -17,3 +17,4 @@ export * from './map';
 export * from './retry';
 export * from './events';
 export * from './logs';
+export * from './priority';

@@ -3,6 +3,7 @@ import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
+import { searchPriority } from './priority';
 import type { RetryOf } from './retry';
 import type { Plan, Policy } from './plan';
 import { toleratedCount } from './tolerance';
@@ -44,7 +45,8 @@ export class Scheduler {
   ) {
     this.graph = buildGraph(plan);
     this.resources = taskResources(plan);
-    const { rank, level } = this.graph;
+    const { level } = this.graph;
+    const rank = state.rank ?? this.graph.rank;
     const n = plan.tasks.length;
     const key: Record<Policy, Key> = {
       'critical-path': (i) => rank[i],
@@ -64,6 +66,8 @@ export class Scheduler {
       /** A retry: the ended run's succeeded tasks to keep, and when this run starts. */
       retry?: RetryOf;
       now?: number;
+      /** Search a better critical-path order from the estimates (see `searchPriority`), with this seed. */
+      prioritySeed?: string;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -85,6 +89,10 @@ export class Scheduler {
       params: options.params ?? {},
       mainLeft: plan.tasks.filter((t) => !t.final).length,
     };
+    if (options.prioritySeed !== undefined && state.policy === 'critical-path') {
+      const rank = searchedRank(plan, state.maxConcurrency, options.prioritySeed);
+      if (rank) state.rank = rank;
+    }
     const scheduler = new Scheduler(plan, state);
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
@@ -460,4 +468,14 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 /** Writes an own key, even "__proto__" (plain assignment would set the prototype instead). */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * A searched critical-path order, or undefined when plain longest-path-first is as good or the
+ * search does not apply: group limits and resources are not in its model of the schedule.
+ */
+function searchedRank(plan: Plan, m: number, seed: string): number[] | undefined {
+  if (plan.tasks.some((t) => t.group !== undefined) || taskResources(plan).some((r) => r.length > 0)) return undefined;
+  const found = searchPriority(buildGraph(plan), m, seed);
+  return found.makespanMs < found.baseMs ? found.rank : undefined;
 }

@@ -10,18 +10,26 @@ export interface SimulationResult {
   ratio: number;
 }
 
+/** The seed of a plan's critical-path search: its name, so every run of it, and `ptq simulate`, get the same order. */
+export function prioritySeed(plan: Plan): string {
+  return plan.name;
+}
+
 /**
  * Runs the real scheduler in virtual time: every task takes exactly its estimate (or the given
  * duration) and workers are free the instant a task ends. This isolates schedule quality from
- * Temporal's overhead, so policies can be compared on the same DAG.
+ * Temporal's overhead, so policies can be compared on the same DAG. The critical-path policy
+ * searches its order as a run does, unless `search` is false (plain longest-path-first).
  */
 export function simulate(
   plan: Plan,
   policy: Policy,
   maxConcurrency = plan.maxConcurrency,
   durations?: Record<string, number>,
+  search = true,
 ): SimulationResult {
-  const scheduler = Scheduler.create(plan, { policy, maxConcurrency });
+  const seed = search ? prioritySeed(plan) : undefined;
+  const scheduler = Scheduler.create(plan, { policy, maxConcurrency, prioritySeed: seed });
   const { graph } = scheduler;
   const running: Array<{ id: string; end: number }> = [];
   let now = 0;

@@ -63,6 +63,8 @@ export interface SchedulerState {
   params?: Record<string, unknown>;
   /** Tasks not of `finally` that have not ended; the tasks of `finally` start when it reaches 0. */
   mainLeft?: number;
+  /** The critical-path order found by `searchPriority` at run start, when it beat longest-path-first. */
+  rank?: number[];
 }
 
 /** What a finished child reports back. */

@@ -27,6 +27,7 @@ import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '.
 import { EventLog } from '../core/events';
 import { progressMarkdown, progressOf } from '../core/progress';
 import { Scheduler } from '../core/scheduler';
+import { prioritySeed } from '../core/simulate';
 import { summarize, taskSummary, type RunSummary } from '../core/summary';
 import {
   cancelSignal,
@@ -62,6 +63,8 @@ const MEASURE_ABOVE_CHARS = MAX_PAYLOAD_BYTES;
 const DETAILS_EVERY_MS = 1_000;
 const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
 const COST_MEMO_PATCH = 'cost-memo';
+/** Runs search their critical-path order at start (see core/priority.ts). */
+const PRIORITY_PATCH = 'searched-critical-path-order';
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
@@ -97,6 +100,8 @@ export class PlanRun {
           params: input.params,
           retry: input.retry,
           now: Date.now(),
+          // Runs started before the searched order keep longest-path-first when replayed.
+          prioritySeed: patched(PRIORITY_PATCH) ? prioritySeed(plan) : undefined,
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;

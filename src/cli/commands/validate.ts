@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { buildGraph, criticalPath, formatDuration, lowerBoundMs } from '../../core';
+import { buildGraph, criticalPath, formatDuration, lowerBoundMs, simulate, type Plan } from '../../core';
 import { fileOverlaps } from '../../core/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../payloadSize';
@@ -39,16 +39,33 @@ export function validateCommand(): Command {
           workMs: g.workMs,
           maxConcurrency: plan.maxConcurrency,
           lowerBoundMs: lowerBoundMs(g, plan.maxConcurrency),
+          // The schedule a run would follow if every task took its estimate.
+          simulatedMs: simulatedMakespan(plan),
           // Tasks whose `files` overlap share a mutex: these pairs never run at once.
           serialized: fileOverlaps(plan),
         };
         if (flags.json) return printJson(info);
         process.stdout.write(
           `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
-            `(${info.criticalPath.join(' -> ')}); lower bound at M=${plan.maxConcurrency}: ${formatDuration(info.lowerBoundMs)}\n`,
+            `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n`,
         );
         for (const { a, b, files } of info.serialized)
           process.stdout.write(`files overlap: ${a} and ${b} never run at once (${files[0]} ~ ${files[1]})\n`);
       }),
     );
+}
+
+/** The makespan if every task took its estimate, or null for a plan the simulator cannot play out. */
+function simulatedMakespan(plan: Plan): number | null {
+  try {
+    return simulate(plan, plan.policy, plan.maxConcurrency).makespanMs;
+  } catch {
+    return null;
+  }
+}
+
+function scheduleText(simulated: number | null, bound: number, plan: Plan): string {
+  const lower = `lower bound ${formatDuration(bound)}`;
+  if (simulated === null) return lower;
+  return `schedule ${formatDuration(simulated)} (${plan.policy}), ${lower}, ${(simulated / Math.max(1, bound)).toFixed(3)}x`;
 }
