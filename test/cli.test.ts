@@ -137,7 +137,7 @@ describe('ptq CLI against the real server', () => {
         {
           // Fails twice, then works; its retries wait 2 s, so a watcher sees them as they happen.
           id: 'flaky',
-          retry: { maximumAttempts: 3, initialInterval: '2s', backoffCoefficient: 1 },
+          retry: { maximumAttempts: 3, initialInterval: '3s', backoffCoefficient: 1 }, // each attempt waits long enough to be seen on a loaded machine
           run: {
             type: 'shell',
             command: [
@@ -420,7 +420,7 @@ describe('ptq CLI against the real server', () => {
     worker.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
       let body = '';
-      for (let i = 0; i < 100 && !(body.includes('temporal_') && stderr.includes('Prometheus metrics')); i++) {
+      for (let i = 0; i < 300 && !(body.includes('temporal_') && stderr.includes('Prometheus metrics')); i++) {
         body = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
           (r) => r.text(),
           () => '',
