@@ -379,6 +379,8 @@ describe('ptq CLI against the real server', () => {
     const sim = JSON.parse((await ptq(['simulate', ok, '--json'])).stdout);
     expect(sim).toMatchObject({ maxConcurrency: 4, criticalPathMs: 2000, workMs: 2000, lowerBoundMs: 2000 });
     expect(Object.keys(sim.policies)).toEqual(['critical-path', 'fifo', 'levels']);
+    // critical-path searches its order; plain longest-path-first is shown beside it.
+    expect(sim.longestPathFirst).toEqual({ makespanMs: 2000, ratio: 1 });
     const schema = JSON.parse((await ptq(['schema'])).stdout);
     expect(schema.properties.tasks.type).toBe('array');
   });

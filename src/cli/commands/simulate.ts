@@ -27,24 +27,26 @@ export function simulateCommand(): Command {
           makespanMs: r.makespanMs,
           ratio: Math.round(r.ratio * 1000) / 1000,
         });
-        const results: Record<string, ReturnType<typeof row>> = Object.fromEntries(
-          policies.map((p) => [p, row(simulate(plan, p, m))]),
-        );
-        // What the searched order gains over plain longest-path-first (see core/priority.ts).
-        if (policies.includes('critical-path'))
-          results['longest-path-first'] = row(simulate(plan, 'critical-path', m, undefined, false));
+        const results = Object.fromEntries(policies.map((p) => [p, row(simulate(plan, p, m))]));
+        // What critical-path's searched order gains over plain longest-path-first (see core/priority.ts).
+        const longestPathFirst = policies.includes('critical-path')
+          ? row(simulate(plan, 'critical-path', m, undefined, false))
+          : undefined;
         const out = {
           maxConcurrency: m,
           lowerBoundMs: lowerBoundMs(g, m),
           criticalPathMs: g.criticalPathMs,
           workMs: g.workMs,
           policies: results,
+          ...(longestPathFirst ? { longestPathFirst } : {}),
         };
         if (flags.json) return printJson(out);
         process.stdout.write(
           `M=${m}  lower bound ${formatDuration(out.lowerBoundMs)}  (critical path ${formatDuration(g.criticalPathMs)}, work ${formatDuration(g.workMs)})\n`,
         );
-        for (const [p, r] of Object.entries(results)) {
+        const lines = Object.entries(results);
+        if (longestPathFirst) lines.push(['longest-path-first', longestPathFirst]);
+        for (const [p, r] of lines) {
           process.stdout.write(
             `  ${p.padEnd(18)} makespan ${formatDuration(r.makespanMs).padStart(8)}  ratio ${r.ratio.toFixed(3)}\n`,
           );
