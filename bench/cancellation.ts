@@ -1,52 +1,147 @@
 import { summaryOf } from '../src/client';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../src/activities';
+import { dataConverter } from '../src/codec';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
+import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { alive, readPid } from '../test/support/processes';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
+const M = 50;
+/** How long the server's CPU is sampled while M steps run. */
+const CPU_WINDOW_MS = 10_000;
+const CANDIDATE_THROTTLE = '200ms';
+
+/** A percentile of samples (nearest rank). */
+function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** CPU seconds a process has used, from /proc (utime + stime, in clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /**
- * Time from cancel to every running process gone: M shell tasks each run `sleep 600`, then the run
- * is cancelled. Baseline: the same shell steps as bare activities of one workflow, cancelled.
+ * Time from cancel to each running process gone: M shell tasks each run `sleep 600`, then the run
+ * is cancelled; several rounds, so p50 and p99 are over M x rounds processes. Baseline: the same
+ * shell steps as bare activities of one workflow, cancelled. A cancel reaches a step in the answer
+ * to its heartbeat, which the worker lets through every HEARTBEAT_THROTTLE; a shorter throttle
+ * would cancel faster, and what it costs is the server's CPU while M steps run: measured for a
+ * worker at CANDIDATE_THROTTLE against ptq's own.
  */
-export async function cancellation({ client, taskQueue }: BenchContext): Promise<Rows> {
-  const m = 20;
+export async function cancellation({ client, taskQueue, address, serverPid, quick }: BenchContext): Promise<Rows> {
+  const rounds = quick ? 2 : 4;
   const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-cancel-'));
   const steps = (tag: string) =>
-    Array.from({ length: m }, (_, i) => ({
+    Array.from({ length: M }, (_, i) => ({
       type: 'shell' as const,
       command: ['sh', '-c', `echo $$ > ${join(dir, `${tag}-${i}`)}; exec sleep 600`],
     }));
-  const timeToStop = async (tag: string, start: () => Promise<WorkflowHandle>) => {
+  /** Starts M sleeps, cancels, and returns each process's time to die and the time to the run's end. */
+  const cancelRound = async (tag: string, start: () => Promise<WorkflowHandle>) => {
     const handle = await start();
     const pids = await Promise.all(steps(tag).map((_, i) => readPid(join(dir, `${tag}-${i}`))));
     const t0 = Date.now();
     await handle.cancel();
-    while (pids.some(alive)) await new Promise((r) => setTimeout(r, 5));
-    const stopped = Date.now() - t0;
+    const gone = new Map<number, number>();
+    while (gone.size < pids.length) {
+      for (const pid of pids) if (!gone.has(pid) && !alive(pid)) gone.set(pid, Date.now() - t0);
+      await new Promise((r) => setTimeout(r, 2));
+    }
     await summaryOf(handle).catch(() => undefined);
-    return { stopped, ended: Date.now() - t0 };
+    return { each: [...gone.values()], all: Math.max(...gone.values()), ended: Date.now() - t0 };
   };
-  const ptq = (execution: Execution) => () => {
-    const tasks = steps(execution).map((run, i) => ({ id: `s${i}`, run }));
-    return startRun(client, Plan.parse({ name: 'cancel', maxConcurrency: m, defaults: { execution }, tasks }), {
-      taskQueue,
-    });
+  const ptq = (execution: Execution, queue: string, tag: string) => () =>
+    startRun(
+      client,
+      Plan.parse({
+        name: 'cancel',
+        maxConcurrency: M,
+        defaults: { execution },
+        tasks: steps(tag).map((run, i) => ({ id: `s${i}`, run })),
+      }),
+      { taskQueue: queue },
+    );
+  const measure = async (name: string, start: (round: number) => () => Promise<WorkflowHandle>) => {
+    const each: number[] = [];
+    const all: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const round = await cancelRound(`${name}${r}`, start(r));
+      each.push(...round.each);
+      all.push(round.all);
+    }
+    return { p50: percentile(each, 50), p99: percentile(each, 99), worst: Math.max(...all) };
   };
-  const bare = await timeToStop('bare', () =>
-    client.workflow.start('bareShellFanOut', { taskQueue, workflowId: `bare-${randomUUID()}`, args: [steps('bare')] }),
+  const bare = await measure(
+    'bare',
+    (r) => () =>
+      client.workflow.start('bareShellFanOut', {
+        taskQueue,
+        workflowId: `bare-${randomUUID()}`,
+        args: [steps(`bare${r}`)],
+      }),
   );
   const rows: Rows = [];
   for (const execution of ['child', 'inline'] as const) {
-    const r = await timeToStop(execution, ptq(execution));
+    const r = await measure(execution, (k) => ptq(execution, taskQueue, `${execution}${k}`));
+    const what = `cancel -> process gone, ${M} running, ${execution}, ${rounds} rounds (ms)`;
     rows.push(
-      ratioRow(`cancel -> all ${m} processes gone, ${execution} (ms)`, r.stopped, bare.stopped, '', 0),
-      ratioRow(`cancel -> run closed with its summary, ${execution} (ms)`, r.ended, bare.ended, '', 0),
+      ratioRow(`${what}: p50`, r.p50, bare.p50, '', 0),
+      ratioRow(`${what}: p99`, r.p99, bare.p99, '<= 300 ms', 0),
+      ratioRow(`cancel -> all ${M} gone, worst round, ${execution} (ms)`, r.worst, bare.worst, '', 0),
     );
   }
+  if (serverPid !== undefined) rows.push(await heartbeatCost({ address, serverPid, taskQueue }, ptq));
   return rows;
+}
+
+/** The server's CPU while M steps run: a worker heartbeating at CANDIDATE_THROTTLE against ptq's. */
+async function heartbeatCost(
+  { address, serverPid, taskQueue }: { address: string; serverPid: number; taskQueue: string },
+  ptq: (execution: Execution, queue: string, tag: string) => () => Promise<WorkflowHandle>,
+): Promise<string[]> {
+  const connection = await NativeConnection.connect({ address });
+  const candidateQueue = `bench-heartbeats-${randomUUID()}`;
+  const candidate = await Worker.create({
+    connection,
+    taskQueue: candidateQueue,
+    workflowsPath: require.resolve('./workflows'),
+    dataConverter,
+    activities: createActivities(),
+    maxConcurrentActivityTaskExecutions: 500,
+    maxHeartbeatThrottleInterval: CANDIDATE_THROTTLE,
+    defaultHeartbeatThrottleInterval: CANDIDATE_THROTTLE,
+  });
+  const load = async (queue: string, tag: string) => {
+    const handle = await ptq('inline', queue, tag)();
+    await new Promise((r) => setTimeout(r, 3_000)); // every step started and heartbeating
+    const c0 = cpuSeconds(serverPid);
+    await new Promise((r) => setTimeout(r, CPU_WINDOW_MS));
+    const used = cpuSeconds(serverPid) - c0;
+    await handle.cancel();
+    await summaryOf(handle).catch(() => undefined);
+    return (100 * used) / (CPU_WINDOW_MS / 1_000);
+  };
+  try {
+    const current = await load(taskQueue, 'cpu-current');
+    const faster = await candidate.runUntil(load(candidateQueue, 'cpu-candidate'));
+    return ratioRow(
+      `server CPU while ${M} steps run: heartbeats every ${CANDIDATE_THROTTLE} vs ${HEARTBEAT_THROTTLE} (% of a core)`,
+      faster,
+      current,
+      '<= 1.25x',
+      1,
+    );
+  } finally {
+    await connection.close();
+  }
 }

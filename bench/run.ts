@@ -19,6 +19,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { createActivities } from '../src/activities';
 import { dataConverter } from '../src/codec';
 import { startDevServer } from '../src/devServer';
+import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { cancellation } from './cancellation';
 import { faults } from './faults';
 import { map, mapScale } from './map';
@@ -57,12 +58,13 @@ async function main(): Promise<void> {
     dataConverter,
     activities: createActivities({ userActivities: { noop } }),
     maxConcurrentActivityTaskExecutions: 500,
-    maxHeartbeatThrottleInterval: '1s',
+    maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+    defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
   const rows: Rows = [];
   try {
     await worker.runUntil(async () => {
-      const ctx = { client, address: server.address, taskQueue, quick };
+      const ctx = { client, address: server.address, taskQueue, quick, serverPid: server.process.pid };
       if (only === 'map-scale') return void rows.push(...(await mapScale(ctx)));
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));

@@ -7,6 +7,8 @@ export interface BenchContext {
   address: string;
   taskQueue: string;
   quick: boolean;
+  /** The dev server's process, whose CPU time some suites measure. */
+  serverPid?: number;
 }
 
 /** A suite returns rows of the table: benchmark, ptq, baseline, ptq / baseline, target. */

@@ -10,6 +10,7 @@ import { jsonOf, prepare, workdir, inWorkdir, type StepOptions } from './stepOpt
 import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
+const PROGRAM_HEARTBEAT_MS = 100;
 
 /**
  * The step's program is started through this trampoline: it waits for "go" on stdin, which the
@@ -98,7 +99,8 @@ export async function superviseProgram(
   ctx.cancellationSignal.addEventListener('abort', onCancel);
   const timer = options.timeout ? setTimeout(() => stop('timeout'), options.timeout) : undefined;
   const { task } = options;
-  const stopHeartbeats = keepHeartbeating(() => task && masked(log.snapshot(task)));
+  // At least as often as the worker lets a heartbeat through (HEARTBEAT_THROTTLE): a cancel lands in its answer.
+  const stopHeartbeats = keepHeartbeating(() => task && masked(log.snapshot(task)), PROGRAM_HEARTBEAT_MS);
   try {
     const exit = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
