@@ -13,7 +13,8 @@ type Payloads = temporal.api.common.v1.IPayloads | null | undefined;
 /** Most child task workflows described per call: reading logs must not load the server like a worker. */
 const MAX_LOOKUPS = 40;
 
-async function decoded(client: Client, payloads: Payloads): Promise<LiveOutput | undefined> {
+/** A running step's output from its pending activity's heartbeat details; undefined for other activities. */
+export async function heartbeatOutput(client: Client, payloads: Payloads): Promise<LiveOutput | undefined> {
   if (!payloads?.payloads?.length) return undefined;
   const value = await decodeFromPayloadsAtIndex<unknown>(client.options.loadedDataConverter, 0, payloads.payloads);
   const live = value as LiveOutput | undefined;
@@ -29,7 +30,7 @@ export async function liveOutputs(client: Client, runId: string, tasks: string[]
     .describe()
     .catch(() => undefined);
   for (const a of run?.raw.pendingActivities ?? []) {
-    const live = await decoded(client, a.heartbeatDetails);
+    const live = await heartbeatOutput(client, a.heartbeatDetails);
     if (live && wanted.has(live.task)) found.set(live.task, live);
   }
   const children = tasks.filter((t) => !found.has(t)).slice(0, MAX_LOOKUPS);
@@ -39,7 +40,7 @@ export async function liveOutputs(client: Client, runId: string, tasks: string[]
         .getHandle(taskWorkflowId(runId, task))
         .describe()
         .catch(() => undefined);
-      const live = await decoded(client, d?.raw.pendingActivities?.[0]?.heartbeatDetails);
+      const live = await heartbeatOutput(client, d?.raw.pendingActivities?.[0]?.heartbeatDetails);
       if (live) found.set(task, live);
     }),
   );

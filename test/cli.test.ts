@@ -113,6 +113,41 @@ describe('ptq CLI against the real server', () => {
     await client.connection.close();
   });
 
+  it("watch shows an inline task's retries as they happen, from the run's own pending step", async () => {
+    const counter = join(dir, 'inline-flaky.count');
+    const retried = planFile('inline-retry.json', {
+      tasks: [
+        {
+          id: 'flaky',
+          execution: 'inline',
+          retry: { maximumAttempts: 3, initialInterval: '3s', backoffCoefficient: 1 },
+          run: {
+            type: 'shell',
+            command: [
+              'sh',
+              '-c',
+              'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ] || { echo "not yet" >&2; exit 1; }',
+              counter,
+            ],
+          },
+        },
+      ],
+    });
+    await withWorker(async ({ taskQueue }) => {
+      const id = runId('inline-retry');
+      await ptq(['start', '--plan', retried, '--id', id, '--task-queue', taskQueue]);
+      const watched = await ptq(['watch', id, '--json']);
+      expect(watched.code).toBe(0);
+      const records = watched.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const retries = records.filter((r) => r.event === 'retrying');
+      expect(retries.map((r) => r.attempt)).toEqual([2, 3]);
+      expect(retries[0]).toMatchObject({ task: 'flaky', maxAttempts: 3, why: 'exit code 1: not yet' });
+    });
+  });
+
   it('watch falls back to plain lines when stdout is not a terminal', async () => {
     await withWorker(async ({ taskQueue }) => {
       const id = runId('watch');
