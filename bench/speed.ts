@@ -23,9 +23,11 @@ export async function throughput({ client, taskQueue, quick }: BenchContext): Pr
     client.workflow.execute(workflow, { taskQueue, workflowId: `${workflow}-${randomUUID()}`, args: [n, m] });
   const child = await timed(ptq('child'));
   const inline = await timed(ptq('inline'));
+  const auto = await timed(ptq('auto'));
   const bareActivities = await timed(bare('bareFanOut'));
   const bareChildren = await timed(bare('bareChildFanOut'));
   return [
+    ratioRow(`throughput, ${n} no-op tasks, M=${m}, default (auto) (tasks/s)`, auto, bareActivities, '>= 0.9x'),
     ratioRow(`throughput, ${n} no-op tasks, M=${m}, inline (tasks/s)`, inline, bareActivities, '>= 0.5x'),
     ratioRow(`throughput, ${n} no-op tasks, M=${m}, child per task (tasks/s)`, child, bareActivities),
     ratioRow('throughput, child per task vs bare child per item', child, bareChildren),

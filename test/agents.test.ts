@@ -39,7 +39,7 @@ describe('coding agents in git worktrees', () => {
             run: {
               type: 'agent',
               agent: 'claude',
-              prompt: `@write src/api.ts export const api = 1;\n@sleep 300\n@log ${log}`,
+              prompt: `@write src/api.ts export const api = 1;\n@sleep 1500\n@log ${log}`,
             },
           },
           {
@@ -48,7 +48,7 @@ describe('coding agents in git worktrees', () => {
             run: {
               type: 'agent',
               agent: 'codex',
-              prompt: `@write src/db.ts export const db = 1;\n@sleep 300\n@log ${log}`,
+              prompt: `@write src/db.ts export const db = 1;\n@sleep 1500\n@log ${log}`,
             },
           },
           {
@@ -208,7 +208,7 @@ describe('coding agents in git worktrees', () => {
     const agent = (path: string, cost: number) => ({
       type: 'agent' as const,
       agent: 'claude' as const,
-      prompt: `@append ${path} x\n@sleep 300\n@cost ${cost}\n@log ${log}`,
+      prompt: `@append ${path} x\n@sleep 1500\n@cost ${cost}\n@log ${log}`,
     });
     const summary = await withWorker(async ({ client, taskQueue }) => {
       const p = plan({

@@ -161,7 +161,11 @@ describe('data flow between tasks', () => {
           run: { type: 'shell', command: ['true'] },
         },
         { id: 'broken', run: { type: 'shell', command: ['false'] } },
-        { id: 'long', run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${dir}/long.pid; exec sleep 600`] } },
+        {
+          id: 'long',
+          execution: 'child', // cancelled below through its own workflow, as from the Web UI
+          run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${dir}/long.pid; exec sleep 600`] },
+        },
         {
           id: 'cleanup',
           dependsOn: ['broken', 'long'],

@@ -7,6 +7,7 @@ describe('end to end on the real dev server', () => {
     const p = plan({
       name: 'three',
       maxConcurrency: 2,
+      defaults: { execution: 'child' }, // short tasks would run inline under `auto`
       tasks: [
         { id: 'a', run: { type: 'shell', command: ['node', '-e', 'console.log("A:" + Date.now())'] } },
         {
@@ -37,6 +38,26 @@ describe('end to end on the real dev server', () => {
         children.push(wf.workflowId);
       }
       expect(children.sort()).toEqual(['a', 'b', 'c'].map((t) => `${handle.workflowId}/${t}`));
+    });
+  });
+  it('runs short tasks inline and long ones as their own child workflow by default (execution: auto)', async () => {
+    const p = plan({
+      name: 'auto',
+      tasks: [
+        { id: 'quick', run: { type: 'shell', command: ['echo', 'quick'] } },
+        { id: 'long', estimate: '30s', run: { type: 'shell', command: ['echo', 'long'] } },
+        { id: 'ask', dependsOn: ['quick'], run: { type: 'shell', command: ['echo', 'asked'] } },
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('auto'), taskQueue });
+      const summary = await summaryOf(handle);
+      expect(summary.status).toBe('succeeded');
+      expect(summary.tasks.map((t) => t.output?.trim())).toEqual(['quick', 'long', 'asked']);
+      const children: string[] = [];
+      for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH "${handle.workflowId}/"` }))
+        children.push(wf.workflowId);
+      expect(children).toEqual([`${handle.workflowId}/long`]);
     });
   });
 });

@@ -273,7 +273,8 @@ describe('runs end, and say how they ended', () => {
   it('a task cancelled from outside the run (Web UI, `temporal workflow cancel`) makes the run failed, not succeeded', async () => {
     const p = plan({
       tasks: [
-        { id: 'long', run: { type: 'shell', command: ['sleep', '600'] } },
+        // A child, so the Web UI (and this test) can cancel the task's own workflow.
+        { id: 'long', execution: 'child', run: { type: 'shell', command: ['sleep', '600'] } },
         { id: 'after', dependsOn: ['long'], run: { type: 'shell', command: ['true'] } },
         { id: 'other', run: { type: 'shell', command: ['true'] } },
       ],

@@ -16,6 +16,7 @@ const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'ui');
 const demo = plan({
   name: 'ui-demo',
   maxConcurrency: 2,
+  defaults: { execution: 'child' }, // the UI shows each task's own workflow
   tasks: [
     { id: 'setup', title: 'Prepare workspace', run: { type: 'shell', command: ['echo', 'ready'] } },
     {

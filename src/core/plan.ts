@@ -242,11 +242,12 @@ export type HttpStep = z.infer<typeof HttpStep>;
 export type LlmStep = z.infer<typeof LlmStep>;
 
 /**
- * Where a task's steps run. `child` (the default) gives every task its own child workflow, with its
- * own history in the Web UI. `inline` runs the steps as activities of the run itself: no child, about
- * a seventh of the server work per task, for plans of many tiny tasks where that cost dominates.
+ * Where a task's steps run. `child` gives every task its own child workflow, with its own history in
+ * the Web UI. `inline` runs the steps as activities of the run itself: no child, about a seventh of
+ * the server work per task and a quarter of the latency between tasks. `auto` (the default) picks
+ * per task: see `executionOf`.
  */
-export const Execution = z.enum(['child', 'inline']);
+export const Execution = z.enum(['auto', 'child', 'inline']);
 export type Execution = z.infer<typeof Execution>;
 
 /** Failures allowed: a count, or a percentage of the tasks (or a map's items). */
@@ -380,7 +381,9 @@ export const Task = z
     heartbeatTimeout: HeartbeatTimeout.optional().describe(
       'How soon a step whose worker died is retried elsewhere. Default 10s.',
     ),
-    execution: Execution.optional().describe('"child" (default): own child workflow; "inline": activities of the run.'),
+    execution: Execution.optional().describe(
+      '"auto" (default): inline when estimated under 10s and without llm or agent steps, else a child; "child": own child workflow; "inline": activities of the run.',
+    ),
     output: z
       .enum(['text', 'json'])
       .optional()

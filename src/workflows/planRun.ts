@@ -21,7 +21,7 @@ import {
 import type { BuiltinActivities } from '../activities';
 import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
 import type { Plan, Task } from '../core/plan';
-import { stepsOf } from '../core/steps';
+import { executionOf, stepsOf } from '../core/steps';
 import { stepTemplates } from '../core/stepTemplates';
 import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
 import { EventLog } from '../core/events';
@@ -63,6 +63,8 @@ const MEASURE_ABOVE_CHARS = MAX_PAYLOAD_BYTES;
 const DETAILS_EVERY_MS = 1_000;
 const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
 const COST_MEMO_PATCH = 'cost-memo';
+/** Tasks without an execution of their own are `auto` (see core/steps.ts executionOf). */
+const AUTO_PATCH = 'execution-auto';
 /** Runs search their critical-path order at start (see core/priority.ts). */
 const PRIORITY_PATCH = 'searched-critical-path-order';
 
@@ -221,8 +223,11 @@ export class PlanRun {
     };
     const runIt = (place?: TaskPlace) => {
       const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };
-      const inline = (task.execution ?? this.plan.defaults.execution) === 'inline';
-      return inline ? runTask(input, task.title ?? id) : executeChild(runTask, { ...child, args: [input] });
+      // Runs from before `auto` replay with their default then: a child per task.
+      const chosen = task.execution ?? this.plan.defaults.execution ?? (patched(AUTO_PATCH) ? 'auto' : 'child');
+      return executionOf(task, chosen) === 'inline'
+        ? runTask(input, task.title ?? id)
+        : executeChild(runTask, { ...child, args: [input] });
     };
     scope
       .run((): Promise<WorkspaceResult> => {

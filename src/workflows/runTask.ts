@@ -81,7 +81,8 @@ async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult
   let result: TaskResult = { attempts: 0, output: '' };
   const steps = stepsOf(task);
   for (const [i, step] of steps.entries()) {
-    const summary = label ? `${label}: ${describeStep(step)}` : describeStep(step);
+    const described = describeStep(step);
+    const summary = label ? `${label}: ${described}` : described;
     if (step.type === 'sleep') {
       await sleep(step.duration, { summary });
       result = { ...result, attempts: Math.max(result.attempts, 1) };
@@ -95,7 +96,7 @@ async function runSteps(input: RunTaskInput, label?: string): Promise<TaskResult
       result = { attempts: Math.max(result.attempts, r.attempt, 1), worker: r.worker, output: r.output, usage };
       if (last && r.json !== undefined) result.json = r.json;
     } catch (err) {
-      throw taskFailure(err, options, result.usage);
+      throw taskFailure(err, { ...options, summary: described }, result.usage);
     }
   }
   return result;

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { buildGraph, criticalPath, formatDuration, lowerBoundMs, simulate, type Plan } from '../../core';
+import { buildGraph, criticalPath, executionOf, formatDuration, lowerBoundMs, simulate, type Plan } from '../../core';
 import { fileOverlaps } from '../../core/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../payloadSize';
@@ -41,13 +41,16 @@ export function validateCommand(): Command {
           lowerBoundMs: lowerBoundMs(g, plan.maxConcurrency),
           // The schedule a run would follow if every task took its estimate.
           simulatedMs: simulatedMakespan(plan),
+          // How many tasks run inline and how many get a child workflow (maps always do).
+          execution: executionCounts(plan),
           // Tasks whose `files` overlap share a mutex: these pairs never run at once.
           serialized: fileOverlaps(plan),
         };
         if (flags.json) return printJson(info);
         process.stdout.write(
           `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
-            `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n`,
+            `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
+            `${info.execution.inline} tasks inline, ${info.execution.child} as child workflows\n`,
         );
         for (const { a, b, files } of info.serialized)
           process.stdout.write(`files overlap: ${a} and ${b} never run at once (${files[0]} ~ ${files[1]})\n`);
@@ -68,4 +71,11 @@ function scheduleText(simulated: number | null, bound: number, plan: Plan): stri
   const lower = `lower bound ${formatDuration(bound)}`;
   if (simulated === null) return lower;
   return `schedule ${formatDuration(simulated)} (${plan.policy}), ${lower}, ${(simulated / Math.max(1, bound)).toFixed(3)}x`;
+}
+
+function executionCounts(plan: Plan): { inline: number; child: number } {
+  const inline = plan.tasks.filter(
+    (t) => !t.map && executionOf(t, t.execution ?? plan.defaults.execution ?? 'auto') === 'inline',
+  ).length;
+  return { inline, child: plan.tasks.length - inline };
 }
