@@ -8,7 +8,7 @@
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
  * `--scale`: 10,000- and 20,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server).
- * Usage: npm run bench [-- --quick | --scale | --stg DIR | --only throughput|hops|quality|cancellation|faults|map|map-scale]
+ * Usage: npm run bench [-- --quick | --scale | --stg DIR | --only throughput|hops|quality|cancellation|faults|map|map-scale|scale]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -66,6 +66,7 @@ async function main(): Promise<void> {
     await worker.runUntil(async () => {
       const ctx = { client, address: server.address, taskQueue, quick, serverPid: server.process.pid };
       if (only === 'map-scale') return void rows.push(...(await mapScale(ctx)));
+      if (only === 'scale') return void rows.push(...(await scale(ctx)));
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
     });

@@ -20,9 +20,11 @@ export function installRuntime(options: { metrics?: string } = {}): void {
 export function oneLine(entry: LogEntry): void {
   const meta = entry.meta ?? {};
   const error = meta.error instanceof Error ? meta.error.message.split('\n')[0] : undefined;
-  const where = [meta.workflowId, meta.activityType, meta.attempt && `attempt ${String(meta.attempt)}`]
-    .filter(Boolean)
-    .join(' ');
+  // An inline task's steps run in the run's own workflow: the task is named beside it (logTask.ts).
+  const task = typeof meta.task === 'string' ? meta.task : undefined;
+  const id =
+    task && !String(meta.workflowId).endsWith(`/${task}`) ? `${String(meta.workflowId)}/${task}` : meta.workflowId;
+  const where = [id, meta.activityType, meta.attempt && `attempt ${String(meta.attempt)}`].filter(Boolean).join(' ');
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   const line = `${entry.message}${where ? ` (${where})` : ''}${error ? `: ${error}` : ''}`;
   process.stderr.write(`${time} [${entry.level}] ${line}\n`);

@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
+import { logTaskInterceptor } from './activities/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
 /**
@@ -57,6 +58,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     // Within the grace, running steps may finish and report; past it they are cancelled (their
     // processes killed) and Temporal retries them on another worker.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    interceptors: { activity: [logTaskInterceptor] },
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
   });
