@@ -21,9 +21,12 @@ import {
   taskQuery,
   taskWorkflowId,
 } from './shared';
-import { runStatusOf } from './serverView';
+import { runStatusOf, serverView, workflowPollers, type ServerView } from './serverView';
 import { summaryOf } from './summaryOf';
 import type { runPlan } from './workflows';
+
+/** How long a status waits for a worker to answer before showing what the server knows. */
+const QUERY_WAIT_MS = 5_000;
 
 // Controlling runs that exist: find, query, signal and update them. Every function turns an
 // unknown id or a refused update into a PtqError with one clear line.
@@ -93,18 +96,26 @@ export async function withMapProgress(client: Client, id: string, progress: Prog
 }
 
 /**
+ * `RUN/TASK` split into an existing run and a task name; undefined when `id` is not of that form
+ * or RUN is no run (the task's own child workflow has that whole id too, so the run is looked up).
+ */
+export async function taskOfRun(client: Client, id: string) {
+  const slash = id.lastIndexOf('/');
+  if (slash <= 0) return undefined;
+  const run = id.slice(0, slash);
+  const described = await describedRun(client, run).catch(() => undefined);
+  return described && { run, task: id.slice(slash + 1), ...described };
+}
+
+/**
  * The task `RUN/TASK` names, the id the Web UI shows for a task: live from a running run, from the
  * summary of an ended one. Undefined when `id` is not of that form or no such run exists; a run
  * without that task is one clear error.
  */
 export async function findTask(client: Client, id: string): Promise<TaskSummary | undefined> {
-  const slash = id.lastIndexOf('/');
-  if (slash <= 0) return undefined;
-  const run = id.slice(0, slash);
-  const task = id.slice(slash + 1);
-  const described = await describedRun(client, run).catch(() => undefined);
-  if (!described) return undefined;
-  const { handle, description } = described;
+  const named = await taskOfRun(client, id);
+  if (!named) return undefined;
+  const { run, task, handle, description } = named;
   const found =
     description.status.name === 'RUNNING'
       ? await handle.query(taskQuery, task)
@@ -170,4 +181,30 @@ export function setMaxParallel(client: Client, id: string, task: string, n: numb
       throw new PtqError(`run "${id}" has no running map task "${task}"`, ExitCode.usage, `see \`ptq status ${id}\``);
     throw err;
   });
+}
+
+/** Why no worker can answer a query on a running run, or undefined (ended runs are answered from their history by any worker). */
+async function whyNoAnswer(client: Client, d: WorkflowExecutionDescription): Promise<string | undefined> {
+  if (d.status.name !== 'RUNNING') return undefined;
+  const pollers = await workflowPollers(client, d.taskQueue).catch(() => 1);
+  return pollers === 0
+    ? `no worker is polling task queue "${d.taskQueue}": start one with \`ptq worker --task-queue ${d.taskQueue}\``
+    : undefined;
+}
+
+/**
+ * A run's live progress (with its maps' own) when a worker answers within 5 s, else what the server
+ * alone knows and why: `ptq status` and `GET /runs/{id}` must work during a redeploy.
+ */
+export async function progressOrServerView(
+  client: Client,
+  handle: WorkflowHandle,
+  description: WorkflowExecutionDescription,
+): Promise<{ progress: Progress } | { server: ServerView }> {
+  const unanswered = await whyNoAnswer(client, description);
+  const answer = unanswered
+    ? undefined
+    : await client.withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(progressQuery)).catch(() => undefined);
+  if (!answer) return { server: serverView(description, unanswered ?? 'no worker answered within 5 s') };
+  return { progress: await withMapProgress(client, description.workflowId, answer) };
 }

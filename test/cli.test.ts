@@ -13,6 +13,19 @@ function planFile(name: string, plan: unknown): string {
   writeFileSync(path, typeof plan === 'string' ? plan : JSON.stringify(plan));
   return path;
 }
+/**
+ * A task that fails twice ("not yet"), then works, counting its attempts in `counter`. Its retries
+ * wait 3 s, so a watcher sees them as they happen, even on a loaded machine.
+ */
+function flakyTwice(counter: string) {
+  return {
+    retry: { maximumAttempts: 3, initialInterval: '3s', backoffCoefficient: 1 },
+    run: {
+      type: 'shell',
+      command: ['sh', '-c', 'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ] || { echo "not yet" >&2; exit 1; }', counter],
+    },
+  };
+}
 const ok = planFile('ok.json', {
   name: 'cli-ok',
   tasks: [
@@ -120,16 +133,7 @@ describe('ptq CLI against the real server', () => {
         {
           id: 'flaky',
           execution: 'inline',
-          retry: { maximumAttempts: 3, initialInterval: '3s', backoffCoefficient: 1 },
-          run: {
-            type: 'shell',
-            command: [
-              'sh',
-              '-c',
-              'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ] || { echo "not yet" >&2; exit 1; }',
-              counter,
-            ],
-          },
+          ...flakyTwice(counter),
         },
       ],
     });
@@ -170,18 +174,8 @@ describe('ptq CLI against the real server', () => {
         },
         { id: 'after', dependsOn: ['bad'], run: { type: 'shell', command: ['true'] } },
         {
-          // Fails twice, then works; its retries wait 2 s, so a watcher sees them as they happen.
           id: 'flaky',
-          retry: { maximumAttempts: 3, initialInterval: '3s', backoffCoefficient: 1 }, // each attempt waits long enough to be seen on a loaded machine
-          run: {
-            type: 'shell',
-            command: [
-              'sh',
-              '-c',
-              'echo x >> "$0"; [ $(wc -l < "$0") -ge 3 ] || { echo "not yet" >&2; exit 1; }',
-              join(dir, 'flaky.count'),
-            ],
-          },
+          ...flakyTwice(join(dir, 'flaky.count')),
         },
       ],
     });

@@ -7,12 +7,18 @@ import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
 import { resolveParams, validatePlan } from '../core';
 import { runUrl, startPlanned, startRun, type StartOptions } from '../client';
-import { cancelRun, describedRun, findTask, pauseRun, resumeRun, setConcurrency, withMapProgress } from '../control';
+import {
+  cancelRun,
+  describedRun,
+  findTask,
+  pauseRun,
+  progressOrServerView,
+  resumeRun,
+  setConcurrency,
+} from '../control';
 import { NotFoundError, PlanError, PtqError, UnreachableError } from '../errors';
 import { listRuns } from '../listRuns';
 import { EventFeed } from '../runEvents';
-import { serverView } from '../serverView';
-import { progressQuery } from '../shared';
 import { summaryOf } from '../summaryOf';
 import * as s from './schemas';
 
@@ -25,7 +31,6 @@ export interface ApiOptions {
   namespace: string;
 }
 
-const QUERY_WAIT_MS = 5_000;
 const EVENT_POLL_MS = 500;
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -94,25 +99,27 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     },
   );
 
+  const read = <R extends object, T extends z.ZodType>(
+    path: string,
+    summary: string,
+    request: R,
+    answer: T,
+    what: string,
+  ) => createRoute({ method: 'get', path, summary, request, responses: { 200: json(answer, what), ...errors } });
+
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/runs',
-      summary: 'Recent runs, as `ptq list --json`',
-      request: { query: s.ListQuery },
-      responses: { 200: json(s.Listing, 'newest first'), ...errors },
-    }),
+    read('/runs', 'Recent runs, as `ptq list --json`', { query: s.ListQuery }, s.Listing, 'newest first'),
     async (c) => c.json(await listRuns(client, c.req.valid('query')), 200),
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/runs/{id}',
-      summary: "A run: a running one's progress, an ended one's summary",
-      request: { params: s.RunId },
-      responses: { 200: json(s.RunView, 'the run'), ...errors },
-    }),
+    read(
+      '/runs/{id}',
+      "A run: a running one's progress, an ended one's summary",
+      { params: s.RunId },
+      s.RunView,
+      'the run',
+    ),
     async (c) => {
       const { id } = c.req.valid('param');
       const { handle, description } = await describedRun(client, id);
@@ -120,26 +127,21 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
         const summary = await summaryOf(handle);
         return c.json({ id, url: url(id), status: summary.status, summary: { ...summary } }, 200);
       }
-      const progress = await client
-        .withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(progressQuery))
-        .catch(() => undefined);
-      if (!progress) {
-        const server = serverView(description, 'no worker answered within 5 s');
-        return c.json({ id, url: url(id), status: 'running', server: { ...server } }, 200);
-      }
-      const live = await withMapProgress(client, id, progress);
+      const known = await progressOrServerView(client, handle, description);
+      if ('server' in known) return c.json({ id, url: url(id), status: 'running', server: { ...known.server } }, 200);
+      const live = known.progress;
       return c.json({ id, url: url(id), status: live.status, progress: { ...live } }, 200);
     },
   );
 
   app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/runs/{id}/tasks/{task}',
-      summary: 'One task: status, attempts, output, error',
-      request: { params: s.TaskRef },
-      responses: { 200: json(s.TaskView, 'the task'), ...errors },
-    }),
+    read(
+      '/runs/{id}/tasks/{task}',
+      'One task: status, attempts, output, error',
+      { params: s.TaskRef },
+      s.TaskView,
+      'the task',
+    ),
     async (c) => {
       const { id, task } = c.req.valid('param');
       const found = await findTask(client, `${id}/${task}`);

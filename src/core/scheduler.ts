@@ -45,11 +45,11 @@ export class Scheduler {
   ) {
     this.graph = buildGraph(plan);
     this.resources = taskResources(plan);
-    const { level } = this.graph;
-    const rank = state.rank ?? this.graph.rank;
+    const { level, rank } = this.graph;
     const n = plan.tasks.length;
     const key: Record<Policy, Key> = {
-      'critical-path': (i) => rank[i],
+      // A searched order, when `create` found one, before anything was queued.
+      'critical-path': (i) => (state.rank ?? rank)[i],
       fifo: (i) => state.tasks[i].seq ?? i,
       levels: (i) => level[i] * n + i,
     };
@@ -89,11 +89,9 @@ export class Scheduler {
       params: options.params ?? {},
       mainLeft: plan.tasks.filter((t) => !t.final).length,
     };
-    if (options.prioritySeed !== undefined && state.policy === 'critical-path') {
-      const rank = searchedRank(plan, state.maxConcurrency, options.prioritySeed);
-      if (rank) state.rank = rank;
-    }
     const scheduler = new Scheduler(plan, state);
+    const searched = options.prioritySeed === undefined ? undefined : scheduler.searchedRank(options.prioritySeed);
+    if (searched) state.rank = searched;
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
     scheduler.propagate(roots.filter((i) => i >= 0));
@@ -112,6 +110,18 @@ export class Scheduler {
       this.succeed(id, { endedAt: now, ...task });
       this.state.tasks[i].reason = `kept: succeeded in ${run}`;
     }
+  }
+
+  /**
+   * A searched critical-path order, or undefined when plain longest-path-first is as good or the
+   * search does not apply: group limits and resources are not in its model of the schedule.
+   */
+  private searchedRank(seed: string): number[] | undefined {
+    if (this.state.policy !== 'critical-path') return undefined;
+    if (this.plan.tasks.some((t) => t.group !== undefined) || this.resources.some((r) => r.length > 0))
+      return undefined;
+    const found = searchPriority(this.graph, this.state.maxConcurrency, seed);
+    return found.makespanMs < found.baseMs ? found.rank : undefined;
   }
 
   /** Resumes from a snapshot, e.g. after continue-as-new. */
@@ -468,14 +478,4 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 /** Writes an own key, even "__proto__" (plain assignment would set the prototype instead). */
 function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
   Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
-}
-
-/**
- * A searched critical-path order, or undefined when plain longest-path-first is as good or the
- * search does not apply: group limits and resources are not in its model of the schedule.
- */
-function searchedRank(plan: Plan, m: number, seed: string): number[] | undefined {
-  if (plan.tasks.some((t) => t.group !== undefined) || taskResources(plan).some((r) => r.length > 0)) return undefined;
-  const found = searchPriority(buildGraph(plan), m, seed);
-  return found.makespanMs < found.baseMs ? found.rank : undefined;
 }

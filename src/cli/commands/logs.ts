@@ -2,7 +2,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { runPlan } from '../../workflows';
 import { Command } from 'commander';
 import { isTerminal, LineBuffer, notYetPrinted, unseen, type TaskSummary } from '../../core';
-import { describedRun } from '../../control';
+import { describedRun, taskOfRun } from '../../control';
 import { cancelledOutput, liveOutputs } from '../../logs';
 import { planQuery, progressQuery, taskQuery } from '../../shared';
 import { summaryOf } from '../../summaryOf';
@@ -88,12 +88,10 @@ export function logsCommand(): Command {
     );
 }
 
-/** `RUN/TASK` names a task of RUN, as in `ptq status` (the task's own workflow has that id too). */
+/** `RUN/TASK` names a task of RUN, as in `ptq status`. */
 async function splitId(client: Client, id: string, task: string | undefined) {
-  const slash = id.lastIndexOf('/');
-  if (task !== undefined || slash <= 0) return { id, task };
-  const run = await describedRun(client, id.slice(0, slash)).catch(() => undefined);
-  return run ? { id: id.slice(0, slash), task: id.slice(slash + 1) } : { id, task };
+  const named = task === undefined ? await taskOfRun(client, id) : undefined;
+  return named ? { id: named.run, task: named.task } : { id, task };
 }
 
 async function printLogs(client: Client, id: string, only: string | undefined, flags: LogsFlags): Promise<number> {

@@ -1,25 +1,11 @@
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
 import { Command } from 'commander';
 import { progressBar } from '../../core';
-import { serverView, workflowPollers, type ServerView } from '../../serverView';
+import type { ServerView } from '../../serverView';
 import { runUrl } from '../../client';
-import { describedRun, findTask, withMapProgress } from '../../control';
-import { progressQuery } from '../../shared';
+import { describedRun, findTask, progressOrServerView } from '../../control';
 import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 import { printTask } from '../taskView';
-
-/** How long a status waits for a worker to answer before showing what the server knows. */
-const QUERY_WAIT_MS = 5_000;
-
-/** Why no worker can answer a query on a running run, or undefined (ended runs are answered from their history by any worker). */
-async function whyNoAnswer(client: Client, d: WorkflowExecutionDescription): Promise<string | undefined> {
-  if (d.status.name !== 'RUNNING') return undefined;
-  const pollers = await workflowPollers(client, d.taskQueue).catch(() => 1);
-  return pollers === 0
-    ? `no worker is polling task queue "${d.taskQueue}": start one with \`ptq worker --task-queue ${d.taskQueue}\``
-    : undefined;
-}
 
 /** What to do about a run that waits for approval. */
 function approvalHint(id: string): string {
@@ -52,18 +38,12 @@ export function statusCommand(): Command {
         if (task) return printTask(id, task, flags.json);
         const { handle, description } = await describedRun(client, id);
         const url = runUrl(id, namespaceOf(flags));
-        const unanswered = await whyNoAnswer(client, description);
-        const answer = unanswered
-          ? undefined
-          : await client
-              .withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(progressQuery))
-              .catch(() => undefined);
-        if (!answer) {
-          const view = serverView(description, unanswered ?? 'no worker answered within 5 s');
-          if (flags.json) return printJson({ id, url, source: 'server', ...view });
-          return void process.stdout.write(`${serverLines(id, view).join('\n')}\n${url}\n`);
+        const known = await progressOrServerView(client, handle, description);
+        if ('server' in known) {
+          if (flags.json) return printJson({ id, url, source: 'server', ...known.server });
+          return void process.stdout.write(`${serverLines(id, known.server).join('\n')}\n${url}\n`);
         }
-        const progress = await withMapProgress(client, id, answer);
+        const { progress } = known;
         if (flags.json) return printJson({ id, url, ...progress });
         const started = description.startTime.getTime();
         // An ended run's elapsed time is its makespan, not the time since it started.
