@@ -414,6 +414,28 @@ describe('ptq CLI against the real server', () => {
     expect(Object.keys(sim.policies)).toEqual(['critical-path', 'fifo', 'levels']);
     // critical-path searches its order; plain longest-path-first is shown beside it.
     expect(sim.longestPathFirst).toEqual({ makespanMs: 2000, ratio: 1 });
+    // A plan whose best schedule keeps a slot idle: simulate says so, and validate prints it.
+    const sleep = (id: string, s: number, dependsOn: string[] = []) => ({
+      id,
+      estimate: s * 1_000,
+      dependsOn,
+      run: { type: 'sleep', duration: s * 1_000 },
+    });
+    const idle = planFile('idle.json', {
+      name: 'idle',
+      maxConcurrency: 2,
+      tasks: [sleep('a', 4), sleep('b', 2), sleep('c', 4, ['b']), sleep('d', 4, ['b']), sleep('e', 4, ['c', 'd'])],
+    });
+    const planned = JSON.parse((await ptq(['simulate', idle, '--json'])).stdout);
+    expect(planned.lowerBoundMs).toBe(10_000);
+    expect(planned.policies['critical-path']).toEqual({ makespanMs: 10_000, ratio: 1, plannedSchedule: true });
+    expect(planned.longestPathFirst).toEqual({ makespanMs: 12_000, ratio: 1.2 });
+    expect((await ptq(['simulate', idle])).stdout).toMatch(
+      /critical-path +makespan +10\.0s +ratio 1\.000 +\(a planned schedule/,
+    );
+    expect((await ptq(['validate', idle])).stdout).toContain(
+      'schedule 10.0s (critical-path), lower bound 10.0s, 1.000x',
+    );
     const schema = JSON.parse((await ptq(['schema'])).stdout);
     expect(schema.properties.tasks.type).toBe('array');
   });

@@ -148,6 +148,35 @@ describe('engine on the real server', () => {
     expect(maxOverlap(intervals, (id) => ['a', 'b', 'c'].includes(id))).toBe(3);
   });
 
+  it('keeps to a planned schedule: a ready task waits so the tasks on the longest path go first', async () => {
+    // Two slots. Starting a at once (as a list scheduler must) makes c and d run one after the
+    // other; the planned schedule runs b alone, then c and d together, then a beside e.
+    const sleep = (id: string, ms: number, dependsOn: string[] = []) => ({
+      id,
+      estimate: ms,
+      dependsOn,
+      run: { type: 'sleep' as const, duration: ms },
+    });
+    const p = plan({
+      name: 'planned-schedule',
+      maxConcurrency: 2,
+      tasks: [
+        sleep('a', 1_200),
+        sleep('b', 600),
+        sleep('c', 1_200, ['b']),
+        sleep('d', 1_200, ['b']),
+        sleep('e', 1_200, ['c', 'd']),
+      ],
+    });
+    await withWorker(async ({ client, taskQueue }) => {
+      const summary = await summaryOf(await startRun(client, p, { id: runId('planned'), taskQueue }));
+      expect(summary.status).toBe('succeeded');
+      const started = Object.fromEntries(summary.tasks.map((t) => [t.id, Date.parse(t.startedAt as string)]));
+      expect(started.a).toBeGreaterThanOrEqual(started.c);
+      expect(started.a).toBeGreaterThanOrEqual(started.d);
+    });
+  });
+
   it('continues as new with its scheduler state and loses no task across the boundary', async () => {
     const { intervals, activities } = recorder();
     const dag = randomDag(9, 14, 3);

@@ -18,3 +18,4 @@ export * from './retry';
 export * from './events';
 export * from './logs';
 export * from './priority';
+export * from './plannedSchedule';

@@ -3,6 +3,7 @@ import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
+import { MAX_PLANNED_TASKS, searchSchedule } from './plannedSchedule';
 import { searchPriority } from './priority';
 import type { RetryOf } from './retry';
 import type { Plan, Policy } from './plan';
@@ -25,6 +26,8 @@ function errorChars(tasks: number): number {
   return Math.max(80, Math.min(1_000, Math.floor(250_000 / tasks)));
 }
 const RECENT_FAILURES = 10;
+/** How far past its estimate (or 10% of it, if more) a task may run before a planned schedule is dropped. */
+const OVERRUN_MS = 1_000;
 
 /**
  * The dependency-aware ready queue. It decides what starts next; the workflow only carries out its
@@ -38,6 +41,9 @@ export class Scheduler {
   private readonly resources: string[][];
   /** Told of every status change, e.g. by the run's event log. */
   onStatus?: (task: string, to: TaskStatus) => void;
+  /** With a planned schedule (`state.hold`): tasks by planned start, and the first not started. */
+  private order?: number[];
+  private head = 0;
 
   private constructor(
     readonly plan: Plan,
@@ -68,6 +74,8 @@ export class Scheduler {
       now?: number;
       /** Search a better critical-path order from the estimates (see `searchPriority`), with this seed. */
       prioritySeed?: string;
+      /** Also search schedules that idle a slot on purpose (see `searchSchedule`), for small plans. */
+      planIdle?: boolean;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -90,8 +98,11 @@ export class Scheduler {
       mainLeft: plan.tasks.filter((t) => !t.final).length,
     };
     const scheduler = new Scheduler(plan, state);
-    const searched = options.prioritySeed === undefined ? undefined : scheduler.searchedRank(options.prioritySeed);
-    if (searched) state.rank = searched;
+    const searched =
+      options.prioritySeed === undefined
+        ? undefined
+        : scheduler.searchedRank(options.prioritySeed, Boolean(options.planIdle && !options.retry));
+    if (searched) Object.assign(state, searched);
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
     scheduler.propagate(roots.filter((i) => i >= 0));
@@ -114,14 +125,28 @@ export class Scheduler {
 
   /**
    * A searched critical-path order, or undefined when plain longest-path-first is as good or the
-   * search does not apply: group limits and resources are not in its model of the schedule.
+   * search does not apply: group limits, resources and `finally` are not in its model of the
+   * schedule. With `planIdle`, a small plan's order may be a planned schedule's (`hold`).
    */
-  private searchedRank(seed: string): number[] | undefined {
+  private searchedRank(seed: string, planIdle: boolean): Pick<SchedulerState, 'rank' | 'hold'> | undefined {
     if (this.state.policy !== 'critical-path') return undefined;
     if (this.plan.tasks.some((t) => t.group !== undefined) || this.resources.some((r) => r.length > 0))
       return undefined;
-    const found = searchPriority(this.graph, this.state.maxConcurrency, seed);
-    return found.makespanMs < found.baseMs ? found.rank : undefined;
+    const m = this.state.maxConcurrency;
+    const found = searchPriority(this.graph, m, seed);
+    const listed = found.makespanMs < found.baseMs ? { rank: found.rank } : undefined;
+    if (!planIdle || this.graph.ids.length > MAX_PLANNED_TASKS || this.plan.tasks.some((t) => t.final)) return listed;
+    if (found.makespanMs <= found.boundMs) return listed;
+    const planned = searchSchedule(this.graph, m, found.makespanMs);
+    if (!planned.start) return listed;
+    const start = planned.start;
+    const position = new Array<number>(start.length);
+    this.graph.order.forEach((i, k) => (position[i] = k));
+    // By planned start; ties in dependency order, so zero-length tasks come before what needs them.
+    const byStart = this.graph.order.slice().sort((a, b) => start[a] - start[b] || position[a] - position[b]);
+    const rank = new Array<number>(start.length);
+    byStart.forEach((i, r) => (rank[i] = r));
+    return { rank, hold: true };
   }
 
   /** Resumes from a snapshot, e.g. after continue-as-new. */
@@ -140,11 +165,15 @@ export class Scheduler {
     return waiting.sort((a, b) => this.key(a) - this.key(b)).map((i) => this.graph.ids[i]);
   }
 
-  /** The task to start now, or undefined when limits, a pause, a halt or a level barrier say wait. */
-  next(): string | undefined {
+  /**
+   * The task to start now, or undefined when limits, a pause, a halt, a level barrier or a planned
+   * schedule say wait. `now` is only read with a planned schedule.
+   */
+  next(now = 0): string | undefined {
     const s = this.state;
     // After a halt only tasks of `finally` are left in the queue: they still run.
     if (s.paused || s.counts.running >= s.maxConcurrency) return undefined;
+    if (s.hold) return this.nextInPlan(now);
     for (;;) {
       const top = s.ready[0];
       if (top === undefined) return undefined;
@@ -156,6 +185,62 @@ export class Scheduler {
       // `top` may have been handed a free group slot or resource that it now won't use: pass it on.
       this.releaseFreeSlots(top);
     }
+  }
+
+  /**
+   * With a planned schedule, tasks start in its order: the first one not started (the head) as
+   * soon as it is ready. While the head waits for a dependency, a ready task may start only if by
+   * its estimate it ends before the head can start, so it takes no slot the plan needs. Kept to,
+   * this never ends later than the plan when tasks take at most their estimates (each task starts
+   * no later than planned, by induction on the order). Once the head waits on a task that has run
+   * well past its estimate, the plan is off: the best ready task starts, as without a plan.
+   */
+  private nextInPlan(now: number): string | undefined {
+    const s = this.state;
+    const top = s.ready[0];
+    if (top === undefined) return undefined;
+    const head = this.planHead();
+    if (head === top) return this.graph.ids[top];
+    const due = this.headDue(head, now);
+    if (due === undefined) return this.graph.ids[top];
+    const fits = [...s.ready]
+      .sort((a, b) => this.key(a) - this.key(b))
+      .find((i) => now + this.graph.estimate[i] <= due.at);
+    return fits === undefined ? undefined : this.graph.ids[fits];
+  }
+
+  /**
+   * When the queue should look again though nothing ended: the moment the head's dependency runs
+   * past its estimate and the plan is dropped. Undefined when nothing is held back.
+   */
+  holdUntil(now: number): number | undefined {
+    const s = this.state;
+    if (!s.hold || s.paused || s.ready.length === 0 || s.counts.running >= s.maxConcurrency) return undefined;
+    if (this.nextInPlan(now) !== undefined) return undefined;
+    return this.headDue(this.planHead(), now)?.overrunAt;
+  }
+
+  private planHead(): number {
+    const { tasks, rank = [] } = this.state;
+    const order = (this.order ??= rank.map((_, i) => i).sort((a, b) => rank[a] - rank[b]));
+    while (this.head < order.length && !['pending', 'ready'].includes(tasks[order[this.head]].status)) this.head++;
+    return order[this.head];
+  }
+
+  /** When the head's running dependencies end by their estimates, and when the first overruns. */
+  private headDue(head: number, now: number): { at: number; overrunAt: number } | undefined {
+    let at = now;
+    let overrunAt = Number.POSITIVE_INFINITY;
+    for (const d of this.graph.deps[head]) {
+      const started = this.state.tasks[d].startedAt;
+      if (this.state.tasks[d].status !== 'running' || started === undefined) continue;
+      const end = started + this.graph.estimate[d];
+      const overrun = end + Math.max(OVERRUN_MS, this.graph.estimate[d] / 10);
+      if (now >= overrun) return undefined;
+      at = Math.max(at, end);
+      overrunAt = Math.min(overrunAt, overrun);
+    }
+    return { at, overrunAt };
   }
 
   /** Marks a ready task as running and takes its group slot and resources. */
@@ -245,9 +330,10 @@ export class Scheduler {
     this.state.paused = false;
   }
 
-  /** Changes M for the rest of the run. Throws a RangeError if out of range. */
+  /** Changes M for the rest of the run (a planned schedule was for the old M: it is dropped). */
   setConcurrency(n: number): void {
     this.state.maxConcurrency = checkedConcurrency(n);
+    if (this.state.hold) this.state.hold = false;
   }
 
   /** True when no task runs and none will start. */

@@ -65,6 +65,11 @@ export interface SchedulerState {
   mainLeft?: number;
   /** The critical-path order found by `searchPriority` at run start, when it beat longest-path-first. */
   rank?: number[];
+  /**
+   * True when `rank` is the start order of a schedule found by `searchSchedule` that idles a slot
+   * on purpose: the queue then keeps to it (see `Scheduler.next`).
+   */
+  hold?: boolean;
 }
 
 /** What a finished child reports back. */

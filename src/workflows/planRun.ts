@@ -67,6 +67,8 @@ const COST_MEMO_PATCH = 'cost-memo';
 const AUTO_PATCH = 'execution-auto';
 /** Runs search their critical-path order at start (see core/priority.ts). */
 const PRIORITY_PATCH = 'searched-critical-path-order';
+/** Runs from before planned schedules (see core/plannedSchedule.ts) replay with the list order alone. */
+const PLANNED_PATCH = 'planned-schedule';
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
@@ -104,6 +106,7 @@ export class PlanRun {
           now: Date.now(),
           // Runs started before the searched order keep longest-path-first when replayed.
           prioritySeed: patched(PRIORITY_PATCH) ? prioritySeed(plan) : undefined,
+          planIdle: patched(PLANNED_PATCH),
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
@@ -188,7 +191,10 @@ export class PlanRun {
     while (!s.isDone()) {
       this.startReady();
       if (this.draining && s.state.counts.running === 0) await this.continueAsNew();
-      await condition(() => this.inbox.length > 0 || this.wake);
+      // A planned schedule may hold ready tasks back: look again when it would give up on the plan.
+      const until = s.holdUntil(Date.now());
+      const woken = () => this.inbox.length > 0 || this.wake;
+      await (until === undefined ? condition(woken) : condition(woken, Math.max(1, until - Date.now())));
       this.wake = false;
       this.takeInbox();
       this.publish(false);
@@ -197,7 +203,7 @@ export class PlanRun {
 
   private startReady(): void {
     const s = this.scheduler;
-    for (let id = s.next(); id !== undefined && !this.draining; id = s.next()) {
+    for (let id = s.next(Date.now()); id !== undefined && !this.draining; id = s.next(Date.now())) {
       s.start(id, Date.now());
       this.status?.set(id, 'running');
       this.launch(id);

@@ -56,8 +56,10 @@ describe('the critical-path order search', () => {
     for (const { seed, m } of cases) {
       const plan = dag(seed, 8);
       const found = searchPriority(buildGraph(plan), m, plan.name);
-      expect(simulate(plan, 'critical-path', m).makespanMs).toBe(found.makespanMs);
-      expect(simulate(plan, 'critical-path', m, undefined, false).makespanMs).toBe(found.baseMs);
+      expect(simulate(plan, 'critical-path', m, undefined, 'list').makespanMs).toBe(found.makespanMs);
+      expect(simulate(plan, 'critical-path', m, undefined, 'none').makespanMs).toBe(found.baseMs);
+      // A planned schedule is only kept when it is shorter still.
+      expect(simulate(plan, 'critical-path', m).makespanMs).toBeLessThanOrEqual(found.makespanMs);
     }
   });
 

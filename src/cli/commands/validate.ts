@@ -29,6 +29,7 @@ export function validateCommand(): Command {
         }
         const g = buildGraph(plan);
         const edges = g.deps.reduce((n, d) => n + d.length, 0);
+        const simulated = simulation(plan);
         const info = {
           ok: true,
           tasks: plan.tasks.length,
@@ -38,9 +39,9 @@ export function validateCommand(): Command {
           criticalPath: criticalPath(g),
           workMs: g.workMs,
           maxConcurrency: plan.maxConcurrency,
-          lowerBoundMs: lowerBoundMs(g, plan.maxConcurrency),
+          lowerBoundMs: simulated?.lowerBoundMs ?? lowerBoundMs(g, plan.maxConcurrency),
           // The schedule a run would follow if every task took its estimate.
-          simulatedMs: simulatedMakespan(plan),
+          simulatedMs: simulated?.makespanMs ?? null,
           // How many tasks run inline and how many get a child workflow (maps always do).
           execution: executionCounts(plan),
           // Tasks whose `files` overlap share a mutex: these pairs never run at once.
@@ -58,12 +59,12 @@ export function validateCommand(): Command {
     );
 }
 
-/** The makespan if every task took its estimate, or null for a plan the simulator cannot play out. */
-function simulatedMakespan(plan: Plan): number | null {
+/** The run if every task took its estimate, or undefined for a plan the simulator cannot play out. */
+function simulation(plan: Plan): ReturnType<typeof simulate> | undefined {
   try {
-    return simulate(plan, plan.policy, plan.maxConcurrency).makespanMs;
+    return simulate(plan, plan.policy, plan.maxConcurrency);
   } catch {
-    return null;
+    return undefined;
   }
 }
 

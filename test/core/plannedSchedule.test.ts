@@ -1,0 +1,173 @@
+import {
+  buildGraph,
+  energeticBound,
+  Plan,
+  Scheduler,
+  searchSchedule,
+  simulate,
+  type Graph,
+  type PlanInput,
+} from '../../src/core';
+
+/** A seeded random DAG of `n` tasks with estimates of 1..9 s. */
+function dag(seed: number, n: number, edge = 0.3): Plan {
+  let a = seed;
+  const random = () => (a = (a * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+  const tasks: PlanInput['tasks'] = Array.from({ length: n }, (_, i) => ({
+    id: `t${i}`,
+    estimate: (1 + Math.floor(random() * 9)) * 1_000,
+    dependsOn: Array.from({ length: i }, (_, j) => `t${j}`).filter(() => random() < edge),
+    run: { type: 'sleep' as const, duration: 0 },
+  }));
+  return Plan.parse({ name: `dag-${seed}`, tasks });
+}
+
+/**
+ * The optimum by brute force: every order that respects the dependencies, each task placed at the
+ * earliest time its dependencies and a free slot allow. Those schedules include an optimal one.
+ */
+function optimum(g: Graph, m: number): number {
+  const n = g.ids.length;
+  const p = g.estimate;
+  const start = new Array<number>(n).fill(-1);
+  const placed: number[] = [];
+  let best = Number.POSITIVE_INFINITY;
+  const busyAt = (t: number) => placed.filter((j) => start[j] <= t && t < start[j] + p[j]).length;
+  const fits = (s: number, i: number) =>
+    [s, ...placed.map((j) => start[j]).filter((x) => x > s && x < s + p[i])].every((t) => busyAt(t) < m);
+  const go = () => {
+    if (placed.length === n) {
+      best = Math.min(best, Math.max(...placed.map((j) => start[j] + p[j])));
+      return;
+    }
+    for (let i = 0; i < n; i++) {
+      if (start[i] >= 0 || !g.deps[i].every((d) => start[d] >= 0)) continue;
+      const ready = Math.max(0, ...g.deps[i].map((d) => start[d] + p[d]));
+      const candidates = [ready, ...placed.map((j) => start[j] + p[j]).filter((t) => t > ready)].sort((x, y) => x - y);
+      start[i] = candidates.find((s) => fits(s, i)) as number;
+      placed.push(i);
+      go();
+      placed.pop();
+      start[i] = -1;
+    }
+  };
+  go();
+  return best;
+}
+
+/** Problems with a schedule: a task before its dependency ends, or more than m at once. */
+function problems(g: Graph, m: number, start: number[]): string[] {
+  const p = g.estimate;
+  const out: string[] = [];
+  g.deps.forEach((ds, i) =>
+    ds.forEach((d) => start[d] + p[d] > start[i] && out.push(`${g.ids[i]} before ${g.ids[d]}`)),
+  );
+  for (const t of start) {
+    const busy = start.filter((s, j) => p[j] > 0 && s <= t && t < s + p[j]).length;
+    if (busy > m) out.push(`${busy} running at ${t}`);
+  }
+  return out;
+}
+
+/**
+ * Two slots. A list scheduler starts a and b at once, so c and d cannot both follow b: 12 s. The
+ * optimum runs b alone first, keeping a slot idle for 2 s, then c and d, then e beside a: 10 s.
+ */
+const needsIdle = Plan.parse({
+  name: 'needs-idle',
+  maxConcurrency: 2,
+  tasks: [
+    { id: 'a', estimate: 4_000 },
+    { id: 'b', estimate: 2_000 },
+    { id: 'c', estimate: 4_000, dependsOn: ['b'] },
+    { id: 'd', estimate: 4_000, dependsOn: ['b'] },
+    { id: 'e', estimate: 4_000, dependsOn: ['c', 'd'] },
+  ].map((t) => ({ ...t, run: { type: 'sleep' as const, duration: 0 } })),
+});
+
+describe('the planned schedule search', () => {
+  const cases = Array.from({ length: 40 }, (_, k) => ({ seed: k + 1, m: 2 + (k % 2), n: 7 + (k % 3) }));
+
+  it('finds the optimum that brute force finds, proves it, and the schedule is valid, on 40 small DAGs', () => {
+    for (const { seed, m, n } of cases) {
+      const g = buildGraph(dag(seed, n));
+      const best = optimum(g, m);
+      const found = searchSchedule(g, m, best + 1_000, 1_000_000);
+      expect([seed, found.makespanMs, found.boundMs]).toEqual([seed, best, best]);
+      expect(problems(g, m, found.start as number[])).toEqual([]);
+      expect(energeticBound(g, m, best)).toBeLessThanOrEqual(best);
+    }
+  });
+
+  it('reports no schedule when nothing beats the upper bound, with what it proved', () => {
+    for (const { seed, m, n } of cases.slice(0, 10)) {
+      const g = buildGraph(dag(seed, n));
+      const best = optimum(g, m);
+      const found = searchSchedule(g, m, best, 1_000_000);
+      expect(found.start).toBeUndefined();
+      expect(found.boundMs).toBe(best);
+    }
+  });
+});
+
+describe('a run that keeps to a planned schedule', () => {
+  it('idles a slot on purpose when that is shorter than any list schedule', () => {
+    expect(simulate(needsIdle, 'critical-path', 2, undefined, 'list').makespanMs).toBe(12_000);
+    expect(simulate(needsIdle, 'critical-path', 2, undefined, 'none').makespanMs).toBe(12_000);
+    const planned = simulate(needsIdle, 'critical-path', 2);
+    expect(planned).toMatchObject({ makespanMs: 10_000, lowerBoundMs: 10_000, planned: true });
+  });
+
+  it('ends no later than planned when tasks take less than their estimates', () => {
+    let planned = 0;
+    for (let seed = 1; seed <= 200; seed++) {
+      const plan = dag(seed, 9, 0.25);
+      const exact = simulate(plan, 'critical-path', 2);
+      if (!exact.planned) continue;
+      planned++;
+      const shorter = Object.fromEntries(
+        plan.tasks.map((t, i) => [t.id, ((t.estimate as number) * (1 + (i % 3))) / 3]),
+      );
+      expect(simulate(plan, 'critical-path', 2, shorter).makespanMs).toBeLessThanOrEqual(exact.makespanMs);
+      expect(exact.makespanMs).toBeLessThanOrEqual(simulate(plan, 'critical-path', 2, undefined, 'list').makespanMs);
+    }
+    expect(planned).toBeGreaterThan(0);
+  });
+
+  it('drops the plan once a task runs well past its estimate, so ready work starts', () => {
+    // b runs long. The plan holds a back for c and d, which wait on b, until b is 1 s past its
+    // 2 s estimate: then a starts in the idle slot.
+    const s = Scheduler.create(needsIdle, { prioritySeed: 'run-1', planIdle: true });
+    expect(s.state.hold).toBe(true);
+    expect(s.next(0)).toBe('b');
+    s.start('b', 0);
+    expect(s.next(0)).toBeUndefined();
+    expect(s.holdUntil(0)).toBe(3_000);
+    expect(s.next(2_999)).toBeUndefined();
+    expect(s.next(3_000)).toBe('a');
+    // Played out with b at 60 s, the run is no longer than a list schedule's.
+    const late = { b: 60_000 };
+    expect(simulate(needsIdle, 'critical-path', 2, late).makespanMs).toBe(68_000);
+    expect(simulate(needsIdle, 'critical-path', 2, late, 'list').makespanMs).toBe(68_000);
+  });
+
+  it('drops the plan when M changes, and is not used with groups or finally', () => {
+    const s = Scheduler.create(needsIdle, { prioritySeed: 'run-1', planIdle: true });
+    s.setConcurrency(3);
+    expect(s.next(0)).toBe('b');
+    s.start('b', 0);
+    // Not held back any more: a starts at once.
+    expect(s.next(0)).toBe('a');
+    const grouped = Plan.parse({
+      ...needsIdle,
+      groups: { g: { maxConcurrency: 2 } },
+      tasks: needsIdle.tasks.map((t) => ({ ...t, group: 'g' })),
+    });
+    expect(Scheduler.create(grouped, { prioritySeed: 'run-1', planIdle: true }).state.hold).toBeUndefined();
+    const withFinally = Plan.parse({
+      ...needsIdle,
+      tasks: [...needsIdle.tasks, { id: 'z', final: true, run: { type: 'sleep', duration: 0 } }],
+    });
+    expect(Scheduler.create(withFinally, { prioritySeed: 'run-1', planIdle: true }).state.hold).toBeUndefined();
+  });
+});
