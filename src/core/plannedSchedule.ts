@@ -23,10 +23,15 @@ const INFINITY = Number.POSITIVE_INFINITY;
  * than the plan when tasks take at most their estimates.
  */
 
-/** Nodes the search may visit: about 0.1 s on a 100-task plan. */
+/** Nodes the search may visit: about 0.1 s on a 100-task plan; fewer on bigger plans (see `nodesFor`). */
 export const SEARCH_NODES = 20_000;
 /** Larger plans are not searched: too few nodes would fit in the time to matter. */
-export const MAX_PLANNED_TASKS = 300;
+export const MAX_PLANNED_TASKS = 200;
+
+/** A node costs about O(tasks): the budget shrinks with the plan, to keep the search near 0.1 s. */
+function nodesFor(g: Graph): number {
+  return min(SEARCH_NODES, floor(1_000_000 / max(1, g.ids.length)));
+}
 /** Energetic reasoning costs O(n^3) per target tried, so it is kept to smaller plans. */
 const MAX_ENERGETIC_TASKS = 150;
 /** Failed states remembered per target, to bound memory. */
@@ -46,7 +51,7 @@ export interface PlannedSchedule {
  * The shortest schedule the search finds below `upperMs` on `m` slots in `nodes` nodes, if any.
  * `boundMs` is what it proved: no schedule is shorter.
  */
-export function searchSchedule(g: Graph, m: number, upperMs: number, nodes = SEARCH_NODES): PlannedSchedule {
+export function searchSchedule(g: Graph, m: number, upperMs: number, nodes = nodesFor(g)): PlannedSchedule {
   const step = timeStep(g);
   const budget = { nodes };
   let bound = energeticBound(g, m, upperMs);
