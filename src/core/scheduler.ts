@@ -227,7 +227,10 @@ export class Scheduler {
     return order[this.head];
   }
 
-  /** When the head's running dependencies end by their estimates, and when the first overruns. */
+  /**
+   * When the head's running dependencies end by their estimates, and when the first overruns;
+   * undefined when one has overrun, or none runs (nothing to wait for: the plan is off).
+   */
   private headDue(head: number, now: number): { at: number; overrunAt: number } | undefined {
     let at = now;
     let overrunAt = Number.POSITIVE_INFINITY;
@@ -240,7 +243,7 @@ export class Scheduler {
       at = Math.max(at, end);
       overrunAt = Math.min(overrunAt, overrun);
     }
-    return { at, overrunAt };
+    return overrunAt === Number.POSITIVE_INFINITY ? undefined : { at, overrunAt };
   }
 
   /** Marks a ready task as running and takes its group slot and resources. */

@@ -134,6 +134,24 @@ describe('a run that keeps to a planned schedule', () => {
     expect(planned).toBeGreaterThan(0);
   });
 
+  it('always finishes, whatever the real durations, and never beats the lower bound', () => {
+    let planned = 0;
+    for (let seed = 1; seed <= 150; seed++) {
+      const plan = dag(seed, 9, 0.25);
+      if (!simulate(plan, 'critical-path', 2).planned) continue;
+      planned++;
+      // From a fifth of the estimate to five times it; the simulator throws if the queue stalls.
+      const real = Object.fromEntries(
+        plan.tasks.map((t, i) => [t.id, ((t.estimate as number) * [1, 25, 3, 10, 2][i % 5]) / 5]),
+      );
+      const r = simulate(plan, 'critical-path', 2, real);
+      // The bound for the real durations: their critical path, and their work over two slots.
+      const g = buildGraph(Plan.parse({ ...plan, tasks: plan.tasks.map((t) => ({ ...t, estimate: real[t.id] })) }));
+      expect(r.makespanMs).toBeGreaterThanOrEqual(Math.max(g.criticalPathMs, g.workMs / 2));
+    }
+    expect(planned).toBeGreaterThan(0);
+  });
+
   it('drops the plan once a task runs well past its estimate, so ready work starts', () => {
     // b runs long. The plan holds a back for c and d, which wait on b, until b is 1 s past its
     // 2 s estimate: then a starts in the idle slot.
