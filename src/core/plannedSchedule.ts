@@ -6,7 +6,7 @@ const { max, min, ceil, floor, round } = Math;
 const INFINITY = Number.POSITIVE_INFINITY;
 
 /**
- * Schedules that keep a slot idle on purpose, found by depth-first branch and bound.
+ * Schedules that keep a slot idle on purpose, found by branch and bound (see `feasibleSchedule`).
  *
  * A list scheduler never leaves a slot free while a task is ready, and on some graphs every such
  * schedule is 5-20% longer than the optimum (Graham's anomalies; Tobita & Kasahara's Standard Task
