@@ -6,7 +6,7 @@ module.exports = {
   // The cluster test starts its own Temporal cluster: `npm run test:cluster`.
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   // The CEL library ships as ES modules only: swc turns it into CommonJS for Jest, as it does ptq's own code.
-  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { module: { type: 'commonjs' }, jsc: { target: 'es2022' } }] },
+  transform: { '^.+\\.(ts|js)$': ['@swc/jest', { module: { type: 'commonjs' } }] },
   transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
   globalSetup: '<rootDir>/test/setup/globalSetup.ts',
   globalTeardown: '<rootDir>/test/setup/globalTeardown.ts',

@@ -137,16 +137,12 @@ export class Scheduler {
     const listed = found.makespanMs < found.baseMs ? { rank: found.rank } : undefined;
     if (!planIdle || this.graph.ids.length > MAX_PLANNED_TASKS || this.plan.tasks.some((t) => t.final)) return listed;
     if (found.makespanMs <= found.boundMs) return listed;
-    const planned = searchSchedule(this.graph, m, found.makespanMs);
-    if (!planned.start) return listed;
-    const start = planned.start;
-    const position = new Array<number>(start.length);
-    this.graph.order.forEach((i, k) => (position[i] = k));
+    const { start } = searchSchedule(this.graph, m, found.makespanMs);
+    if (!start) return listed;
+    const position = inverse(this.graph.order);
     // By planned start; ties in dependency order, so zero-length tasks come before what needs them.
     const byStart = this.graph.order.slice().sort((a, b) => start[a] - start[b] || position[a] - position[b]);
-    const rank = new Array<number>(start.length);
-    byStart.forEach((i, r) => (rank[i] = r));
-    return { rank, hold: true };
+    return { rank: inverse(byStart), hold: true };
   }
 
   /** Resumes from a snapshot, e.g. after continue-as-new. */
@@ -203,9 +199,10 @@ export class Scheduler {
     if (head === top) return this.graph.ids[top];
     const due = this.headDue(head, now);
     if (due === undefined) return this.graph.ids[top];
-    const fits = [...s.ready]
-      .sort((a, b) => this.key(a) - this.key(b))
-      .find((i) => now + this.graph.estimate[i] <= due.at);
+    // The first task in plan order that ends in time (the ready heap is only ordered at its top).
+    let fits: number | undefined;
+    for (const i of s.ready)
+      if (now + this.graph.estimate[i] <= due.at && (fits === undefined || this.key(i) < this.key(fits))) fits = i;
     return fits === undefined ? undefined : this.graph.ids[fits];
   }
 
@@ -222,7 +219,7 @@ export class Scheduler {
 
   private planHead(): number {
     const { tasks, rank = [] } = this.state;
-    const order = (this.order ??= rank.map((_, i) => i).sort((a, b) => rank[a] - rank[b]));
+    const order = (this.order ??= inverse(rank));
     while (this.head < order.length && !['pending', 'ready'].includes(tasks[order[this.head]].status)) this.head++;
     return order[this.head];
   }
@@ -552,6 +549,13 @@ export class Scheduler {
     if (expected && actual !== expected) throw new Error(`task "${id}" is ${actual}, not ${expected}`);
     return i;
   }
+}
+
+/** The inverse of a permutation: ranks from an order, or the order from ranks. */
+function inverse(permutation: number[]): number[] {
+  const out: number[] = [];
+  permutation.forEach((p, i) => (out[p] = i));
+  return out;
 }
 
 function checkedConcurrency(n: number): number {
