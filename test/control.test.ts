@@ -8,6 +8,8 @@ import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../
 import { plan, runId, withWorker } from './helpers';
 import { alive, readPid, waitFor } from './support/processes';
 import { maxOverlap, recorder, workTask } from './support/recorder';
+import { localStops, shellStepEnds } from './support/history';
+import { groupAlive, ledgerTask, readLedger } from './support/ledger';
 
 /** A shell task whose real process (`sleep 600`) writes its pid to a file first. */
 function sleeperTask(id: string, dir: string) {
@@ -49,6 +51,35 @@ describe('run control on the real server', () => {
       expect((await handle.describe()).status.name).toBe('CANCELLED');
     });
   });
+
+  it.each(['inline', 'child'] as const)(
+    "a cancel stops the running processes (%s tasks) from the run's worker itself; no step runs twice",
+    async (execution) => {
+      const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-local-cancel-')), 'ledger');
+      const ids = ['a', 'b', 'c', 'd'];
+      const p = plan({
+        maxConcurrency: 4,
+        defaults: { execution },
+        tasks: ids.map((id) => ledgerTask(id, ledger, 6_000)),
+      });
+      await withWorker(async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('local-cancel'), taskQueue });
+        await waitFor(() => readLedger(ledger).length === ids.length);
+        await handle.cancel();
+        const summary = await summaryOf(handle);
+        expect(summary.status).toBe('cancelled');
+        expect(summary.counts).toMatchObject({ cancelled: 4 });
+        // The worker that runs the workflow stopped all four itself, not their heartbeats.
+        expect(await localStops(client, handle.workflowId)).toEqual([4]);
+        const attempts = readLedger(ledger);
+        expect(attempts.map((a) => a.task).sort()).toEqual(ids); // each started once: none was retried
+        expect(attempts.filter((a) => a.ended || groupAlive(a.pid))).toEqual([]); // cut off, and gone
+        // Temporal has each step cancelled, not failed (a failure first would have been retried).
+        const ends = await shellStepEnds(client, handle.workflowId);
+        expect(ends).toEqual({ scheduled: 4, completed: 0, failed: 0, timedOut: 0, cancelled: 4 });
+      });
+    },
+  );
 
   it('fail-fast cancels running tasks (killing their processes) and skips the rest', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-ff-'));

@@ -10,6 +10,7 @@ import { freePort, startDevServer } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
 import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { ptq } from './support/cli';
+import { shellStepEnds } from './support/history';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
@@ -110,6 +111,31 @@ describe('fault injection', () => {
     const killedAt = Date.now();
     expect((await summaryOf(handle)).status).toBe('succeeded');
     expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
+    await client.connection.close();
+  });
+
+  it('kill -9 of the worker just after a cancel stopped its steps locally: no step runs again, the run ends', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-cancel-kill-')), 'ledger');
+    const { p, ids } = ledgerPlan(6, ledger, 6_000, 'inline');
+    const queue = `faults-${randomUUID()}`;
+    const a = await worker(queue);
+    const client = await newClient();
+    const handle = await startRun(client, p, { id: runId('cancel-kill'), taskQueue: queue });
+    await waitFor(() => readLedger(ledger).length === ids.length, 30_000);
+    await handle.cancel();
+    // The worker stops the steps itself; their activities wait for the cancel's heartbeat answer.
+    await waitFor(() => readLedger(ledger).every((x) => !groupAlive(x.pid)));
+    a.child.kill('SIGKILL');
+    await worker(queue);
+    const summary = await summaryOf(handle);
+    expect(summary.status).toBe('cancelled');
+    expect(summary.counts.succeeded).toBe(0);
+    // Temporal does not retry a step whose cancel it holds, even one its dead worker never answered.
+    await new Promise((r) => setTimeout(r, 3_000)); // past the 2 s heartbeat timeout and a retry's start
+    const attempts = readLedger(ledger);
+    expect(attempts.map((x) => x.task).sort()).toEqual(ids);
+    expect(attempts.filter((x) => x.ended || groupAlive(x.pid))).toEqual([]);
+    expect((await shellStepEnds(client, handle.workflowId)).scheduled).toBe(ids.length);
     await client.connection.close();
   });
 

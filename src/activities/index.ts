@@ -6,6 +6,7 @@ import { runHttp } from './http';
 import { openItems, readItems } from './items';
 import { runItemBatch } from './itemBatch';
 import { keepResults } from './kept';
+import { stopTasks } from './localCancel';
 import { runLlm } from './llm';
 import { measurePayload } from './measure';
 import { notifyRun } from './notify';
@@ -20,6 +21,7 @@ export type { LlmResult } from './llm';
 export type { OpenedItems } from './items';
 export type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
 export type { FinishedResults } from './results';
+export type { StopTasksInput } from './localCancel';
 
 /** A user activity callable from a plan's `activity` step. */
 export type UserActivity = (input: unknown) => Promise<unknown>;
@@ -50,6 +52,7 @@ export const builtinActivities = {
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),
   runAgent: keepResults(runAgent),
+  stopTasks,
   syncTaskStatus,
   writeResults,
 };

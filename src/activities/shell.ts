@@ -4,6 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { OutputLog, type LiveOutput, type ShellStep } from '../core';
 import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
+import { registerProgram } from './localCancel';
 import { watchGroup } from './reaper';
 import { mask, stepEnvironment } from './secrets';
 import { jsonOf, prepare, workdir, inWorkdir, type StepOptions } from './stepOptions';
@@ -11,6 +12,8 @@ import { OUTPUT_CAP_BYTES, Tail } from './tail';
 
 const KILL_GRACE_MS = 2_000;
 const PROGRAM_HEARTBEAT_MS = 100;
+/** A program stopped by a local cancel waits this long at most for the cancel itself. */
+const LOCAL_CANCEL_WAIT_MS = 60_000;
 
 /**
  * The step's program is started through this trampoline: it waits for "go" on stdin, which the
@@ -97,6 +100,8 @@ export async function superviseProgram(
   };
   const onCancel = () => stop('cancelled');
   ctx.cancellationSignal.addEventListener('abort', onCancel);
+  const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
+  const unregister = registerProgram({ workflowId, task: options.task, stop: onCancel });
   const timer = options.timeout ? setTimeout(() => stop('timeout'), options.timeout) : undefined;
   const { task } = options;
   // At least as often as the worker lets a heartbeat through (HEARTBEAT_THROTTLE): a cancel lands in its answer.
@@ -109,13 +114,28 @@ export async function superviseProgram(
       throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '', true);
     });
     const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    // Stopped by the worker-local cancel (localCancel.ts): end only once Temporal has the cancel.
+    if (stopped === 'cancelled') await cancelArrived(ctx);
     return { code: exit.code, why, stopped };
   } finally {
+    unregister();
     release();
     stopHeartbeats();
     if (timer) clearTimeout(timer);
     ctx.cancellationSignal.removeEventListener('abort', onCancel);
   }
+}
+
+/**
+ * Resolves once the activity's cancel has come in its heartbeat answer (the heartbeats go on), or
+ * after LOCAL_CANCEL_WAIT_MS: then the activity ends cancelled anyway, which Temporal may retry.
+ */
+function cancelArrived(ctx: Context): Promise<void> {
+  if (ctx.cancellationSignal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, LOCAL_CANCEL_WAIT_MS);
+    ctx.cancellationSignal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
 }
 
 /**

@@ -50,6 +50,7 @@ import { runTask, type RunTaskInput } from './runTask';
 import { notifyHooks } from './notify';
 import { OUTCOME_PATCH } from './outcome';
 import { StatusWriter } from './statusSync';
+import { stopLocally } from './stopLocally';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
 import type { TaskPlace } from '../activities';
 
@@ -328,7 +329,9 @@ export class PlanRun {
   }
 
   private cancelTasks(ids: string[]): void {
-    for (const id of ids) this.scopes.get(id)?.cancel();
+    const running = ids.filter((id) => this.scopes.has(id));
+    for (const id of running) this.scopes.get(id)?.cancel();
+    if (running.length > 0) stopLocally({ workflowId: workflowInfo().workflowId, tasks: running });
   }
 
   private poke(change: () => void): void {

@@ -22,6 +22,7 @@ import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setM
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
 import type { TaskResult } from './runTask';
+import { stopLocally } from './stopLocally';
 
 /** Input of a map task's workflow. */
 export interface RunMapInput {
@@ -204,6 +205,7 @@ class MapRun {
 
   private cancelRunning(): void {
     for (const scope of this.scopes.values()) scope.cancel();
+    if (this.scopes.size > 0) stopLocally({ workflowId: workflowInfo().workflowId });
   }
 
   private async startReady(): Promise<void> {

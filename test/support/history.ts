@@ -29,3 +29,42 @@ function payloadsIn(value: unknown, out: Payload[] = []): Payload[] {
   for (const child of Object.values(v)) payloadsIn(child, out);
   return out;
 }
+
+/** What each `stopTasks` local activity of a run returned: how many programs it stopped, in order. */
+export async function localStops(client: Client, workflowId: string): Promise<number[]> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const decode = async (p?: Payload | null) =>
+    p ? JSON.parse(Buffer.from((await new GzipCodec().decode([p]))[0].data ?? []).toString('utf8')) : undefined;
+  const stops: number[] = [];
+  for (const event of history.events ?? []) {
+    const details = event.markerRecordedEventAttributes?.details;
+    // A local activity's marker: `data` says which activity it was, `result` what it returned.
+    const which = await decode(details?.data?.payloads?.[0]);
+    if (which?.activity_type === 'stopTasks') stops.push(await decode(details?.result?.payloads?.[0]));
+  }
+  return stops;
+}
+
+/** How the shell steps of a run (and of its children) ended in Temporal: counts per kind of end. */
+export async function shellStepEnds(client: Client, runId: string): Promise<Record<string, number>> {
+  const ids = [runId];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${runId}/'` })) ids.push(wf.workflowId);
+  const ends: Record<string, number> = { scheduled: 0, completed: 0, failed: 0, timedOut: 0, cancelled: 0 };
+  for (const id of ids) {
+    const shell = new Set<string>();
+    for (const e of (await client.workflow.getHandle(id).fetchHistory()).events ?? []) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runShell') {
+        shell.add(String(e.eventId));
+        ends.scheduled++;
+      }
+      const end = [
+        ['completed', e.activityTaskCompletedEventAttributes],
+        ['failed', e.activityTaskFailedEventAttributes],
+        ['timedOut', e.activityTaskTimedOutEventAttributes],
+        ['cancelled', e.activityTaskCanceledEventAttributes],
+      ] as const;
+      for (const [kind, attrs] of end) if (attrs && shell.has(String(attrs.scheduledEventId))) ends[kind]++;
+    }
+  }
+  return ends;
+}
