@@ -6,7 +6,7 @@
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
- * `--scale`: 10,000- and 20,000-task plans, and a 100,000-item map.
+ * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server).
  * Usage: npm run bench [-- --quick | --scale | --stg DIR | --only throughput|hops|quality|cancellation|faults|map|map-scale|scale]
  */

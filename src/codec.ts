@@ -6,7 +6,7 @@ const ENCODING = 'binary/gzip';
 
 /**
  * Most bytes one gzipped payload may inflate to. Temporal caps a payload at 2 MB, and ptq's
- * largest (a 20,000-task plan) inflates to about 5 MB; a crafted one could inflate 1,000x and
+ * largest (a 50,000-task plan and its state mid-run) inflates to about 12 MB; a crafted one could inflate 1,000x and
  * exhaust memory.
  */
 export const MAX_INFLATED_BYTES = 32 << 20;

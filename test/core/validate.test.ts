@@ -52,8 +52,8 @@ describe('plan validation', () => {
     ['empty plan', { tasks: [] }, 'tasks: the plan has no tasks'],
     [
       'too many tasks',
-      { tasks: Array.from({ length: 20_001 }, (_, i) => ({ id: `t${i}`, run: shell })) },
-      'tasks: a plan may have at most 20000 tasks: split it into several plans',
+      { tasks: Array.from({ length: 50_001 }, (_, i) => ({ id: `t${i}`, run: shell })) },
+      'tasks: a plan may have at most 50000 tasks: split it into several plans',
     ],
     ['M < 1', { maxConcurrency: 0, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at least 1'],
     ['M > 2000', { maxConcurrency: 2001, tasks: [{ id: 'a', run: shell }] }, 'maxConcurrency: must be at most 2000'],
