@@ -1,4 +1,4 @@
-import { ActivityCancellationType, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, executeChild, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../src/activities';
 import type { ShellStep } from '../src/core/plan';
 
@@ -23,6 +23,12 @@ export async function bareFanOut(n: number, m: number): Promise<number> {
 /** Baseline: n activities one after another, for activity-to-activity hop latency. */
 export async function bareChain(n: number): Promise<number> {
   for (let i = 0; i < n; i++) await noop({ id: `c${i}` });
+  return n;
+}
+
+/** Baseline: n timers one after another, for timer-to-timer hop latency (sleep tasks). */
+export async function bareSleepChain(n: number, ms: number): Promise<number> {
+  for (let i = 0; i < n; i++) await sleep(ms);
   return n;
 }
 

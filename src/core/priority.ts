@@ -18,6 +18,13 @@ import { heapPop, heapPush } from './heap';
 /** Steps (tasks + edges visited) the search may take: about 0.1 s at 1,000 tasks. */
 const SEARCH_STEPS = 1_500_000;
 const MAX_TRIES = 5_000;
+/**
+ * What one step of search work (a task or an edge visited) costs in the workflow's V8 sandbox,
+ * measured on the 2-core CI machine: about 0.2 us. The search runs before any task starts, so it
+ * delays the whole run by its own time; with `withinGain`, it never spends more than it can still
+ * win (see `worthSearching`).
+ */
+export const SEARCH_STEP_MS = 0.0002;
 /** Beyond this many tasks the search is skipped: too few tries would fit to matter. */
 export const MAX_SEARCHED_TASKS = 5_000;
 
@@ -60,8 +67,20 @@ export function listMakespan(g: Graph, rank: ArrayLike<number>, m: number): numb
   }
 }
 
-/** Searches for a priority list for `m` slots; deterministic for a given graph, m and seed. */
-export function searchPriority(g: Graph, m: number, seed: string): PriorityList {
+/**
+ * True while a search that has spent `steps` may still pay for itself: the time spent so far is
+ * less than the most it can still win, the gap between the best makespan found and the lower
+ * bound. Counted in steps, not read from the clock, so replay decides the same.
+ */
+export function worthSearching(steps: number, bestMs: number, boundMs: number): boolean {
+  return steps * SEARCH_STEP_MS < bestMs - boundMs;
+}
+
+/**
+ * Searches for a priority list for `m` slots; deterministic for a given graph, m and seed. With
+ * `withinGain` it stops once it has cost more than it can still win (runs from before did not).
+ */
+export function searchPriority(g: Graph, m: number, seed: string, withinGain = false): PriorityList {
   const n = g.ids.length;
   const edges = g.deps.reduce((sum, d) => sum + d.length, 0);
   const tries = n > MAX_SEARCHED_TASKS ? 0 : Math.min(MAX_TRIES, Math.floor(SEARCH_STEPS / (n + edges + 1)));
@@ -81,7 +100,8 @@ export function searchPriority(g: Graph, m: number, seed: string): PriorityList 
   let current = best.ms;
   const random = mulberry32(hash(seed));
   let t = 0;
-  for (; t < tries && best.ms > boundMs && n > 1; t++) {
+  const worth = (tried: number) => !withinGain || worthSearching(tried * (n + edges + 1), best.ms, boundMs);
+  for (; t < tries && best.ms > boundMs && n > 1 && worth(t); t++) {
     const a = Math.floor(random() * n);
     const b = (a + 1 + Math.floor(random() * (n - 1))) % n;
     [rank[a], rank[b]] = [rank[b], rank[a]];

@@ -3,7 +3,7 @@ import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
-import { MAX_PLANNED_TASKS, searchSchedule } from './plannedSchedule';
+import { MAX_PLANNED_TASKS, nodesWithinGain, searchSchedule } from './plannedSchedule';
 import { searchPriority } from './priority';
 import type { RetryOf } from './retry';
 import type { Plan, Policy } from './plan';
@@ -76,6 +76,8 @@ export class Scheduler {
       prioritySeed?: string;
       /** Also search schedules that idle a slot on purpose (see `searchSchedule`), for small plans. */
       planIdle?: boolean;
+      /** Spend on these searches at most what they can still win (see `worthSearching`). */
+      searchWithinGain?: boolean;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -101,7 +103,11 @@ export class Scheduler {
     const searched =
       options.prioritySeed === undefined
         ? undefined
-        : scheduler.searchedRank(options.prioritySeed, Boolean(options.planIdle && !options.retry));
+        : scheduler.searchedRank(
+            options.prioritySeed,
+            Boolean(options.planIdle && !options.retry),
+            Boolean(options.searchWithinGain),
+          );
     if (searched) Object.assign(state, searched);
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
@@ -128,16 +134,22 @@ export class Scheduler {
    * search does not apply: group limits, resources and `finally` are not in its model of the
    * schedule. With `planIdle`, a small plan's order may be a planned schedule's (`hold`).
    */
-  private searchedRank(seed: string, planIdle: boolean): Pick<SchedulerState, 'rank' | 'hold'> | undefined {
+  private searchedRank(
+    seed: string,
+    planIdle: boolean,
+    withinGain: boolean,
+  ): Pick<SchedulerState, 'rank' | 'hold'> | undefined {
     if (this.state.policy !== 'critical-path') return undefined;
     if (this.plan.tasks.some((t) => t.group !== undefined) || this.resources.some((r) => r.length > 0))
       return undefined;
     const m = this.state.maxConcurrency;
-    const found = searchPriority(this.graph, m, seed);
+    const found = searchPriority(this.graph, m, seed, withinGain);
     const listed = found.makespanMs < found.baseMs ? { rank: found.rank } : undefined;
     if (!planIdle || this.graph.ids.length > MAX_PLANNED_TASKS || this.plan.tasks.some((t) => t.final)) return listed;
     if (found.makespanMs <= found.boundMs) return listed;
-    const { start } = searchSchedule(this.graph, m, found.makespanMs);
+    const nodes = withinGain ? nodesWithinGain(this.graph, found.makespanMs - found.boundMs) : undefined;
+    if (nodes === 0) return listed;
+    const { start } = searchSchedule(this.graph, m, found.makespanMs, nodes);
     if (!start) return listed;
     const position = inverse(this.graph.order);
     // By planned start; ties in dependency order, so zero-length tasks come before what needs them.

@@ -43,6 +43,7 @@ export function simulate(
     maxConcurrency,
     prioritySeed: seed,
     planIdle: search === 'planned',
+    searchWithinGain: true,
   });
   const { graph } = scheduler;
   const running: Array<{ id: string; end: number }> = [];

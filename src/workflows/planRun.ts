@@ -70,6 +70,8 @@ const AUTO_PATCH = 'execution-auto';
 const PRIORITY_PATCH = 'searched-critical-path-order';
 /** Runs from before planned schedules (see core/plannedSchedule.ts) replay with the list order alone. */
 const PLANNED_PATCH = 'planned-schedule';
+/** Runs from before search within its gain (see core/priority.ts worthSearching) replay with fixed budgets. */
+const SEARCH_GAIN_PATCH = 'search-within-gain';
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
@@ -108,6 +110,7 @@ export class PlanRun {
           // Runs started before the searched order keep longest-path-first when replayed.
           prioritySeed: patched(PRIORITY_PATCH) ? prioritySeed(plan) : undefined,
           planIdle: patched(PLANNED_PATCH),
+          searchWithinGain: patched(SEARCH_GAIN_PATCH),
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;

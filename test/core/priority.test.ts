@@ -1,4 +1,14 @@
-import { buildGraph, listMakespan, Plan, Scheduler, searchPriority, simulate, type PlanInput } from '../../src/core';
+import {
+  buildGraph,
+  listMakespan,
+  nodesWithinGain,
+  Plan,
+  Scheduler,
+  SEARCH_STEP_MS,
+  searchPriority,
+  simulate,
+  type PlanInput,
+} from '../../src/core';
 
 /** A seeded random DAG of `n` tasks with estimates of 1..9 s. */
 function dag(seed: number, n: number): Plan {
@@ -88,5 +98,46 @@ describe('the critical-path order search', () => {
     // `long` takes 10 s instead of 1 s: a and b run one after the other beside it.
     const r = simulate(plan, 'critical-path', 2, { long: 10_000 });
     expect(r.makespanMs).toBe(11_000);
+  });
+
+  it('spends at run start no more than it can win: milliseconds of gain buy no long search', () => {
+    for (const seed of [1, 2, 3]) {
+      // Like a real job graph: 200 tasks of 0.2-2 s, each after up to two of the ten before it.
+      let a = seed;
+      const random = () => (a = (a * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648;
+      const tasks = Array.from({ length: 200 }, (_, i) => ({
+        id: `t${i}`,
+        estimate: 200 + Math.floor(random() * 1_800),
+        dependsOn: [
+          ...new Set(
+            [random(), random()]
+              .filter((r) => r < 0.6 && i > 0)
+              .map((r) => `t${Math.max(0, i - 1 - Math.floor(r * 16))}`),
+          ),
+        ],
+        run: { type: 'sleep' as const, duration: 0 },
+      }));
+      const plan = Plan.parse({ name: `jobs-${seed}`, tasks });
+      const g = buildGraph(plan);
+      const stepsPerTry = g.ids.length + g.deps.reduce((sum, d) => sum + d.length, 0) + 1;
+      const fixed = searchPriority(g, 8, 'run-1');
+      const paid = searchPriority(g, 8, 'run-1', true);
+      // Without the limit, the search costs more than all it could win...
+      expect(fixed.tries * stepsPerTry * SEARCH_STEP_MS).toBeGreaterThan(fixed.baseMs - fixed.boundMs);
+      // ...with it, every try but the last was paid for by what was left to win (checked before each).
+      expect(Math.max(0, paid.tries - 1) * stepsPerTry * SEARCH_STEP_MS).toBeLessThan(paid.baseMs - paid.boundMs);
+      expect(paid.makespanMs).toBeLessThanOrEqual(paid.baseMs);
+      // The same graph in minutes instead of seconds has enough to win: the same search as without the limit.
+      const slow = buildGraph(Plan.parse({ ...plan, tasks: tasks.map((t) => ({ ...t, estimate: t.estimate * 60 })) }));
+      expect(searchPriority(slow, 8, 'run-1', true)).toEqual(searchPriority(slow, 8, 'run-1'));
+    }
+  });
+
+  it('starts no planned-schedule search that cannot pay for itself', () => {
+    const g = buildGraph(dag(1, 100));
+    // A node costs about a step per task: what 1 ms can buy finds nothing worth starting for.
+    expect(nodesWithinGain(g, 1)).toBe(0);
+    expect(nodesWithinGain(g, 5) * 100 * SEARCH_STEP_MS).toBeLessThanOrEqual(5);
+    expect(nodesWithinGain(g, 60_000)).toBe(10_000); // the fixed budget for 100 tasks
   });
 });
