@@ -56,7 +56,32 @@ export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
       ratioRow(`per-hop latency p99, chain of ${n}, ${execution} (ms)`, pct(ptq, 99), pct(bare, 99), '', 0),
     );
   }
-  return rows;
+  return [...rows, await sleepHops(client, taskQueue)];
+}
+
+/**
+ * What a sleep task costs over its sleep, on a chain in the default mode, vs a bare workflow that
+ * sleeps as often: the floor under the quality bench's "+N ms/task" on this machine.
+ */
+async function sleepHops(client: BenchContext['client'], taskQueue: string): Promise<string[]> {
+  const n = 30;
+  const ms = 300;
+  const t0 = Date.now();
+  await client.workflow.execute('bareSleepChain', { taskQueue, workflowId: `sleeps-${randomUUID()}`, args: [n, ms] });
+  const bare = (Date.now() - t0 - n * ms) / n;
+  const plan = Plan.parse({
+    name: 'sleep-chain',
+    maxConcurrency: 1,
+    tasks: Array.from({ length: n }, (_, i) => ({
+      id: `z${i}`,
+      dependsOn: i ? [`z${i - 1}`] : [],
+      run: { type: 'sleep' as const, duration: ms },
+    })),
+  });
+  const t1 = Date.now();
+  await summaryOf(await startRun(client, plan, { taskQueue }));
+  const ptq = (Date.now() - t1 - n * ms) / n;
+  return ratioRow(`sleep chain of ${n} x ${ms} ms, default mode: time over the sleeps per task (ms)`, ptq, bare, '', 0);
 }
 
 /** Predecessor's activity end to successor's activity start, from stamps taken on the worker. */
