@@ -30,16 +30,14 @@ export interface ItemSetting {
 }
 
 /** Runs one item's steps as activities of the map, with the task's retries; never rejects. */
-export async function runItem(s: ItemSetting, { index, item }: MapItem): Promise<ItemDone[]> {
+export function runItem(s: ItemSetting, { index, item }: MapItem): Promise<ItemDone[]> {
   const startedAt = Date.now();
   const input = { task: s.task, defaults: s.defaults, context: { ...s.context, item, index }, jsonLimit: s.jsonLimit };
-  try {
-    return [
-      { index, item, startedAt, ok: true, result: await runTask(input, `${s.task.title ?? s.task.id} [${index}]`) },
-    ];
-  } catch (error) {
-    return [{ index, item, startedAt, ok: false, error }];
-  }
+  // A `.then`, not `await`: every promise costs the map's workflow task a stack trace (see runTask).
+  return runTask(input, `${s.task.title ?? s.task.id} [${index}]`).then(
+    (result): ItemDone[] => [{ index, item, startedAt, ok: true, result }],
+    (error: unknown): ItemDone[] => [{ index, item, startedAt, ok: false, error }],
+  );
 }
 
 /** `batch > 1`: several items' steps in one activity; each item still reports on its own. Never rejects. */
