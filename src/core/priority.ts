@@ -72,7 +72,7 @@ export function listMakespan(g: Graph, rank: ArrayLike<number>, m: number): numb
  * less than the most it can still win, the gap between the best makespan found and the lower
  * bound. Counted in steps, not read from the clock, so replay decides the same.
  */
-export function worthSearching(steps: number, bestMs: number, boundMs: number): boolean {
+function worthSearching(steps: number, bestMs: number, boundMs: number): boolean {
   return steps * SEARCH_STEP_MS < bestMs - boundMs;
 }
 
