@@ -9,7 +9,7 @@ import { dataConverter } from '../src/codec';
 import { freePort, startDevServer } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
 import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
-import { ptq } from './support/cli';
+import { ptq, ptqLive } from './support/cli';
 import { shellStepEnds } from './support/history';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
@@ -186,7 +186,7 @@ describe('fault injection', () => {
           const p = plan({ tasks: [{ id: 'nap', run: { type: 'sleep', duration: '5s' } }] });
           const patient = await startRun(client, p, { id: runId('outage'), taskQueue });
           const impatient = await startRun(client, p, { id: runId('outage'), taskQueue });
-          const rides = ptq(['result', patient.workflowId, '--address', address]);
+          const rides = ptqLive(['result', patient.workflowId, '--address', address]);
           const givesUp = ptq(['result', impatient.workflowId, '--address', address], { PTQ_WAIT_FOR_SERVER: '1s' });
           await new Promise((r) => setTimeout(r, 3_000)); // both commands are connected and waiting
           await server.stop();
@@ -197,8 +197,10 @@ describe('fault injection', () => {
           expect(quit.stderr.trim().split('\n').pop()).toMatch(
             /^ptq: Temporal at \S+ has been unreachable for \d+s: the run itself goes on/,
           );
+          // The patient one is waiting too before the server comes back (its SDK retries may end later).
+          await waitFor(() => rides.stderr().includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
           server = await startDevServer({ port, db, headless: true });
-          const result = await rides;
+          const result = await rides.result;
           expect(result.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
           expect(result.stderr).toContain('ptq: Temporal is back');
           expect(result.code).toBe(0);

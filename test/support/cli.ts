@@ -13,15 +13,24 @@ export interface CliResult {
 
 /** Runs the real `ptq` binary as a subprocess (async, so the test's worker keeps running). */
 export function ptq(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawnPtq(args, env);
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return ptqLive(args, env).result;
+}
+
+/** `ptq` as a subprocess whose stderr can be read while it runs, to act on what it has said. */
+export function ptqLive(
+  args: string[],
+  env: Record<string, string> = {},
+): { result: Promise<CliResult>; stderr: () => string } {
+  const child = spawnPtq(args, env);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  const result = new Promise<CliResult>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
+  return { result, stderr: () => stderr };
 }
 
 /** Starts `ptq` without waiting, for long-running commands like `ptq dev`. */
