@@ -23,7 +23,8 @@ Runtime.install({ logger: new DefaultLogger('ERROR') });
 const [prefix = 'v', outDir = resolve(__dirname, '../fixtures/histories')] = process.argv.slice(2);
 
 const tasks: PlanInput['tasks'] = [
-  { id: 'a', title: 'Say hi', run: { type: 'shell', command: ['echo', 'hi'] } },
+  // A child workflow of its own (since `auto`, short tasks run inline): the 'task' fixture.
+  { id: 'a', title: 'Say hi', execution: 'child', run: { type: 'shell', command: ['echo', 'hi'] } },
   {
     id: 'b',
     dependsOn: ['a'],
@@ -40,6 +41,9 @@ const tasks: PlanInput['tasks'] = [
   },
   { id: 'e', dependsOn: ['a', 'd'], group: 'g', resources: ['r'], run: { type: 'shell', command: ['true'] } },
 ];
+/** Waits for a run to end; failed and cancelled runs end as Failed and Cancelled executions. */
+const ended = (handle: WorkflowHandle) => handle.result().catch(() => undefined);
+
 const plan = (extra: Partial<PlanInput> = {}) =>
   Plan.parse({ name: 'fixture', maxConcurrency: 2, groups: { g: { maxConcurrency: 1 } }, tasks, ...extra });
 
@@ -67,12 +71,12 @@ async function main(): Promise<void> {
       await run.query('progress');
       await run.signal('resume');
       await run.executeUpdate('setConcurrency', { args: [3] });
-      await run.result();
+      await ended(run);
       await save('run', run);
       await save('task', client.workflow.getHandle(`${run.workflowId}/a`));
       // Continue-as-new: every generation's history.
       const can = await startRun(client, plan(), { id: 'fixture-can', taskQueue, continueAsNewAfter: 2 });
-      await can.result();
+      await ended(can);
       await new Promise((r) => setTimeout(r, 1500)); // visibility catches up with the last generation
       let generation = 0;
       for await (const wf of client.workflow.list({ query: `WorkflowId = '${can.workflowId}'` }))
@@ -81,7 +85,7 @@ async function main(): Promise<void> {
       const inline = Plan.safeParse({ ...plan(), defaults: { execution: 'inline' } });
       if (inline.success) {
         const handle = await startRun(client, inline.data, { id: 'fixture-inline', taskQueue });
-        await handle.result();
+        await ended(handle);
         await save('inline', handle);
       }
       // Cancelled while a task runs.
@@ -92,7 +96,7 @@ async function main(): Promise<void> {
       );
       await new Promise((r) => setTimeout(r, 500));
       await cancelled.cancel();
-      await cancelled.result();
+      await ended(cancelled);
       await save('cancelled', cancelled);
       // Cancelled by the cancel signal, while a task runs.
       const signalled = await startRun(
@@ -102,7 +106,7 @@ async function main(): Promise<void> {
       );
       await new Promise((r) => setTimeout(r, 500));
       await signalled.signal('cancel', 'enough');
-      await signalled.result();
+      await ended(signalled);
       await save('cancel-signal', signalled);
       // Fail-fast: one failure cancels the running task and skips the rest.
       const failFast = await startRun(
@@ -117,7 +121,7 @@ async function main(): Promise<void> {
         }),
         { id: 'fixture-fail-fast', taskQueue },
       );
-      await failFast.result();
+      await ended(failFast);
       await save('fail-fast', failFast);
       // Planning (offline planner, no model) and approval.
       const requirements = '1. Greet `echo hi`\n2. Leave `echo bye`';
@@ -128,7 +132,7 @@ async function main(): Promise<void> {
       );
       await waitUntilApprovable(approved);
       await approved.executeUpdate('approve');
-      await approved.result();
+      await ended(approved);
       await save('approval', approved);
       // Cancelled while waiting for approval, after a new M was set (this version on).
       const waiting = await startPlanned(
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
       await waitUntilApprovable(waiting);
       await waiting.executeUpdate('setConcurrency', { args: [3] });
       await waiting.signal('cancel', 'not today');
-      await waiting.result();
+      await ended(waiting);
       await save('approval-cancel', waiting);
       // Data flow (this version on): JSON outputs, templates, params, a condition, runIf and finally.
       const flow = Plan.safeParse({
@@ -155,7 +159,7 @@ async function main(): Promise<void> {
       });
       if (flow.success) {
         const handle = await startRun(client, flow.data, { id: 'fixture-dataflow', taskQueue });
-        await handle.result();
+        await ended(handle);
         await save('dataflow', handle);
       }
       // A map (this version on): an until stop, a results dependent, and the map's own continue-as-new.
@@ -172,13 +176,31 @@ async function main(): Promise<void> {
       });
       if (mapped.success) {
         const handle = await startRun(client, mapped.data, { id: 'fixture-map', taskQueue, continueAsNewAfter: 4 });
-        await handle.result();
+        await ended(handle);
         await save('map-run', handle);
         await new Promise((r) => setTimeout(r, 1500));
         const mapId = `${handle.workflowId}/each`;
         let generation = 0;
         for await (const wf of client.workflow.list({ query: `WorkflowId = '${mapId}'` }))
           await save(`map-${++generation}`, client.workflow.getHandle(mapId), wf.runId);
+      }
+      // A planned schedule that idles a slot on purpose (this version on): estimates in seconds, short sleeps.
+      const sleep = { type: 'sleep', duration: '100ms' } as const;
+      const planned = Plan.safeParse({
+        name: 'needs-idle',
+        maxConcurrency: 2,
+        tasks: [
+          { id: 'a', estimate: 4_000, run: sleep },
+          { id: 'b', estimate: 2_000, run: sleep },
+          { id: 'c', estimate: 4_000, dependsOn: ['b'], run: sleep },
+          { id: 'd', estimate: 4_000, dependsOn: ['b'], run: sleep },
+          { id: 'e', estimate: 4_000, dependsOn: ['c', 'd'], run: sleep },
+        ],
+      });
+      if (planned.success) {
+        const handle = await startRun(client, planned.data, { id: 'fixture-planned', taskQueue });
+        await ended(handle);
+        await save('planned', handle);
       }
       // Coding agents (this version on): a workspace, agent steps with cost, a group with phases.
       process.env.PATH = `${STAND_IN_BIN}:${process.env.PATH}`;
@@ -194,7 +216,7 @@ async function main(): Promise<void> {
       });
       if (agents.success) {
         const handle = await startRun(client, agents.data, { id: 'fixture-agents', taskQueue });
-        await handle.result();
+        await ended(handle);
         await save('agents', handle);
       }
     });
