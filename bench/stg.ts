@@ -67,7 +67,12 @@ export function stg(dir: string): Rows {
   ] as const) {
     const plan = randomDag(7, n, 8);
     const t0 = performance.now();
-    const s = Scheduler.create(plan, { prioritySeed: prioritySeed(plan), planIdle: true, searchWithinGain: true });
+    const s = Scheduler.create(plan, {
+      prioritySeed: prioritySeed(plan),
+      planIdle: true,
+      searchWithinGain: true,
+      justify: true,
+    });
     const ms = performance.now() - t0;
     rows.push([
       `run start (order search and planning), random DAG of ${n} tasks, M=8`,

@@ -19,3 +19,4 @@ export * from './events';
 export * from './logs';
 export * from './priority';
 export * from './plannedSchedule';
+export * from './justify';

@@ -1,5 +1,6 @@
 import type { Graph } from './graph';
 import { heapPop, heapPush } from './heap';
+import { hash, mulberry32 } from './random';
 
 /**
  * A better priority list for the critical-path policy, found once at run start from the estimates.
@@ -38,11 +39,25 @@ export interface PriorityList {
   tries: number;
 }
 
-/** The makespan of list scheduling in the order `rank` on `m` slots, every task taking its estimate. */
-export function listMakespan(g: Graph, rank: ArrayLike<number>, m: number): number {
+/** Each task's start under list scheduling in the order `rank` on `m` slots (see `listMakespan`). */
+export function listSchedule(g: Graph, rank: ArrayLike<number>, m: number): number[] {
+  const ends = new Float64Array(g.ids.length);
+  listMakespan(g, rank, m, ends);
+  return Array.from(ends, (end, i) => end - g.estimate[i]);
+}
+
+/**
+ * The makespan of list scheduling in the order `rank` on `m` slots, every task taking its estimate;
+ * each task's end is left in `ends`.
+ */
+export function listMakespan(
+  g: Graph,
+  rank: ArrayLike<number>,
+  m: number,
+  ends = new Float64Array(g.ids.length),
+): number {
   const n = g.ids.length;
   const waiting = new Int32Array(n);
-  const ends = new Float64Array(n);
   const byRank = (i: number) => rank[i];
   const byEnd = (i: number) => ends[i];
   const ready: number[] = [];
@@ -121,22 +136,4 @@ function rankOf(key: ArrayLike<number>): number[] {
   const rank = new Array<number>(key.length);
   order.forEach((i, r) => (rank[i] = r));
   return rank;
-}
-
-/** FNV-1a: a seed from the run id. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let k = 0; k < text.length; k++) h = Math.imul(h ^ text.charCodeAt(k), 0x01000193);
-  return h >>> 0;
-}
-
-/** A small, fast, seeded PRNG; the workflow must not use an unseeded one here. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

@@ -4,7 +4,8 @@ import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
 import { decideRun } from './runDecision';
 import { MAX_PLANNED_TASKS, nodesWithinGain, searchSchedule } from './plannedSchedule';
-import { searchPriority } from './priority';
+import { JUSTIFY_STEPS, searchJustified } from './justify';
+import { listSchedule, searchPriority, SEARCH_STEP_MS } from './priority';
 import type { RetryOf } from './retry';
 import type { Plan, Policy } from './plan';
 import { toleratedCount } from './tolerance';
@@ -78,6 +79,8 @@ export class Scheduler {
       planIdle?: boolean;
       /** Spend on these searches at most what they can still win (see `worthSearching`). */
       searchWithinGain?: boolean;
+      /** With `planIdle`, also search justified schedules first (see `searchJustified`). */
+      justify?: boolean;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -103,11 +106,11 @@ export class Scheduler {
     const searched =
       options.prioritySeed === undefined
         ? undefined
-        : scheduler.searchedRank(
-            options.prioritySeed,
-            Boolean(options.planIdle && !options.retry),
-            Boolean(options.searchWithinGain),
-          );
+        : scheduler.searchedRank(options.prioritySeed, {
+            planIdle: Boolean(options.planIdle && !options.retry),
+            withinGain: Boolean(options.searchWithinGain),
+            justify: Boolean(options.justify),
+          });
     if (searched) Object.assign(state, searched);
     scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
@@ -136,24 +139,40 @@ export class Scheduler {
    */
   private searchedRank(
     seed: string,
-    planIdle: boolean,
-    withinGain: boolean,
+    search: { planIdle: boolean; withinGain: boolean; justify: boolean },
   ): Pick<SchedulerState, 'rank' | 'hold'> | undefined {
     if (this.state.policy !== 'critical-path') return undefined;
     if (this.plan.tasks.some((t) => t.group !== undefined) || this.resources.some((r) => r.length > 0))
       return undefined;
     const m = this.state.maxConcurrency;
-    const found = searchPriority(this.graph, m, seed, withinGain);
+    const g = this.graph;
+    const found = searchPriority(g, m, seed, search.withinGain);
     const listed = found.makespanMs < found.baseMs ? { rank: found.rank } : undefined;
-    if (!planIdle || this.graph.ids.length > MAX_PLANNED_TASKS || this.plan.tasks.some((t) => t.final)) return listed;
+    if (!search.planIdle || g.ids.length > MAX_PLANNED_TASKS || this.plan.tasks.some((t) => t.final)) return listed;
     if (found.makespanMs <= found.boundMs) return listed;
-    const nodes = withinGain ? nodesWithinGain(this.graph, found.makespanMs - found.boundMs) : undefined;
-    if (nodes === 0) return listed;
-    const { start } = searchSchedule(this.graph, m, found.makespanMs, nodes);
+    let start: number[] | undefined;
+    let upperMs = found.makespanMs;
+    // What is left to win, less what the searches cost (see `worthSearching`).
+    let gapMs = upperMs - found.boundMs;
+    if (search.justify) {
+      const steps = search.withinGain ? Math.floor(gapMs / SEARCH_STEP_MS) : JUSTIFY_STEPS;
+      const j = searchJustified(
+        g,
+        m,
+        listSchedule(g, found.rank, m),
+        found.boundMs,
+        seed,
+        Math.min(steps, JUSTIFY_STEPS),
+      );
+      if (j.makespanMs < upperMs) [start, upperMs] = [j.start, j.makespanMs];
+      gapMs = upperMs - found.boundMs - j.steps * SEARCH_STEP_MS;
+    }
+    const nodes = search.withinGain ? nodesWithinGain(g, gapMs) : undefined;
+    if (nodes !== 0 && upperMs > found.boundMs) start = searchSchedule(g, m, upperMs, nodes).start ?? start;
     if (!start) return listed;
-    const position = inverse(this.graph.order);
+    const position = inverse(g.order);
     // By planned start; ties in dependency order, so zero-length tasks come before what needs them.
-    const byStart = this.graph.order.slice().sort((a, b) => start[a] - start[b] || position[a] - position[b]);
+    const byStart = g.order.slice().sort((a, b) => start[a] - start[b] || position[a] - position[b]);
     return { rank: inverse(byStart), hold: true };
   }
 

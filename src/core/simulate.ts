@@ -44,6 +44,7 @@ export function simulate(
     prioritySeed: seed,
     planIdle: search === 'planned',
     searchWithinGain: true,
+    justify: true,
   });
   const { graph } = scheduler;
   const running: Array<{ id: string; end: number }> = [];

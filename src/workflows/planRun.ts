@@ -72,6 +72,8 @@ const PRIORITY_PATCH = 'searched-critical-path-order';
 const PLANNED_PATCH = 'planned-schedule';
 /** Runs from before search within its gain (see core/priority.ts worthSearching) replay with fixed budgets. */
 const SEARCH_GAIN_PATCH = 'search-within-gain';
+/** Runs from before justified schedules (see core/justify.ts) replay without them. */
+const JUSTIFY_PATCH = 'justified-schedule';
 
 /**
  * One generation of a plan run. The scheduler (pure core) makes every decision; this class only
@@ -111,6 +113,7 @@ export class PlanRun {
           prioritySeed: patched(PRIORITY_PATCH) ? prioritySeed(plan) : undefined,
           planIdle: patched(PLANNED_PATCH),
           searchWithinGain: patched(SEARCH_GAIN_PATCH),
+          justify: patched(JUSTIFY_PATCH),
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
