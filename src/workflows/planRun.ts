@@ -72,6 +72,8 @@ const PRIORITY_PATCH = 'searched-critical-path-order';
 const PLANNED_PATCH = 'planned-schedule';
 /** Runs from before search within its gain (see core/priority.ts worthSearching) replay with fixed budgets. */
 const SEARCH_GAIN_PATCH = 'search-within-gain';
+/** Runs from before shared task scopes (see `PlanRun.scopeFor`) replay with a scope per task. */
+const SHARED_SCOPE_PATCH = 'shared-task-scopes';
 /** Runs from before justified schedules (see core/justify.ts) replay without them. */
 const JUSTIFY_PATCH = 'justified-schedule';
 
@@ -82,7 +84,10 @@ const JUSTIFY_PATCH = 'justified-schedule';
  */
 export class PlanRun {
   private readonly scheduler: Scheduler;
+  /** The cancellation scope of each running task. */
   private readonly scopes = new Map<string, CancellationScope>();
+  /** The scopes tasks share: one for the main tasks, one for those of `finally` (see `scopeFor`). */
+  private readonly shared: { main?: CancellationScope; final?: CancellationScope } = {};
   private readonly startedAt: number;
   private inbox: Completion[] = [];
   private wake = false;
@@ -222,7 +227,7 @@ export class PlanRun {
 
   private launch(id: string): void {
     const task = this.plan.tasks[this.scheduler.graph.index[id]];
-    const scope = new CancellationScope();
+    const scope = this.scopeFor(task);
     this.scopes.set(id, scope);
     const done = (c: Completion) => {
       this.scopes.delete(id);
@@ -251,6 +256,21 @@ export class PlanRun {
         (result) => done({ id, ok: true, result }),
         (error: unknown) => done({ id, ok: false, error }),
       );
+  }
+
+  /**
+   * The scope a task runs in. The run only ever cancels all running main tasks at once (a cancel,
+   * fail-fast), then, asked again, the tasks of `finally` too (see `Scheduler.cancel`), so tasks
+   * share one scope per kind instead of one each: a scope costs the SDK three promises, each with a
+   * stack trace, and they were a quarter of an inline task's time in the workflow. A cancelled scope
+   * is not reused.
+   */
+  private scopeFor(task: Task): CancellationScope {
+    if (!patched(SHARED_SCOPE_PATCH)) return new CancellationScope();
+    const kind = task.final ? 'final' : 'main';
+    const scope = this.shared[kind];
+    if (scope && !scope.consideredCancelled) return scope;
+    return (this.shared[kind] = new CancellationScope());
   }
 
   /** A map task's input: its steps' template values, and apart from them, its item source's. */
