@@ -1,6 +1,7 @@
 /**
  * ptq benchmarks, each side by side with a baseline in the same run on a real dev server:
- *   1. throughput: N no-op tasks at M, ptq (child and inline tasks) vs a bare activity fan-out;
+ *   1. throughput: N no-op tasks at M, ptq (child and inline tasks) vs a bare activity fan-out, and
+ *      the promises each task makes in the workflow (what the SDK's stack traces cost), same baseline;
  *   2. per-hop latency on a chain: predecessor done -> successor started, vs a bare activity chain;
  *   3. schedule quality on random DAGs: makespan / lower bound for critical-path, fifo, levels;
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
@@ -9,7 +10,7 @@
  * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
- * Usage: npm run bench [-- --quick | --scale | --stg DIR [--exact SECONDS] | --only throughput|hops|quality|cancellation|faults|map|map-scale|scale]
+ * Usage: npm run bench [-- --quick | --scale | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { map, mapScale } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
 import { stg } from './stg';
+import { promises } from './promises';
 import { hops, throughput } from './speed';
 import { noop, type BenchContext, type Rows } from './support';
 
@@ -35,6 +37,7 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
 const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   throughput,
+  promises,
   hops,
   quality,
   cancellation,

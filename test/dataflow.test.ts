@@ -141,6 +141,29 @@ describe('data flow between tasks', () => {
     });
   });
 
+  it("passes a user activity's JSON on, and fails one over the JSON cap with the sizes", async () => {
+    const p = plan({
+      jsonOutputLimit: 100,
+      tasks: [
+        { id: 'small', output: 'json', run: { type: 'activity', name: 'make', input: { bytes: 10 } } },
+        { id: 'big', output: 'json', run: { type: 'activity', name: 'make', input: { bytes: 500 } } },
+        { id: 'next', dependsOn: ['small'], run: { type: 'shell', command: ['echo', '{{tasks.small.json.text}}'] } },
+      ],
+    });
+    const make = async ({ bytes }: { bytes: number }) => ({ text: 'x'.repeat(bytes) });
+    await withWorker(
+      async ({ client, taskQueue }) => {
+        const summary = await summaryOf(await startRun(client, p, { id: runId('activity-json'), taskQueue }));
+        const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+        expect(byId.small).toMatchObject({ status: 'succeeded', json: { text: 'x'.repeat(10) } });
+        expect(byId.next.output?.trim()).toBe('x'.repeat(10));
+        expect(byId.big.status).toBe('failed');
+        expect(byId.big.error).toMatch(/^JSON output is 511 bytes, over the 100 byte cap \(jsonOutputLimit\)/);
+      },
+      { activities: { make: make as (input: unknown) => Promise<unknown> } },
+    );
+  });
+
   it('runs or skips on conditions; runIf always and failure react to a failure and a cancel', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-runif-'));
     const p = plan({

@@ -4,6 +4,7 @@ import {
   ApplicationFailure,
   TemporalFailure,
   isCancellation,
+  patched,
   proxyActivities,
   sleep,
   type ActivityOptions,
@@ -50,6 +51,8 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
  */
 const RESULT_OUTPUT_CHARS = 4_000;
 const ERROR_CHARS = 1_000;
+/** Runs from before a user activity's result was read in its step's own `.then` replay with one more. */
+const ONE_THEN_PATCH = 'user-activity-one-then';
 
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
@@ -98,8 +101,10 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
     return sleep(step.duration, { summary }).then(() => next({ ...before, attempts: Math.max(before.attempts, 1) }));
   }
   const options = { ...activityOptions(input.task, input.defaults, step), summary };
-  return runStep(step, options, stepOptions(input, last)).then(
-    (r) => {
+  const { started, read } = startStep(step, options, stepOptions(input, last));
+  return started.then(
+    (raw) => {
+      const r = read(raw);
       const usage = sumUsage(before.usage, r.usage);
       const result: TaskResult = {
         attempts: Math.max(before.attempts, r.attempt, 1),
@@ -148,23 +153,36 @@ function legacyContext({ inputs, task }: RunTaskInput): TemplateContext | undefi
   return inputs && outputsContext(inputs, task.id);
 }
 
-function runStep(
+/** A step's activity, started, and how to read what it returns. */
+interface StartedStep {
+  started: Promise<unknown>;
+  read: (returned: unknown) => StepResult & { usage?: Usage };
+}
+
+const asStepResult = (returned: unknown) => returned as StepResult & { usage?: Usage };
+
+function startStep(
   step: Exclude<Step, { type: 'sleep' }>,
   options: ActivityOptions,
   stepOpts: StepOptions,
-): Promise<StepResult & { usage?: Usage }> {
+): StartedStep {
   const activities = proxyActivities<BuiltinActivities>(options);
   switch (step.type) {
     case 'llm':
-      return activities.runLlm(step, stepOpts);
+      return { started: activities.runLlm(step, stepOpts), read: asStepResult };
     case 'shell':
-      return activities.runShell(step, stepOpts);
+      return { started: activities.runShell(step, stepOpts), read: asStepResult };
     case 'agent':
-      return activities.runAgent(step, stepOpts);
+      return { started: activities.runAgent(step, stepOpts), read: asStepResult };
     case 'http':
-      return activities.runHttp(step, stepOpts);
-    case 'activity':
-      return runUserActivity(step, options, stepOpts);
+      return { started: activities.runHttp(step, stepOpts), read: asStepResult };
+    case 'activity': {
+      const started = callUserActivity(step, options, stepOpts);
+      const read = (returned: unknown) => userStepResult(returned, stepOpts);
+      // Each promise costs the SDK a stack trace: the result is read in the step's own `.then`.
+      if (patched(ONE_THEN_PATCH)) return { started, read };
+      return { started: started.then(read), read: asStepResult };
+    }
   }
 }
 
@@ -172,24 +190,27 @@ function runStep(
  * A user activity, by name. Its input is resolved here, in the workflow: the activity is the
  * user's own code, with no ptq wrapper to resolve it in.
  */
-function runUserActivity(
+function callUserActivity(
   step: Extract<Step, { type: 'activity' }>,
   options: ActivityOptions,
   stepOpts: StepOptions,
-): Promise<StepResult> {
+): Promise<unknown> {
   const input = stepOpts.template ? resolveValue(step.input, stepOpts.template) : step.input;
   const userActivities = proxyActivities<Record<string, (input: unknown) => Promise<unknown>>>(options);
-  return userActivities[step.name](input).then((returned) => {
-    const value = returned ?? null;
-    const output = JSON.stringify(value);
-    if (stepOpts.jsonLimit !== undefined && output.length > stepOpts.jsonLimit) {
-      throw ApplicationFailure.nonRetryable(
-        `JSON output is ${output.length} bytes, over the ${stepOpts.jsonLimit} byte cap (jsonOutputLimit)`,
-        'OutputNotJson',
-      );
-    }
-    return { output, attempt: 1, worker: '', json: stepOpts.jsonLimit !== undefined ? value : undefined };
-  });
+  return userActivities[step.name](input);
+}
+
+/** What a user activity returned, as a step's result: JSON, within the cap when the task's output is JSON. */
+function userStepResult(returned: unknown, stepOpts: StepOptions): StepResult {
+  const value = returned ?? null;
+  const output = JSON.stringify(value);
+  if (stepOpts.jsonLimit !== undefined && output.length > stepOpts.jsonLimit) {
+    throw ApplicationFailure.nonRetryable(
+      `JSON output is ${output.length} bytes, over the ${stepOpts.jsonLimit} byte cap (jsonOutputLimit)`,
+      'OutputNotJson',
+    );
+  }
+  return { output, attempt: 1, worker: '', json: stepOpts.jsonLimit !== undefined ? value : undefined };
 }
 
 /** A step's activity options from its task's and the plan's timeouts and retry policy. */
