@@ -154,16 +154,11 @@ export class Scheduler {
     let upperMs = found.makespanMs;
     // What is left to win, less what the searches cost (see `worthSearching`).
     let gapMs = upperMs - found.boundMs;
-    if (search.justify) {
-      const steps = search.withinGain ? Math.floor(gapMs / SEARCH_STEP_MS) : JUSTIFY_STEPS;
-      const j = searchJustified(
-        g,
-        m,
-        listSchedule(g, found.rank, m),
-        found.boundMs,
-        seed,
-        Math.min(steps, JUSTIFY_STEPS),
-      );
+    const n = g.ids.length;
+    const steps = search.withinGain ? Math.min(JUSTIFY_STEPS, Math.floor(gapMs / SEARCH_STEP_MS)) : JUSTIFY_STEPS;
+    // Justifying one schedule costs 2-3n² steps: with less than 4n² to spend, it cannot pay for itself.
+    if (search.justify && steps >= 4 * n * n) {
+      const j = searchJustified(g, m, listSchedule(g, found.rank, m), found.boundMs, seed, steps);
       if (j.makespanMs < upperMs) [start, upperMs] = [j.start, j.makespanMs];
       gapMs = upperMs - found.boundMs - j.steps * SEARCH_STEP_MS;
     }

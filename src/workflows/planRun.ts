@@ -262,8 +262,8 @@ export class PlanRun {
    * The scope a task runs in. The run only ever cancels all running main tasks at once (a cancel,
    * fail-fast), then, asked again, the tasks of `finally` too (see `Scheduler.cancel`), so tasks
    * share one scope per kind instead of one each: a scope costs the SDK three promises, each with a
-   * stack trace, and they were a quarter of an inline task's time in the workflow. A cancelled scope
-   * is not reused.
+   * stack trace (`npm run bench -- --only promises`: 10.3 promises per no-op task with a scope each,
+   * 7.3 shared). A cancelled scope is not reused.
    */
   private scopeFor(task: Task): CancellationScope {
     if (!patched(SHARED_SCOPE_PATCH)) return new CancellationScope();
