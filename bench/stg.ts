@@ -66,7 +66,7 @@ export async function stg(dir: string, exactSeconds?: number): Promise<Rows> {
     ];
   });
   rows.push([
-    `STG: table values below ptq's proven lower bound (a bound, not an optimum)`,
+    `STG: table values below the proven lower bound (ptq's, or the solver's with --exact)`,
     `${belowBound.length} of ${cases.length}`,
     belowBound.join('; '),
     '',
