@@ -1,5 +1,5 @@
 import highsLoader from 'highs';
-import { earliestStarts, type Graph } from '../src/core';
+import { earliestStarts, timeStep, type Graph } from '../src/core';
 
 /**
  * Settles what a published table cannot: whether any schedule on `m` slots ends by a target. It
@@ -18,7 +18,7 @@ export type Answer = 'yes' | 'no' | 'unknown';
 
 /** Is there a schedule of makespan <= `targetMs`? 'unknown' when `seconds` ran out first. */
 export async function scheduleFits(g: Graph, m: number, targetMs: number, seconds: number): Promise<Answer> {
-  const unit = g.estimate.reduce((a, p) => gcd(a, Math.round(p)), 0) || 1;
+  const unit = timeStep(g);
   const p = g.estimate.map((x) => Math.round(x / unit));
   const T = Math.floor(targetMs / unit);
   const early = earliestStarts(g).map((x) => Math.round(x / unit));
@@ -107,7 +107,7 @@ export async function optimumBetween(
   highMs: number,
   seconds: number,
 ): Promise<{ lowMs: number; highMs: number }> {
-  const unit = g.estimate.reduce((a, p) => gcd(a, Math.round(p)), 0) || 1;
+  const unit = timeStep(g);
   const deadline = Date.now() + seconds * 1_000;
   const left = () => (deadline - Date.now()) / 1_000;
   let [low, high] = [lowMs, highMs];
@@ -121,8 +121,4 @@ export async function optimumBetween(
     else low += unit;
   }
   return { lowMs: low, highMs: high };
-}
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
 }

@@ -52,7 +52,10 @@ export function searchJustified(
 ): Justified {
   const meter = { steps: 0 };
   const n = g.ids.length;
-  let best = justify(g, m, from, meter);
+  // Ties in dependency order, so a zero-length task and the task it waits for stay in order.
+  const position = new Array<number>(n);
+  g.order.forEach((i, k) => (position[i] = k));
+  let best = justify(g, m, from, position, meter);
   let bestMs = makespanOf(g, best);
   const random = mulberry32(hash(seed));
   const key = new Float64Array(n);
@@ -60,7 +63,7 @@ export function searchJustified(
     for (let i = 0; i < n; i++)
       key[i] =
         t % 2 === 0 ? -g.bottom[i] * (1 + PATH_NOISE * (random() - 0.5)) : best[i] + bestMs * START_NOISE * random();
-    const found = justify(g, m, serial(g, m, topologicalBy(g, key), true, meter), meter);
+    const found = justify(g, m, serial(g, m, topologicalBy(g, key), true, meter), position, meter);
     const ms = makespanOf(g, found);
     if (ms < bestMs) [best, bestMs] = [found, ms];
   }
@@ -68,11 +71,8 @@ export function searchJustified(
 }
 
 /** Backward and forward passes until a pair no longer shortens the schedule. */
-function justify(g: Graph, m: number, start: number[], meter: { steps: number }): number[] {
+function justify(g: Graph, m: number, start: number[], position: number[], meter: { steps: number }): number[] {
   const p = g.estimate;
-  // Ties in dependency order, so a zero-length task and the task it waits for stay in order.
-  const position = new Array<number>(g.ids.length);
-  g.order.forEach((i, k) => (position[i] = k));
   let best = start;
   let bestMs = makespanOf(g, start);
   for (;;) {

@@ -94,7 +94,7 @@ export function makespanOf(g: Graph, start: ArrayLike<number>): number {
 }
 
 /** Every schedule's length is a sum of estimates, so targets move in steps of their gcd. */
-function timeStep(g: Graph): number {
+export function timeStep(g: Graph): number {
   const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
   return max(
     1,

@@ -1,5 +1,5 @@
-import { buildGraph, listSchedule, makespanOf, Plan, searchJustified, searchPriority, simulate } from '../../src/core';
-import { dag, optimum, problems } from '../support/schedules';
+import { buildGraph, listSchedule, makespanOf, searchJustified, searchPriority, simulate } from '../../src/core';
+import { dag, needsIdle, optimum, problems } from '../support/schedules';
 
 describe('forward-backward improvement (justified schedules)', () => {
   const cases = Array.from({ length: 40 }, (_, k) => ({ seed: k + 1, m: 2 + (k % 2), n: 7 + (k % 3) }));
@@ -21,19 +21,8 @@ describe('forward-backward improvement (justified schedules)', () => {
   });
 
   it('pulls work into an idle hole: the schedule no list scheduler finds', () => {
-    // Two slots. A list scheduler starts a and b at once, then c and d cannot both follow b: 12 s.
     // The backward pass packs c and d together, the forward pass then runs b alone first: 10 s.
-    const plan = Plan.parse({
-      name: 'needs-idle',
-      tasks: [
-        { id: 'a', estimate: 4_000 },
-        { id: 'b', estimate: 2_000 },
-        { id: 'c', estimate: 4_000, dependsOn: ['b'] },
-        { id: 'd', estimate: 4_000, dependsOn: ['b'] },
-        { id: 'e', estimate: 4_000, dependsOn: ['c', 'd'] },
-      ].map((t) => ({ ...t, run: { type: 'sleep' as const, duration: 0 } })),
-    });
-    const g = buildGraph(plan);
+    const g = buildGraph(needsIdle);
     const from = listSchedule(g, g.rank, 2);
     expect(makespanOf(g, from)).toBe(12_000);
     const found = searchJustified(g, 2, from, 0, 'x', 1_000);

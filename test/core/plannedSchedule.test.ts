@@ -1,21 +1,5 @@
 import { buildGraph, energeticBound, Plan, Scheduler, searchSchedule, simulate } from '../../src/core';
-import { dag, optimum, problems } from '../support/schedules';
-
-/**
- * Two slots. A list scheduler starts a and b at once, so c and d cannot both follow b: 12 s. The
- * optimum runs b alone first, keeping a slot idle for 2 s, then c and d, then e beside a: 10 s.
- */
-const needsIdle = Plan.parse({
-  name: 'needs-idle',
-  maxConcurrency: 2,
-  tasks: [
-    { id: 'a', estimate: 4_000 },
-    { id: 'b', estimate: 2_000 },
-    { id: 'c', estimate: 4_000, dependsOn: ['b'] },
-    { id: 'd', estimate: 4_000, dependsOn: ['b'] },
-    { id: 'e', estimate: 4_000, dependsOn: ['c', 'd'] },
-  ].map((t) => ({ ...t, run: { type: 'sleep' as const, duration: 0 } })),
-});
+import { dag, needsIdle, optimum, problems } from '../support/schedules';
 
 describe('the planned schedule search', () => {
   const cases = Array.from({ length: 40 }, (_, k) => ({ seed: k + 1, m: 2 + (k % 2), n: 7 + (k % 3) }));

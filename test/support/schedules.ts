@@ -61,3 +61,19 @@ export function problems(g: Graph, m: number, start: number[]): string[] {
   }
   return out;
 }
+
+/**
+ * Two slots. A list scheduler starts a and b at once, so c and d cannot both follow b: 12 s. The
+ * optimum runs b alone first, keeping a slot idle for 2 s, then c and d, then e beside a: 10 s.
+ */
+export const needsIdle = Plan.parse({
+  name: 'needs-idle',
+  maxConcurrency: 2,
+  tasks: [
+    { id: 'a', estimate: 4_000 },
+    { id: 'b', estimate: 2_000 },
+    { id: 'c', estimate: 4_000, dependsOn: ['b'] },
+    { id: 'd', estimate: 4_000, dependsOn: ['b'] },
+    { id: 'e', estimate: 4_000, dependsOn: ['c', 'd'] },
+  ].map((t) => ({ ...t, run: { type: 'sleep' as const, duration: 0 } })),
+});
