@@ -86,6 +86,8 @@ export class PlanRun {
   private readonly scheduler: Scheduler;
   /** The cancellation scope of each running task. */
   private readonly scopes = new Map<string, CancellationScope>();
+  /** Running tasks whose steps are this workflow's own activities (inline), for `stopLocally`. */
+  private readonly inline = new Set<string>();
   /** The scopes tasks share: one for the main tasks, one for those of `finally` (see `scopeFor`). */
   private readonly shared: { main?: CancellationScope; final?: CancellationScope } = {};
   private readonly startedAt: number;
@@ -231,6 +233,7 @@ export class PlanRun {
     this.scopes.set(id, scope);
     const done = (c: Completion) => {
       this.scopes.delete(id);
+      this.inline.delete(id);
       this.inbox.push(c);
     };
     const child = {
@@ -243,9 +246,9 @@ export class PlanRun {
       const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };
       // Runs from before `auto` replay with their default then: a child per task.
       const chosen = task.execution ?? this.plan.defaults.execution ?? (patched(AUTO_PATCH) ? 'auto' : 'child');
-      return executionOf(task, chosen) === 'inline'
-        ? runTask(input, task.title ?? id)
-        : executeChild(runTask, { ...child, args: [input] });
+      if (executionOf(task, chosen) !== 'inline') return executeChild(runTask, { ...child, args: [input] });
+      this.inline.add(id);
+      return runTask(input, task.title ?? id);
     };
     scope
       .run((): Promise<WorkspaceResult> => {
@@ -357,7 +360,8 @@ export class PlanRun {
   private cancelTasks(ids: string[]): void {
     const running = ids.filter((id) => this.scopes.has(id));
     for (const id of running) this.scopes.get(id)?.cancel();
-    if (running.length > 0) stopLocally({ workflowId: workflowInfo().workflowId, tasks: running });
+    const own = running.some((id) => this.inline.has(id));
+    if (running.length > 0) stopLocally({ workflowId: workflowInfo().workflowId, tasks: running }, own);
   }
 
   private poke(change: () => void): void {

@@ -205,7 +205,7 @@ class MapRun {
 
   private cancelRunning(): void {
     for (const scope of this.scopes.values()) scope.cancel();
-    if (this.scopes.size > 0) stopLocally({ workflowId: workflowInfo().workflowId });
+    if (this.scopes.size > 0) stopLocally({ workflowId: workflowInfo().workflowId }, true);
   }
 
   private async startReady(): Promise<void> {
