@@ -10,7 +10,8 @@
  * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
- * Usage: npm run bench [-- --quick | --scale | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale]
+ * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -50,7 +51,8 @@ async function main(): Promise<void> {
   const exact = process.argv.includes('--exact')
     ? Number(process.argv[process.argv.indexOf('--exact') + 1])
     : undefined;
-  if (stgDir) return printTable(['benchmark', 'ptq', 'worst', 'hits', 'target'], await stg(stgDir, exact));
+  const all = process.argv.includes('--all');
+  if (stgDir && !all) return printTable(['benchmark', 'ptq', 'worst', 'hits', 'target'], await stg(stgDir, exact));
   // Maps keep their spools and results here, not in the home directory.
   process.env.PTQ_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ptq-bench-data-'));
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });
@@ -76,12 +78,15 @@ async function main(): Promise<void> {
       if (only === 'scale') return void rows.push(...(await scale(ctx)));
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
+      if (all) rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
     });
   } finally {
     await connection.close();
     await nativeConnection.close();
     await server.stop();
   }
+  // The STG rows put the worst case and the hits where the others have the baseline and the ratio.
+  if (stgDir) rows.push(...(await stg(stgDir, exact)));
   printTable(['benchmark', 'ptq', 'baseline', 'ptq / baseline', 'target'], rows);
 }
 
