@@ -28,7 +28,11 @@ export async function scale({ client, address, quick }: BenchContext): Promise<R
   if (!quick) cases.push([10_000, 'child']);
   const bare = await onWorker(address, bundle, async (taskQueue) => {
     const b0 = Date.now();
-    await client.workflow.execute('bareFanOut', { taskQueue, workflowId: `scale-bare-${randomUUID()}`, args: [10_000, 200] });
+    await client.workflow.execute('bareFanOut', {
+      taskQueue,
+      workflowId: `scale-bare-${randomUUID()}`,
+      args: [10_000, 200],
+    });
     return 10_000 / ((Date.now() - b0) / 1000);
   });
   rows.push([`scale: 10000 bare activities, M=200: peak RSS of the worker (MB)`, mb(bare.workerPeak), '', '', '']);

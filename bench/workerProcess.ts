@@ -21,7 +21,6 @@ async function main(): Promise<void> {
   });
   process.stdout.write('ready\n');
   await worker.run(); // the SDK's runtime turns SIGTERM into a graceful shutdown
-
 }
 
 main().catch((err) => {
