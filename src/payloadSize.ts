@@ -1,4 +1,4 @@
-import { defaultPayloadConverter } from '@temporalio/common';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { GzipCodec } from './codec';
 import { MAX_PAYLOAD_BYTES } from './core/limits';
 
@@ -7,7 +7,22 @@ import { MAX_PAYLOAD_BYTES } from './core/limits';
  * Temporal would refuse is refused here first, with a line that says why and what to do.
  */
 export async function encodedSize(value: unknown): Promise<number> {
-  const [encoded] = await new GzipCodec().encode([defaultPayloadConverter.toPayload(value)]);
+  return gzippedSize(defaultPayloadConverter.toPayload(value));
+}
+
+/**
+ * The same for a value given as its JSON text: the payload the JSON converter makes of a value is
+ * its JSON, so a caller that has the text at hand (a run's state is megabytes of it) saves
+ * stringifying and parsing the value again.
+ */
+export async function encodedJsonSize(json: string): Promise<number> {
+  return gzippedSize({ metadata: { encoding: JSON_ENCODING }, data: new TextEncoder().encode(json) });
+}
+
+const JSON_ENCODING = new TextEncoder().encode('json/plain');
+
+async function gzippedSize(payload: Payload): Promise<number> {
+  const [encoded] = await new GzipCodec().encode([payload]);
   return encoded.data?.length ?? 0;
 }
 

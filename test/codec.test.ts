@@ -3,6 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { GzipCodec } from '../src/codec';
 import { startCodecServer } from '../src/codecServer';
+import { encodedJsonSize, encodedSize } from '../src/payloadSize';
 
 describe('payload codec', () => {
   const codec = new GzipCodec(1024);
@@ -21,6 +22,18 @@ describe('payload codec', () => {
     expect(encoded.data?.length).toBeLessThan((big.data?.length ?? 0) / 5);
     const [decoded] = await codec.decode([encoded]);
     expect(defaultPayloadConverter.fromPayload(decoded)).toEqual(defaultPayloadConverter.fromPayload(big));
+  });
+});
+
+describe('payload size, as the run measures its state before continue-as-new', () => {
+  it('is the same from the JSON text as from the value (the run sends the text it has)', async () => {
+    const state = {
+      tasks: Array.from({ length: 20_000 }, (_, i) => ({ id: `t${i}`, status: 'succeeded', note: 'é ✓' })),
+    };
+    const size = await encodedSize(state);
+    expect(size).toBeGreaterThan(1024);
+    expect(size).toBeLessThan(JSON.stringify(state).length / 5); // it is gzipped
+    expect(await encodedJsonSize(JSON.stringify(state))).toBe(size);
   });
 });
 

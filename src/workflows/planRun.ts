@@ -436,7 +436,8 @@ export class PlanRun {
       ...this.input,
       plan: this.plan,
       resume: {
-        state: this.scheduler.snapshot(),
+        // The live state, not a copy: it is serialized once, by continueAsNew, as it is then.
+        state: this.scheduler.state,
         startedAt: this.startedAt,
         generation,
         ...(this.workspace ? { workspace: this.workspace.open } : {}),
@@ -452,8 +453,10 @@ export class PlanRun {
    * local activity); runs recorded before this check keep replaying without it.
    */
   private async checkCarriedSize(next: RunPlanInput): Promise<void> {
-    if (JSON.stringify(next).length <= MEASURE_ABOVE_CHARS || !patched('measure-before-continue-as-new')) return;
-    const size = await measurePayload(next);
+    const json = JSON.stringify(next);
+    if (json.length <= MEASURE_ABOVE_CHARS || !patched('measure-before-continue-as-new')) return;
+    // The JSON text, not the value: the local activity need not parse and stringify megabytes again.
+    const size = await measurePayload(json, true);
     if (size <= MAX_PAYLOAD_BYTES) return;
     const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
     throw ApplicationFailure.nonRetryable(
