@@ -176,11 +176,6 @@ export class Scheduler {
     return new Scheduler(plan, state);
   }
 
-  /** A deep copy of the state, safe to hand to continue-as-new or a query. */
-  snapshot(): SchedulerState {
-    return JSON.parse(JSON.stringify(this.state)) as SchedulerState;
-  }
-
   /** Ready task ids, best first. */
   ready(): string[] {
     const waiting = [...this.state.ready, ...Object.values(this.state.parked).flat()];

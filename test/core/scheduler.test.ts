@@ -163,7 +163,7 @@ describe('scheduler', () => {
     startAll(s);
     s.succeed('a', { endedAt: 1, output: 'x'.repeat(10_000) });
     expect(s.task('a').output).toHaveLength(2_000);
-    const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.snapshot())));
+    const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.state)));
     expect(startAll(restored).sort()).toEqual(['b', 'c']);
     restored.succeed('b', { endedAt: 2 });
     restored.succeed('c', { endedAt: 2 });
@@ -192,7 +192,7 @@ describe('scheduler', () => {
     );
     const s = Scheduler.create(p);
     expect(startAll(s).sort()).toEqual(['a', 'c']);
-    const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.snapshot())));
+    const restored = Scheduler.restore(p, JSON.parse(JSON.stringify(s.state)));
     expect(startAll(restored)).toEqual([]);
     restored.succeed('a', { endedAt: 1 });
     restored.succeed('c', { endedAt: 1 });
