@@ -1,10 +1,10 @@
-import { encodedJsonSize, encodedSize } from '../payloadSize';
+import { encodedJsonSize } from '../payloadSize';
 
 /**
- * How big a value is on the wire, gzipped by ptq's codec. A local activity of the run, because
- * workflow code cannot compress: the run asks before it continues as new with a big state.
+ * How big a value is on the wire, gzipped by ptq's codec, given its JSON text. A local activity of
+ * the run, because workflow code cannot compress: the run asks before it continues as new with a
+ * big state, and sends the text it already made rather than the value to parse and stringify again.
  */
-export async function measurePayload(value: unknown, isJson = false): Promise<number> {
-  // With `isJson`, `value` is the value's JSON text already (see `encodedJsonSize`).
-  return isJson ? encodedJsonSize(value as string) : encodedSize(value);
+export async function measurePayload(json: string): Promise<number> {
+  return encodedJsonSize(json);
 }

@@ -456,7 +456,7 @@ export class PlanRun {
     const json = JSON.stringify(next);
     if (json.length <= MEASURE_ABOVE_CHARS || !patched('measure-before-continue-as-new')) return;
     // The JSON text, not the value: the local activity need not parse and stringify megabytes again.
-    const size = await measurePayload(json, true);
+    const size = await measurePayload(json);
     if (size <= MAX_PAYLOAD_BYTES) return;
     const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
     throw ApplicationFailure.nonRetryable(
