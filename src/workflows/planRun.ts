@@ -241,22 +241,18 @@ export class PlanRun {
       }
       return;
     }
-    let next = this.startNext();
-    while (next !== undefined) {
-      const first: string = next;
-      const scope = this.scopeFor(this.taskOf(first));
+    let id = this.startNext();
+    while (id !== undefined) {
+      const scope = this.scopeFor(this.taskOf(id));
       let failed: { error: unknown } | undefined;
-      next = undefined;
-      // The callback runs at once, inside the scope: what it starts runs in the scope.
+      // The callback runs at once, inside the scope: what it starts runs in the scope. It stops at
+      // a task of the other kind, which starts the next batch.
       void scope.run(() => {
         try {
-          for (let id: string | undefined = first; id !== undefined; id = this.startNext()) {
-            if (id !== first && this.scopeFor(this.taskOf(id)) !== scope) {
-              next = id; // a task of the other kind: it starts the next batch
-              break;
-            }
-            this.launch(id, scope, startNow);
-          }
+          do {
+            this.launch(id as string, scope, startNow);
+            id = this.startNext();
+          } while (id !== undefined && this.scopeFor(this.taskOf(id)) === scope);
         } catch (error) {
           failed = { error };
         }
