@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { openItems } from '../src/activities/items';
+import { openItems, type OpenedItems } from '../src/activities/items';
+import type { ItemSource } from '../src/core';
 
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 10_000_000);
@@ -33,7 +34,8 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   let outcome: string;
   try {
-    const opened = await env.run(openItems, { mapId: 'bench/spool', source: { range: [0, n] } });
+    const source: ItemSource = { range: [0, n] };
+    const opened = (await env.run(openItems, { mapId: 'bench/spool', source })) as OpenedItems;
     outcome = `${opened.total} items spooled`;
   } catch (err) {
     outcome = `refused: ${(err as Error).message}`;

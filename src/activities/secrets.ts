@@ -55,7 +55,8 @@ export function stepEnvironment(
 export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
   const allowed = allowedSecrets(env);
   const values = Object.entries(env)
-    .filter(([name, value]) => value && (allowed.has(name) || SECRET_NAME.test(name)))
+    // PTQ_SECRETS has SECRET in its name but holds names, which would turn `NAME=***` into `***=***`.
+    .filter(([name, value]) => value && name !== 'PTQ_SECRETS' && (allowed.has(name) || SECRET_NAME.test(name)))
     .map(([, value]) => value as string)
     .filter((v) => v.length >= MIN_MASKED_LENGTH);
   return [...new Set(values)].sort((a, b) => b.length - a.length);
