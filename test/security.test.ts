@@ -5,6 +5,7 @@ import { startRun } from '../src/client';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { maskValue } from '../src/activities/secrets';
 import { connectClient } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
@@ -84,6 +85,18 @@ describe('secrets and trust on the real server', () => {
       });
     },
   );
+});
+
+describe('masking a value', () => {
+  it('masks secrets in strings, keys and numbers and keeps the value JSON', () => {
+    const values = ['20250611', 'hunter22'];
+    const value = { id: 20250611, note: 'pw=hunter22', hunter22: [1, 'x', null, { n: 120250611 }] };
+    const masked = maskValue(value, values);
+    expect(masked).toEqual({ id: '***', note: 'pw=***', '***': [1, 'x', null, { n: '1***' }] });
+    // Masking the JSON text instead would have made `{"id":***,...}`, which no longer parses.
+    expect(JSON.parse(JSON.stringify(masked))).toEqual(masked);
+    expect(value.note).toBe('pw=hunter22');
+  });
 });
 
 describe('a secret that becomes a map item', () => {
