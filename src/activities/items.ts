@@ -99,6 +99,7 @@ export async function openItems(input: {
 function* range([start, end, step = 1]: number[]): Generator<number> {
   for (let n = start; n < end; n += step) yield n;
 }
+
 /** Items `[from, from + max)`, fewer if they would pass PAGE_CHARS (at least one). */
 export async function readItems(input: { dir: string; from: number; max: number }): Promise<unknown[]> {
   const { dir, from, max } = input;
