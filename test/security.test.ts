@@ -2,8 +2,15 @@ import { summaryOf } from '../src/client';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startRun } from '../src/client';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { maskValue } from '../src/activities/secrets';
+import { connectClient } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
+import { ptq } from './support/cli';
 import { allHistoryText } from './support/history';
+import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
 /**
  * Plans are code from whoever can start a run; the worker holds the keys. A canary key in the
@@ -78,6 +85,87 @@ describe('secrets and trust on the real server', () => {
       });
     },
   );
+});
+
+describe('masking a value', () => {
+  it('masks secrets in strings, keys and numbers and keeps the value JSON', () => {
+    const values = ['20250611', 'hunter22'];
+    const value = { id: 20250611, note: 'pw=hunter22', hunter22: [1, 'x', null, { n: 120250611 }] };
+    const masked = maskValue(value, values);
+    expect(masked).toEqual({ id: '***', note: 'pw=***', '***': [1, 'x', null, { n: '1***' }] });
+    // Masking the JSON text instead would have made `{"id":***,...}`, which no longer parses.
+    expect(JSON.parse(JSON.stringify(masked))).toEqual(masked);
+    expect(value.note).toBe('pw=hunter22');
+  });
+});
+
+describe('a secret that becomes a map item', () => {
+  const CANARY_TOKEN = 'canary-5e1f0b7d93a24c68';
+  const workers: WorkerProcess[] = [];
+  afterAll(() => {
+    for (const w of workers) w.child.kill('SIGKILL');
+  });
+
+  it('is masked in the history, the results, the failure summary, `ptq logs` and `ptq result --json`', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-secret-items-'));
+    const lines = join(dir, 'lines.txt');
+    const objects = join(dir, 'objects.jsonl');
+    const queue = `secret-items-${runId('q')}`;
+    // Only the worker process holds the secret; this test process and the CLI never see it.
+    workers.push(await startWorkerProcess(queue, [], { CANARY_TOKEN, PTQ_SECRETS: 'CANARY_TOKEN' }));
+    const writer = [
+      'printf "CANARY_TOKEN=%s\\nplain\\n" "$CANARY_TOKEN" > "$1"',
+      'printf \'{"token":"%s","n":1}\\n{"%s":2}\\n\' "$CANARY_TOKEN" "$CANARY_TOKEN" > "$2"',
+    ].join('\n');
+    // An item fails unless it is "plain", so the secret's item is named in the failure summary.
+    const check = ['sh', '-c', 'case "$1" in plain) ;; *) echo "bad item: $1"; exit 1;; esac', 'sh', '{{item}}'];
+    const p = plan({
+      defaults: { retry: { maximumAttempts: 1 } },
+      tasks: [
+        {
+          id: 'write',
+          run: { type: 'shell', command: ['sh', '-c', writer, 'sh', lines, objects], secrets: ['CANARY_TOKEN'] },
+        },
+        {
+          id: 'm',
+          dependsOn: ['write'],
+          map: { items: { command: ['cat', lines] } },
+          run: { type: 'shell', command: check },
+        },
+        {
+          id: 'j',
+          dependsOn: ['write'],
+          map: { items: { file: objects } },
+          run: { type: 'shell', command: ['echo', '{{item}}'] },
+        },
+      ],
+    });
+    const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+    const id = runId('secret-items');
+    const summary = await summaryOf(await startRun(client, p, { id, taskQueue: queue }));
+    const byId = Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+    expect(byId.m.status).toBe('failed');
+    expect(byId.m.output).toContain('item 0 (CANARY_TOKEN=***): exit code 1: bad item: CANARY_TOKEN=***');
+    expect(byId.j.status).toBe('succeeded');
+    const logs = await ptq(['logs', id]);
+    const result = await ptq(['result', id, '--json']);
+    expect(result.stdout).toContain('item 0 (CANARY_TOKEN=***)');
+    expect(logs.stdout).toContain('bad item: CANARY_TOKEN=***');
+    const results = [byId.m.results, byId.j.results].map((f) => readFileSync(f as string, 'utf8')).join('\n');
+    expect(results).toContain('{"token":"***","n":1}');
+    expect(results).toContain('{"***":2}');
+    const everything = [
+      JSON.stringify(summary),
+      await allHistoryText(client, id),
+      logs.stdout,
+      logs.stderr,
+      result.stdout,
+      results,
+    ].join('\n');
+    expect(everything).toContain('CANARY_TOKEN=***'); // the texts searched really hold the items
+    expect(everything.includes(CANARY_TOKEN)).toBe(false);
+    await client.connection.close();
+  });
 });
 
 describe('http steps refuse what a worker must not call', () => {

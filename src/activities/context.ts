@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Usage } from '../core';
-import { mask } from './secrets';
+import { mask, maskValue } from './secrets';
 
 /** What every step activity returns: small, so histories stay small. */
 export interface StepResult {
@@ -49,7 +49,7 @@ export function stepResult(output: string, json?: unknown): StepResult {
     worker: workerIdentity,
   };
   // Secrets are masked in JSON too: it is recorded in histories like the text.
-  if (json !== undefined) result.json = JSON.parse(mask(JSON.stringify(json)));
+  if (json !== undefined) result.json = maskValue(json);
   return result;
 }
 

@@ -7,18 +7,21 @@ import {
   readFileSync,
   readSync,
   rmSync,
+  statSync,
   writeSync,
 } from 'node:fs';
 import { extname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporalio/common';
 import { parse as parseCsv } from 'csv-parse';
 import type { ItemSource, Usage } from '../core';
+import { MAX_MAP_ITEMS, MAX_SPOOL_BYTES } from '../core/limits';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/template';
 import { keepHeartbeating } from './context';
 import { itemsFromModel } from './itemsFromModel';
 import { mapDir, mapFiles, writeAtomically } from './mapFiles';
-import { stepEnvironment } from './secrets';
+import { mask, maskValue, secretValues, stepEnvironment } from './secrets';
 import { superviseProgram } from './shell';
 import { Tail } from './tail';
 
@@ -34,16 +37,26 @@ const MAX_ITEM_CHARS = 256 * 1024;
 /** Most JSON one page of items may hold. */
 const PAGE_CHARS = 256 * 1024;
 
-/** Thrown for a source that cannot be read; the message says where (file, line). Not retried. */
+/** A JSON array is parsed in one piece; JSON.parse takes about a quarter of a second for this much. */
+const MAX_JSON_ARRAY_BYTES = 16 * 1024 * 1024;
+const MB = 1024 * 1024;
+
+/**
+ * Thrown for a source that cannot be read; the message says where (file, line). Not retried. It may
+ * quote the source (a parse error does), so secrets are masked.
+ */
 function sourceError(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`items: ${message}`, 'ItemSourceError');
+  return ApplicationFailure.nonRetryable(mask(`items: ${message}`), 'ItemSourceError');
 }
 
 /**
  * Reads a map's item source once, at the start of the map, into a spool file of one JSON item per
  * line plus an index of line offsets. The map then reads pages by index (`readItems`), so no
  * payload holds all the items, and a command or model is asked only once. A retry rewrites the
- * same spool from scratch; old results of an earlier map with this id are removed.
+ * same spool from scratch; old results of an earlier map with this id are removed. The spool is
+ * written in slices that give the event loop back, so the worker's other activities keep
+ * heartbeating, and a cancel (or a run that is gone) stops it between slices. Secrets are masked
+ * in every item: items reach the map's history, its results and its summary.
  */
 export async function openItems(input: {
   /** The map's workflow id: its folder. */
@@ -60,25 +73,31 @@ export async function openItems(input: {
     let usage: Usage | undefined;
     try {
       const source = input.source;
-      if (Array.isArray(source)) spool.addAll(source, 'the list');
-      else if (typeof source === 'string') spool.addAll(templateItems(source, input.context), source);
-      else if ('range' in source) {
-        const [start, end, step = 1] = source.range;
-        for (let n = start; n < end; n += step) spool.add(n, `range item ${n}`);
-      } else if ('file' in source) await readFileItems(source.file, source.format, spool);
+      if (Array.isArray(source)) await spool.addAll(source, 'the list');
+      else if (typeof source === 'string') await spool.addAll(templateItems(source, input.context), source);
+      else if ('range' in source) await spool.addAll(range(source.range), 'the range');
+      else if ('file' in source) await readFileItems(source.file, source.format, spool);
       else if ('command' in source) await readCommandItems(source, dir, spool);
       else {
         const answer = await itemsFromModel(source.llm, input.context);
         usage = answer.usage;
-        spool.addAll(answer.items, 'the model answer');
+        await spool.addAll(answer.items, 'the model answer');
       }
     } finally {
       spool.close();
     }
     return { dir, total: spool.count, usage };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
   } finally {
     stopHeartbeats();
   }
+}
+
+/** The numbers of a `range` source, one at a time (the schema bounds how many). */
+function* range([start, end, step = 1]: number[]): Generator<number> {
+  for (let n = start; n < end; n += step) yield n;
 }
 
 /** Items `[from, from + max)`, fewer if they would pass PAGE_CHARS (at least one). */
@@ -104,40 +123,77 @@ export async function readItems(input: { dir: string; from: number; max: number 
     .map((line) => JSON.parse(line) as unknown);
 }
 
-/** Writes items as JSON lines with their offsets; the index gets one more offset: the end. */
+/** Items or bytes written between two returns to the event loop: a few milliseconds of work. */
+const SLICE_ITEMS = 2_000;
+const SLICE_BYTES = 1024 * 1024;
+
+/**
+ * Writes items as JSON lines with their offsets; the index gets one more offset: the end. Refuses
+ * a source past MAX_MAP_ITEMS or MAX_SPOOL_BYTES. Callers `await breathe()` when `due()`, which
+ * writes what is pending, yields to the event loop and throws if the activity was cancelled.
+ */
 class Spool {
   count = 0;
   private offset = 0;
   private readonly fd: number;
   private readonly offsets: number[] = [0];
   private pending: string[] = [];
-  private pendingChars = 0;
+  private pendingBytes = 0;
+  private sliceItems = 0;
+  private readonly secrets = secretValues();
 
   constructor(private readonly dir: string) {
     this.fd = openSync(mapFiles.items(dir), 'w');
   }
 
-  add(item: unknown, where: string): void {
-    if (item === undefined) throw sourceError(`${where} has no value`);
-    const line = `${JSON.stringify(item)}\n`;
+  /** `where` names the item in an error; it is a function so that a million items build no strings. */
+  add(item: unknown, where: () => string): void {
+    if (item === undefined) throw sourceError(`${where()} has no value`);
+    if (this.count >= MAX_MAP_ITEMS)
+      throw sourceError(`more than ${MAX_MAP_ITEMS.toLocaleString('en-US')} items: split the source into several maps`);
+    const line = `${JSON.stringify(maskValue(item, this.secrets))}\n`;
     if (line.length > MAX_ITEM_CHARS)
-      throw sourceError(`${where} is ${line.length} characters, over ${MAX_ITEM_CHARS}: pass a path or an id instead`);
-    this.offset += Buffer.byteLength(line);
+      throw sourceError(
+        `${where()} is ${line.length} characters, over ${MAX_ITEM_CHARS}: pass a path or an id instead`,
+      );
+    const bytes = Buffer.byteLength(line);
+    this.offset += bytes;
+    if (this.offset > MAX_SPOOL_BYTES)
+      throw sourceError(`items pass ${MAX_SPOOL_BYTES / MB} MB: pass paths or ids instead, or split the source`);
     this.offsets.push(this.offset);
     this.pending.push(line);
-    this.pendingChars += line.length;
+    this.pendingBytes += bytes;
+    this.sliceItems++;
     this.count++;
-    if (this.pendingChars > 64 * 1024) this.flush();
   }
 
-  addAll(items: unknown[], where: string): void {
-    items.forEach((item, i) => this.add(item, `item ${i} of ${where}`));
+  /** Adds a list's items, giving the event loop back between slices. */
+  async addAll(items: Iterable<unknown>, where: string): Promise<void> {
+    let i = 0;
+    for (const item of items) {
+      const n = i++;
+      this.add(item, () => `item ${n} of ${where}`);
+      if (this.due()) await this.breathe();
+    }
+  }
+
+  /** Whether a slice of work is done and the event loop should get a turn. */
+  due(): boolean {
+    return this.sliceItems >= SLICE_ITEMS || this.pendingBytes >= SLICE_BYTES;
+  }
+
+  /** Writes what is pending, lets timers and I/O run (heartbeats), and stops on a cancel. */
+  async breathe(): Promise<void> {
+    this.flush();
+    this.sliceItems = 0;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('item source cancelled');
   }
 
   private flush(): void {
-    writeSync(this.fd, this.pending.join(''));
+    if (this.pending.length > 0) writeSync(this.fd, this.pending.join(''));
     this.pending = [];
-    this.pendingChars = 0;
+    this.pendingBytes = 0;
   }
 
   close(): void {
@@ -165,30 +221,39 @@ function templateItems(template: string, context: TemplateContext | undefined): 
 async function readFileItems(file: string, format: 'json' | 'jsonl' | 'csv' | undefined, spool: Spool): Promise<void> {
   if (!existsSync(file)) throw sourceError(`file ${file} not found (relative paths are from the worker's directory)`);
   const kind = format ?? ({ '.csv': 'csv', '.jsonl': 'jsonl', '.ndjson': 'jsonl' } as const)[extname(file)] ?? 'json';
-  if (kind === 'json') return spool.addAll(jsonArrayFile(file, file), file);
+  if (statSync(file).size > MAX_SPOOL_BYTES)
+    throw sourceError(`file ${file} is over ${MAX_SPOOL_BYTES / MB} MB: split it into several maps`);
+  if (kind === 'json') return spool.addAll(jsonArrayFile(file, file, 'write one item a line (.jsonl)'), file);
   if (kind === 'csv') {
     const rows = createReadStream(file).pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true }));
     try {
-      for await (const row of rows) spool.add(row, `${file} row ${spool.count + 1}`);
+      for await (const row of rows) {
+        spool.add(row, () => `${file} row ${spool.count + 1}`);
+        if (spool.due()) await spool.breathe();
+      }
     } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
+      if (err instanceof TemporalFailure) throw err;
       throw sourceError(`${file}: ${(err as Error).message}`);
     }
     return;
   }
-  await eachLine(file, (text, line) => {
-    let value: unknown;
+  await spoolLines(file, file, spool, (text, line) => {
     try {
-      value = JSON.parse(text);
+      return JSON.parse(text) as unknown;
     } catch (err) {
       throw sourceError(`${file} line ${line} is not JSON: ${(err as Error).message}`);
     }
-    spool.add(value, `${file} line ${line}`);
   });
 }
 
-/** A file holding one JSON array; `what` names it in errors. */
-function jsonArrayFile(file: string, what: string): unknown[] {
+/**
+ * A file holding one JSON array; `what` names it in errors. It is parsed in one piece, which holds
+ * the event loop: past MAX_JSON_ARRAY_BYTES (about a quarter of a second of parsing) it is refused,
+ * and `instead` says what to write.
+ */
+function jsonArrayFile(file: string, what: string, instead: string): unknown[] {
+  if (statSync(file).size > MAX_JSON_ARRAY_BYTES)
+    throw sourceError(`${what} is a JSON array over ${MAX_JSON_ARRAY_BYTES / MB} MB: ${instead}`);
   let value: unknown;
   try {
     value = JSON.parse(readFileSync(file, 'utf8'));
@@ -199,12 +264,19 @@ function jsonArrayFile(file: string, what: string): unknown[] {
   return value;
 }
 
-/** Calls `fn` with each non-blank line of a file and its 1-based number, streaming. */
-async function eachLine(file: string, fn: (text: string, line: number) => void): Promise<void> {
+/** Spools `item(text, line)` of each non-blank line of a file (1-based numbers), streaming; `what` names the file. */
+async function spoolLines(
+  file: string,
+  what: string,
+  spool: Spool,
+  item: (text: string, line: number) => unknown,
+): Promise<void> {
   let line = 0;
   for await (const text of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    line++;
-    if (text.trim()) fn(text, line);
+    const n = ++line;
+    if (!text.trim()) continue;
+    spool.add(item(text, n), () => `line ${n} of ${what}`);
+    if (spool.due()) await spool.breathe();
   }
 }
 
@@ -229,8 +301,11 @@ async function readCommandItems(
   if (exit.stopped === 'timeout') throw sourceError(`command ${name} timed out after ${source.timeout}ms`);
   if (exit.code !== 0) throw sourceError(`command ${name} failed (${exit.why}): ${err.lastLine()}`);
   const what = `the output of command ${name}`;
-  if (firstChar(stdoutFile) === '[') spool.addAll(jsonArrayFile(stdoutFile, what), what);
-  else await eachLine(stdoutFile, (text, line) => spool.add(text, `line ${line} of ${what}`));
+  if (statSync(stdoutFile).size > MAX_SPOOL_BYTES)
+    throw sourceError(`${what} is over ${MAX_SPOOL_BYTES / MB} MB: split the source into several maps`);
+  if (firstChar(stdoutFile) === '[')
+    await spool.addAll(jsonArrayFile(stdoutFile, what, 'print one item a line instead'), what);
+  else await spoolLines(stdoutFile, what, spool, (text) => text);
   rmSync(stdoutFile, { force: true });
 }
 

@@ -2,11 +2,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Notify } from '../core';
 import type { RunSummary } from '../core/summary';
 import { runHttp } from './http';
-import { mask, stepEnvironment } from './secrets';
+import { mask, maskValue, stepEnvironment } from './secrets';
 
 /**
  * Posts a run's summary to a webhook (`notify` in the plan). The URL or headers may come from the
  * worker's allowed secrets; their values are masked in any error, so they never reach the history.
+ * Every secret is masked in the summary it posts too.
  * 5xx, 408 and 429 answers and network errors are retried by the workflow's policy; others are not.
  */
 export async function notifyRun({ hook, summary }: { hook: Notify; summary: RunSummary }): Promise<{ status: number }> {
@@ -17,7 +18,14 @@ export async function notifyRun({ hook, summary }: { hook: Notify; summary: RunS
   for (const [header, name] of Object.entries(hook.secretHeaders ?? {})) headers[header] = secrets[name];
   const url = hook.url ?? secrets[hook.urlFrom as string];
   try {
-    const result = await runHttp({ type: 'http', method: 'POST', url, headers, body: { ...summary }, timeout: 30_000 });
+    const result = await runHttp({
+      type: 'http',
+      method: 'POST',
+      url,
+      headers,
+      body: { ...maskValue(summary) },
+      timeout: 30_000,
+    });
     return { status: Number(/^HTTP (\d+)/.exec(result.output)?.[1]) };
   } catch (err) {
     if (!(err instanceof ApplicationFailure)) throw err;

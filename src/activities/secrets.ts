@@ -55,7 +55,8 @@ export function stepEnvironment(
 export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
   const allowed = allowedSecrets(env);
   const values = Object.entries(env)
-    .filter(([name, value]) => value && (allowed.has(name) || SECRET_NAME.test(name)))
+    // PTQ_SECRETS has SECRET in its name but holds names, which would turn `NAME=***` into `***=***`.
+    .filter(([name, value]) => value && name !== 'PTQ_SECRETS' && (allowed.has(name) || SECRET_NAME.test(name)))
     .map(([, value]) => value as string)
     .filter((v) => v.length >= MIN_MASKED_LENGTH);
   return [...new Set(values)].sort((a, b) => b.length - a.length);
@@ -66,4 +67,26 @@ export function mask(text: string, values: string[] = secretValues()): string {
   let out = text;
   for (const v of values) if (out.includes(v)) out = out.split(v).join('***');
   return out;
+}
+
+/**
+ * A JSON value with every secret masked in its strings and keys. Masking the JSON text instead
+ * could break it (a secret of digits inside a number); a number that holds a secret becomes the
+ * masked string.
+ */
+export function maskValue<T>(value: T, values: string[] = secretValues()): T {
+  if (values.length === 0) return value;
+  return maskIn(value, values) as T;
+}
+
+function maskIn(value: unknown, values: string[]): unknown {
+  if (typeof value === 'string') return mask(value, values);
+  if (typeof value === 'number') {
+    const text = String(value);
+    const masked = mask(text, values);
+    return masked === text ? value : masked;
+  }
+  if (Array.isArray(value)) return value.map((v) => maskIn(v, values));
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [mask(k, values), maskIn(v, values)]));
 }

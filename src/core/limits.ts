@@ -35,6 +35,17 @@ export function assertMaxParallel(n: unknown): void {
 }
 
 /**
+ * Most items of one map. Every item costs a result line that the map's end sorts in memory, and a
+ * map this size takes hours at a few hundred items a second; a larger one is split into maps (or
+ * uses `batch`). The source is refused when it has more: a range up front, other sources as soon
+ * as the spool passes this count.
+ */
+export const MAX_MAP_ITEMS = 1_000_000;
+
+/** Most bytes of one map's item spool (items as JSON lines): the worker's disk, not a payload. */
+export const MAX_SPOOL_BYTES = 1024 * 1024 * 1024;
+
+/**
  * Most tasks in one plan. A run carries its plan and scheduler state across continue-as-new as one
  * payload, which Temporal refuses over 2 MB. ptq's payload codec gzips it: 50,000 short tasks are
  * about 12 MB of JSON and 560 KB compressed mid-run (plus at most 500 KB of output tails). Measured

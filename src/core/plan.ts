@@ -10,6 +10,7 @@ import {
   MAX_CONCURRENCY,
   MAX_TASKS,
   MAX_MAP_PARALLEL,
+  MAX_MAP_ITEMS,
   DEFAULT_JSON_OUTPUT_LIMIT,
   jsonDepthProblem,
 } from './limits';
@@ -287,7 +288,11 @@ export const ItemSource = z.union(
         range: z
           .tuple([Whole, Whole])
           .rest(Whole)
-          .refine((r) => r.length <= 3 && (r[2] ?? 1) > 0, '[start, end] or [start, end, step] with step >= 1'),
+          .refine((r) => r.length <= 3 && (r[2] ?? 1) > 0, '[start, end] or [start, end, step] with step >= 1')
+          .refine(
+            ([start, end, step = 1]) => step <= 0 || Math.ceil((end - start) / step) <= MAX_MAP_ITEMS,
+            `a map has at most ${MAX_MAP_ITEMS.toLocaleString('en-US')} items: split the range into several maps`,
+          ),
       })
       .strict()
       .describe('Numbers from start up to (not including) end.'),

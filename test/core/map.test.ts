@@ -104,11 +104,18 @@ describe('maps in validate and simulate', () => {
         },
         { id: 'b', run: { type: 'shell', command: ['true'] } },
         { id: 'x', map: { items: { range: [0, 5, 0] } }, run: { type: 'shell', command: ['true'] } },
+        { id: 'huge', map: { items: { range: [0, 1e12] } }, run: { type: 'shell', command: ['true'] } },
+        { id: 'max', map: { items: { range: [0, 3_000_000, 3] } }, run: { type: 'shell', command: ['true'] } },
       ],
     });
     expect(problems.ok).toBe(false);
     const text = problems.ok ? '' : problems.error.join('\n');
-    expect(text).toContain('task "x": map.items.range: [start, end] or [start, end, step] with step >= 1');
+    expect(text).toContain('task "x": map.items.range: [start, end] or [start, end, step] with step >= 1\n');
+    // A range that cannot run is refused before it starts, in one line (1,000,000 items run).
+    expect(text).toContain(
+      'task "huge": map.items.range: a map has at most 1,000,000 items: split the range into several maps',
+    );
+    expect(text).not.toContain('task "max"');
     const fixed = validatePlan({
       tasks: [
         { id: 'a', run: { type: 'shell', command: ['echo', '{{item}}'] } },
