@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { parse as parseCsv } from 'csv-parse';
 import type { ItemSource, Usage } from '../core';
+import { failureOf } from '../core/failures';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/template';
 import { keepHeartbeating } from './context';
 import { itemsFromModel } from './itemsFromModel';
@@ -36,7 +37,7 @@ const PAGE_CHARS = 256 * 1024;
 
 /** Thrown for a source that cannot be read; the message says where (file, line). Not retried. */
 function sourceError(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`items: ${message}`, 'ItemSourceError');
+  return ApplicationFailure.create(failureOf('ItemSourceError', `items: ${message}`));
 }
 
 /**

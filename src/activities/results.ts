@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import type { ItemResult } from '../core/map';
 import { mapFiles, writeAtomically } from './mapFiles';
 import { mask } from './secrets';
@@ -31,9 +32,11 @@ export async function finishResults(input: {
   for (let seq = 0; seq < input.batches; seq++) {
     const file = mapFiles.batch(input.dir, seq);
     if (!existsSync(file))
-      throw ApplicationFailure.nonRetryable(
-        `results batch ${file} is missing: every worker must share PTQ_DATA_DIR (one machine or a shared mount)`,
-        'ResultsMissing',
+      throw ApplicationFailure.create(
+        failureOf(
+          'ResultsMissing',
+          `results batch ${file} is missing: every worker must share PTQ_DATA_DIR (one machine or a shared mount)`,
+        ),
       );
     for (const line of readFileSync(file, 'utf8').split('\n')) if (line) results.push(JSON.parse(line) as ItemResult);
   }
