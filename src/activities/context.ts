@@ -37,8 +37,8 @@ export const ERROR_MESSAGE_CHARS = 1_000;
 
 /**
  * How much of a step's output leaves its activity, as the workflow says in the step's options: the
- * `tail` when the result is recorded in the run's own history (an inline task, a map's item), in
- * `full` when it goes to a task's own child workflow.
+ * `tail` when the result is recorded in the run's own history (an inline task, a map's item), all
+ * of it (`full`) when it goes to a task's own child workflow.
  */
 export type OutputRelease = 'tail' | 'full';
 
