@@ -2,6 +2,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { RunSummary } from './core';
+import { isFailureType } from './core/failures';
 import type { BuiltinActivities } from './activities';
 import type { runPlan } from './workflows';
 
@@ -19,7 +20,7 @@ export async function summaryOf(handle: WorkflowHandle<typeof runPlan>): Promise
     return await handle.result();
   } catch (err) {
     const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'RunFailed' && cause.details?.[0])
+    if (cause instanceof ApplicationFailure && isFailureType(cause.type, 'RunFailed') && cause.details?.[0])
       return cause.details[0] as RunSummary;
     if (cause instanceof CancelledFailure) {
       const kept = await recordedSummary(handle);

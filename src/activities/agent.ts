@@ -40,23 +40,28 @@ async function runIn(step: AgentStep, options: StepOptions | undefined): Promise
   const name = agentName(step);
   const stdout = out.toString();
   const transcript = stdout + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
-  if (exit.stopped === 'cancelled') throw stepCancelled(`${name} cancelled; process group killed`, transcript);
+  const release = options?.release;
+  if (exit.stopped === 'cancelled') throw stepCancelled(`${name} cancelled; process group killed`, transcript, release);
   if (exit.stopped === 'timeout')
-    throw stepFailure(`${name} timed out after ${step.timeout}ms`, 'AgentTimeout', transcript);
+    throw stepFailure(`${name} timed out after ${step.timeout}ms`, 'AgentTimeout', transcript, { release });
   const report = readAgentOutput(format, stdout);
   const usage = report && usageOf(step, format, report);
-  if (report?.error) throw stepFailure(`${name} failed: ${report.error}`, 'AgentError', transcript, true, usage);
+  if (report?.error) throw stepFailure(`${name} failed: ${report.error}`, 'AgentError', transcript, { release, usage });
   if (exit.code !== 0) {
     const last = err.lastLine() || out.lastLine();
-    throw stepFailure(`${name}: ${exit.why}${last ? `: ${last}` : ''}`, 'AgentExitError', transcript, false, usage);
+    throw stepFailure(`${name}: ${exit.why}${last ? `: ${last}` : ''}`, 'AgentExitError', transcript, {
+      release,
+      usage,
+    });
   }
   if (!report || !usage)
     throw stepFailure(
       `${name} printed no ${format} report: is it the right output format?`,
       'AgentOutputError',
       transcript,
+      { release },
     );
-  return { ...stepResult(report.text), usage };
+  return { ...stepResult(report.text, undefined, release), usage };
 }
 
 /** The command line of each agent; the prompt is always the last argument. */

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import type { Usage } from '../core';
 import type { ItemResult } from '../core/map';
 import { ModelCallError } from '../planner/providers';
@@ -44,11 +45,7 @@ export async function askModelToStop(check: ModelCheck): Promise<{ stop: boolean
     return { stop: /^yes\b/i.test(answer), answer, usage };
   } catch (err) {
     if (!(err instanceof ModelCallError)) throw err;
-    throw ApplicationFailure.create({
-      message: `until: ${err.message}`,
-      type: 'LlmError',
-      nonRetryable: !err.retryable,
-    });
+    throw ApplicationFailure.create(failureOf('LlmError', `until: ${err.message}`, err.retryable));
   } finally {
     stopHeartbeats();
   }

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import { validatePlan, type Plan } from '../core';
 
 /**
@@ -7,6 +8,6 @@ import { validatePlan, type Plan } from '../core';
  */
 export async function checkPlan(plan: unknown): Promise<Plan> {
   const checked = validatePlan(plan);
-  if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.error.join('; '), 'PlanValidationError');
+  if (!checked.ok) throw ApplicationFailure.create(failureOf('PlanValidationError', checked.error.join('; ')));
   return checked.value;
 }

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Usage } from '../core';
+import { isRetried, type FailureType, type RetriedSometimes } from '../core/failures';
 import { mask, maskValue } from './secrets';
 
 /** What every step activity returns: small, so histories stay small. */
@@ -34,17 +35,31 @@ export const RUN_OUTPUT_CHARS = 4_000;
 /** Longest error message a step reports; the output tail holds the rest. */
 export const ERROR_MESSAGE_CHARS = 1_000;
 
+/**
+ * How much of a step's output leaves its activity, as the workflow says in the step's options: the
+ * `tail` when the result is recorded in the run's own history (an inline task, a map's item), all
+ * of it (`full`) when it goes to a task's own child workflow.
+ */
+export type OutputRelease = 'tail' | 'full';
+
 /** What may leave this activity of its output: secrets masked, the tail only when the run records it. */
-function released(output: string): string {
+function released(output: string, release: OutputRelease | undefined): string {
+  return mask((release ?? legacyRelease()) === 'tail' ? output.slice(-RUN_OUTPUT_CHARS) : output);
+}
+
+/**
+ * Steps scheduled before workflows passed `release` carry none: for them the workflow type decides,
+ * as it did then. Kept for runs recorded before; goes with the legacy workflow types.
+ */
+function legacyRelease(): OutputRelease {
   const type = Context.current().info.workflowType;
-  const inline = type === 'runPlan' || type === 'runMap';
-  return mask(inline ? output.slice(-RUN_OUTPUT_CHARS) : output);
+  return type === 'runPlan' || type === 'runMap' ? 'tail' : 'full';
 }
 
 /** Wraps a step's output with the attempt number and worker identity. */
-export function stepResult(output: string, json?: unknown): StepResult {
+export function stepResult(output: string, json?: unknown, release?: OutputRelease): StepResult {
   const result: StepResult = {
-    output: released(output),
+    output: released(output, release),
     attempt: Context.current().info.attempt,
     worker: workerIdentity,
   };
@@ -53,34 +68,43 @@ export function stepResult(output: string, json?: unknown): StepResult {
   return result;
 }
 
-/** A step failure that carries its context; Temporal retries it unless `nonRetryable`. */
-export function stepFailure(
+/** What a step failure carries besides its message, type and output. */
+export interface StepFailureExtras {
+  release?: OutputRelease;
+  usage?: Usage;
+}
+
+/**
+ * A step failure that carries its context. Temporal retries it as the failure table says; for a
+ * type retried in some cases only, the step says whether this one is (`retryable`).
+ */
+export function stepFailure<T extends FailureType>(
   message: string,
-  type: string,
+  type: T,
   output: string,
-  nonRetryable = false,
-  usage?: Usage,
+  ...[extras]: T extends RetriedSometimes ? [StepFailureExtras & { retryable: boolean }] : [StepFailureExtras?]
 ): ApplicationFailure {
+  const { release, usage, retryable } = (extras ?? {}) as StepFailureExtras & { retryable?: boolean };
   const details: StepFailureDetails = {
     attempt: Context.current().info.attempt,
     worker: workerIdentity,
-    output: released(output),
+    output: released(output, release),
     ...(usage ? { usage } : {}),
   };
   return ApplicationFailure.create({
     message: mask(message).slice(0, ERROR_MESSAGE_CHARS),
     type,
-    nonRetryable,
+    nonRetryable: !isRetried(type, retryable),
     details: [details],
   });
 }
 
 /** A cancelled step, with its output so far: the task summary keeps it, so a cancelled task's log is not lost. */
-export function stepCancelled(message: string, output: string): CancelledFailure {
+export function stepCancelled(message: string, output: string, release?: OutputRelease): CancelledFailure {
   const details: StepFailureDetails = {
     attempt: Context.current().info.attempt,
     worker: workerIdentity,
-    output: released(output),
+    output: released(output, release),
   };
   return new CancelledFailure(message, [details]);
 }

@@ -1,6 +1,7 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import { isGitUrl, type Workspace } from '../core';
 import { resolveString } from '../core/template';
 import { keepHeartbeating } from './context';
@@ -69,15 +70,16 @@ export async function openWorkspace(input: { runId: string; workspace: Workspace
     });
   const repo = resolve(workspace.git.repo);
   if (!(await gitOk(repo, 'rev-parse', '--git-dir')).ok)
-    throw ApplicationFailure.nonRetryable(
-      `workspace.git.repo ${repo} is not a git repository (every worker must reach it at that path)`,
-      'WorkspaceError',
+    throw ApplicationFailure.create(
+      failureOf(
+        'WorkspaceError',
+        `workspace.git.repo ${repo} is not a git repository (every worker must reach it at that path)`,
+      ),
     );
   const base = workspace.git.base ?? (await currentBranch(repo));
   if (!(await gitOk(repo, 'rev-parse', '--verify', '--quiet', `${base}^{commit}`)).ok)
-    throw ApplicationFailure.nonRetryable(
-      `workspace.git.base "${base}" is not a branch or commit of ${repo}`,
-      'WorkspaceError',
+    throw ApplicationFailure.create(
+      failureOf('WorkspaceError', `workspace.git.base "${base}" is not a branch or commit of ${repo}`),
     );
   if (!(await gitOk(repo, 'rev-parse', '--verify', '--quiet', `refs/heads/${branch}`)).ok)
     await git(repo, 'branch', branch, base);

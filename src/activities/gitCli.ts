@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import type { Workspace } from '../core';
 
 /** The git plumbing the workspace activities share, local repo or clone of a remote alike. */
@@ -105,13 +106,8 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   const r = await gitOk(cwd, ...args);
   if (!r.ok) {
     const line = r.stderr.trim().split('\n').pop() ?? '';
-    throw ApplicationFailure.retryable(
-      `git ${args
-        .filter((a) => a !== '-c')
-        .slice(0, 3)
-        .join(' ')} failed in ${cwd}: ${line}`,
-      'GitError',
-    );
+    const command = args.filter((a) => a !== '-c').slice(0, 3);
+    throw ApplicationFailure.create(failureOf('GitError', `git ${command.join(' ')} failed in ${cwd}: ${line}`));
   }
   return r.stdout;
 }

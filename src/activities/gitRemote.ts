@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import { bringIn, commitAll, git, gitOk, head, removeWorktree } from './gitCli';
 import type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
 import { dataRoot } from './mapFiles';
@@ -35,9 +36,11 @@ async function freshClone(remote: string): Promise<string> {
     mkdirSync(dirname(clone), { recursive: true });
     const cloned = await gitOk(dirname(clone), 'clone', '--quiet', '--no-checkout', remote, clone);
     if (!cloned.ok)
-      throw ApplicationFailure.nonRetryable(
-        `workspace.git.repo ${remote} cannot be cloned: ${cloned.stderr.trim().split('\n').pop()}`,
-        'WorkspaceError',
+      throw ApplicationFailure.create(
+        failureOf(
+          'WorkspaceError',
+          `workspace.git.repo ${remote} cannot be cloned: ${cloned.stderr.trim().split('\n').pop()}`,
+        ),
       );
   }
   await git(clone, 'fetch', '--quiet', '--prune', 'origin');
@@ -66,9 +69,8 @@ export async function openRemote(
     const start = await gitOk(clone, 'rev-parse', '--verify', '--quiet', `origin/${from}^{commit}`);
     const commit = start.ok ? start : await gitOk(clone, 'rev-parse', '--verify', '--quiet', `${from}^{commit}`);
     if (!commit.ok)
-      throw ApplicationFailure.nonRetryable(
-        `workspace.git.base "${from}" is not a branch or commit of ${remote}`,
-        'WorkspaceError',
+      throw ApplicationFailure.create(
+        failureOf('WorkspaceError', `workspace.git.base "${from}" is not a branch or commit of ${remote}`),
       );
     if (!(await remoteHas(clone, branch)))
       await git(clone, 'push', '--quiet', 'origin', `${commit.stdout.trim()}:refs/heads/${branch}`);

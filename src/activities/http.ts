@@ -26,9 +26,9 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
   try {
     const response = await follow(step, signal).catch((e: Error) => {
       if (ctx.cancellationSignal.aborted) throw new CancelledFailure('http step cancelled');
-      if (e instanceof BlockedAddressError) throw stepFailure(e.message, 'HttpBlockedAddress', '', true);
+      if (e instanceof BlockedAddressError) throw stepFailure(e.message, 'HttpBlockedAddress', '');
       const cause = e.cause instanceof BlockedAddressError ? e.cause : undefined;
-      if (cause) throw stepFailure(cause.message, 'HttpBlockedAddress', '', true);
+      if (cause) throw stepFailure(cause.message, 'HttpBlockedAddress', '');
       throw stepFailure(
         `${step.method} ${step.url} failed: ${(e.cause as Error)?.message ?? e.message}`,
         'HttpError',
@@ -41,14 +41,12 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
     const output = `HTTP ${response.status}\n${body}`;
     if (!expected) {
       const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw stepFailure(
-        `${step.method} ${step.url} returned ${response.status}`,
-        'HttpStatusError',
-        output,
-        !retryable,
-      );
+      throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, {
+        release: options?.release,
+        retryable,
+      });
     }
-    return stepResult(output, jsonOf(fullBody, options, output));
+    return stepResult(output, jsonOf(fullBody, options, output), options?.release);
   } finally {
     stopHeartbeats();
   }

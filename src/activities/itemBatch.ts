@@ -8,6 +8,7 @@ import type { StepResult } from './context';
 import { runHttp } from './http';
 import { runLlm } from './llm';
 import { runShell } from './shell';
+import type { StepOptions } from './stepOptions';
 
 /** One item's outcome in a batch. */
 export interface BatchItemResult {
@@ -37,7 +38,9 @@ export async function runItemBatch(input: {
     const template = { ...input.context, item, index };
     let result: BatchItemResult = { index, ok: true, output: '' };
     for (const [i, step] of input.steps.entries()) {
-      const options = { template, jsonLimit: i === input.steps.length - 1 ? input.jsonLimit : undefined };
+      // The batch's results are recorded in the map's history: its steps release their tail only.
+      const jsonLimit = i === input.steps.length - 1 ? input.jsonLimit : undefined;
+      const options: StepOptions = { template, jsonLimit, release: 'tail' };
       try {
         const r = await runBatchStep(step, options);
         result = {
@@ -65,10 +68,7 @@ export async function runItemBatch(input: {
   return results;
 }
 
-function runBatchStep(
-  step: Step,
-  options: { template: TemplateContext; jsonLimit?: number },
-): Promise<StepResult & { usage?: Usage }> {
+function runBatchStep(step: Step, options: StepOptions): Promise<StepResult & { usage?: Usage }> {
   switch (step.type) {
     case 'shell':
       return runShell(step, options);

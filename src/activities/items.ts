@@ -17,6 +17,7 @@ import { ApplicationFailure, CancelledFailure, TemporalFailure } from '@temporal
 import { parse as parseCsv } from 'csv-parse';
 import type { ItemSource, Usage } from '../core';
 import { MAX_MAP_ITEMS, MAX_SPOOL_BYTES } from '../core/limits';
+import { failureOf } from '../core/failures';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/template';
 import { keepHeartbeating } from './context';
 import { itemsFromModel } from './itemsFromModel';
@@ -46,7 +47,7 @@ const MB = 1024 * 1024;
  * quote the source (a parse error does), so secrets are masked.
  */
 function sourceError(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(mask(`items: ${message}`), 'ItemSourceError');
+  return ApplicationFailure.create(failureOf('ItemSourceError', mask(`items: ${message}`)));
 }
 
 /**

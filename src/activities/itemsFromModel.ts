@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import type { ModelMessage } from 'ai';
 import type { Usage } from '../core';
 import { stripFences } from '../core/jsonOutput';
@@ -45,11 +46,7 @@ export async function itemsFromModel(
       text = answer.text;
     } catch (err) {
       if (!(err instanceof ModelCallError)) throw err;
-      throw ApplicationFailure.create({
-        message: `items: ${err.message}`,
-        type: 'LlmError',
-        nonRetryable: !err.retryable,
-      });
+      throw ApplicationFailure.create(failureOf('LlmError', `items: ${err.message}`, err.retryable));
     }
     const parsed = jsonArray(text);
     if (parsed.ok) return { items: parsed.items, usage: usage as Usage };
@@ -59,9 +56,11 @@ export async function itemsFromModel(
       { role: 'user', content: `${problem}. Answer again with the JSON array only.` },
     );
   }
-  throw ApplicationFailure.nonRetryable(
-    `items: the model's answer was not a JSON array after ${spec.maxRepairs + 1} tries: ${problem}`,
-    'ItemSourceError',
+  throw ApplicationFailure.create(
+    failureOf(
+      'ItemSourceError',
+      `items: the model's answer was not a JSON array after ${spec.maxRepairs + 1} tries: ${problem}`,
+    ),
   );
 }
 

@@ -30,10 +30,10 @@ export async function runLlm(plainStep: LlmStep, optionsOrInputs?: unknown): Pro
       maxOutputTokens: step.maxOutputTokens,
       abortSignal: AbortSignal.any(signals),
     });
-    return { ...stepResult(text, jsonOf(text, options, text)), usage };
+    return { ...stepResult(text, jsonOf(text, options, text), options?.release), usage };
   } catch (err) {
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('llm step cancelled; request aborted');
-    if (err instanceof ModelCallError) throw stepFailure(err.message, 'LlmError', '', !err.retryable);
+    if (err instanceof ModelCallError) throw stepFailure(err.message, 'LlmError', '', { retryable: err.retryable });
     throw err; // ours, e.g. an answer that is not JSON
   } finally {
     stopHeartbeats();

@@ -18,14 +18,11 @@ export async function notifyRun({ hook, summary }: { hook: Notify; summary: RunS
   for (const [header, name] of Object.entries(hook.secretHeaders ?? {})) headers[header] = secrets[name];
   const url = hook.url ?? secrets[hook.urlFrom as string];
   try {
-    const result = await runHttp({
-      type: 'http',
-      method: 'POST',
-      url,
-      headers,
-      body: { ...maskValue(summary) },
-      timeout: 30_000,
-    });
+    // The answer is read here, not returned: whole, so its status line is there however long the body.
+    const result = await runHttp(
+      { type: 'http', method: 'POST', url, headers, body: { ...maskValue(summary) }, timeout: 30_000 },
+      { release: 'full' },
+    );
     return { status: Number(/^HTTP (\d+)/.exec(result.output)?.[1]) };
   } catch (err) {
     if (!(err instanceof ApplicationFailure)) throw err;

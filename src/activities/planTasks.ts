@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import type { Plan } from '../core';
+import { failureOf } from '../core/failures';
 import { ModelCallError, planTasks as plan, type PlanRequestInput } from '../planner';
 import { checkRequestedBaseUrl } from '../planner/providers';
 import { keepHeartbeating } from './context';
@@ -18,13 +19,11 @@ export async function planTasks(request: PlanRequestInput): Promise<Plan> {
     return await plan(request, Context.current().cancellationSignal);
   } catch (err) {
     if (err instanceof ModelCallError) {
-      throw ApplicationFailure.create({ message: err.message, type: 'PlannerError', nonRetryable: !err.retryable });
+      throw ApplicationFailure.create(failureOf('PlannerError', err.message, err.retryable));
     }
     if (err instanceof ZodError) {
-      throw ApplicationFailure.nonRetryable(
-        `bad planning request: ${err.issues.map((i) => i.message).join('; ')}`,
-        'PlannerError',
-      );
+      const message = `bad planning request: ${err.issues.map((i) => i.message).join('; ')}`;
+      throw ApplicationFailure.create(failureOf('PlannerError', message, false));
     }
     throw err;
   } finally {

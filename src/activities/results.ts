@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 import type { ItemResult } from '../core/map';
 import { keepHeartbeating } from './context';
 import { mapFiles, writeAtomically } from './mapFiles';
@@ -43,9 +44,11 @@ export async function finishResults(input: {
     for (let seq = 0; seq < input.batches; seq++) {
       const file = mapFiles.batch(input.dir, seq);
       if (!existsSync(file))
-        throw ApplicationFailure.nonRetryable(
-          `results batch ${file} is missing: every worker must share PTQ_DATA_DIR (one machine or a shared mount)`,
-          'ResultsMissing',
+        throw ApplicationFailure.create(
+          failureOf(
+            'ResultsMissing',
+            `results batch ${file} is missing: every worker must share PTQ_DATA_DIR (one machine or a shared mount)`,
+          ),
         );
       for (const line of (await readFile(file, 'utf8')).split('\n'))
         if (line) lines.push({ index: (JSON.parse(line) as ItemResult).index, line });

@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { failureOf } from '../core/failures';
 
 /**
  * Plans are code from whoever can start a run, while the worker's environment holds its API keys.
@@ -37,14 +38,15 @@ export function stepEnvironment(
   const allowed = allowedSecrets(env);
   for (const name of step.secrets ?? []) {
     if (!allowed.has(name))
-      throw ApplicationFailure.nonRetryable(
-        `secret ${name} is not allowed on this worker: add it to PTQ_SECRETS where \`ptq worker\` runs`,
-        'SecretNotAllowed',
+      throw ApplicationFailure.create(
+        failureOf(
+          'SecretNotAllowed',
+          `secret ${name} is not allowed on this worker: add it to PTQ_SECRETS where \`ptq worker\` runs`,
+        ),
       );
     if (env[name] === undefined)
-      throw ApplicationFailure.nonRetryable(
-        `secret ${name} is not set in the worker's environment`,
-        'SecretNotAllowed',
+      throw ApplicationFailure.create(
+        failureOf('SecretNotAllowed', `secret ${name} is not set in the worker's environment`),
       );
     out[name] = env[name];
   }

@@ -51,13 +51,15 @@ async function runIn(step: ShellStep, options: StepOptions | undefined): Promise
     onStderr: (c) => err.push(c),
   });
   const output = out.toString() + (err.toString() ? `\n[stderr]\n${err.toString()}` : '');
-  if (exit.stopped === 'cancelled') throw stepCancelled('shell step cancelled; process group killed', output);
-  if (exit.stopped === 'timeout') throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output);
+  const release = options?.release;
+  if (exit.stopped === 'cancelled') throw stepCancelled('shell step cancelled; process group killed', output, release);
+  if (exit.stopped === 'timeout')
+    throw stepFailure(`timed out after ${step.timeout}ms`, 'ShellTimeout', output, { release });
   if (exit.code !== 0) {
     const last = err.lastLine() || out.lastLine();
-    throw stepFailure(last ? `${exit.why}: ${last}` : exit.why, 'ShellExitError', output);
+    throw stepFailure(last ? `${exit.why}: ${last}` : exit.why, 'ShellExitError', output, { release });
   }
-  return stepResult(output, jsonOf(out.toString(), options, output));
+  return stepResult(output, jsonOf(out.toString(), options, output), release);
 }
 
 /** How a supervised program ended. */
@@ -111,7 +113,7 @@ export async function superviseProgram(
       child.once('error', reject);
       child.once('close', (code, signal) => resolve({ code, signal }));
     }).catch((e: NodeJS.ErrnoException) => {
-      throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '', true);
+      throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '');
     });
     const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
     // Stopped by the worker-local cancel (localCancel.ts): end only once Temporal has the cancel.
@@ -149,7 +151,7 @@ function spawnWatched(
 ): { child: ChildProcess; release: () => void } {
   const [program, ...args] = argv;
   const missing = missingProgram(program, options.env.PATH, options.cwd);
-  if (missing) throw stepFailure(missing, 'CommandNotFound', '', true);
+  if (missing) throw stepFailure(missing, 'CommandNotFound', '');
   const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'ptq-step', program, ...args], {
     cwd: options.cwd,
     env: options.env,

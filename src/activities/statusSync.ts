@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApplicationFailure, log } from '@temporalio/activity';
+import { failureOf } from '../core/failures';
 import type { StatusSync } from '../core/plan';
 
 /** A TaskMaster status ptq writes. */
@@ -40,7 +41,7 @@ async function writeStatus({ taskmaster }: StatusSync, updates: StatusUpdates['u
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`cannot read ${file}: ${(err as Error).message}`, 'StatusSyncError');
+    throw ApplicationFailure.create(failureOf('StatusSyncError', `cannot read ${file}: ${(err as Error).message}`));
   }
   const data = JSON.parse(text.replace(/^\uFEFF/, '')) as Record<string, { tasks?: Entry[] }> & { tasks?: Entry[] };
   const list = (tag ? data[tag]?.tasks : data.tasks) ?? [];

@@ -4,7 +4,7 @@ import type { Step } from '../core';
 import { parseJsonOutput } from '../core/jsonOutput';
 import { resolveStep } from '../core/stepTemplates';
 import { outputsContext, TemplateError, type TemplateContext } from '../core/template';
-import { stepFailure } from './context';
+import { stepFailure, type OutputRelease } from './context';
 import { enterWorktree } from './git';
 import { enterRemote, leaveRemote } from './gitRemote';
 
@@ -16,6 +16,8 @@ export interface StepOptions {
   jsonLimit?: number;
   /** The task the step belongs to: its heartbeats name it, so `ptq logs` finds an inline task's output. */
   task?: string;
+  /** How much of the output leaves the activity; steps scheduled before it existed have none (see context.ts). */
+  release?: OutputRelease;
 }
 
 /**
@@ -29,7 +31,7 @@ export function prepare<S extends Step>(step: S, options: StepOptions | undefine
   try {
     return resolveStep(step, template);
   } catch (err) {
-    if (err instanceof TemplateError) throw stepFailure(err.message, 'TemplateError', '', true);
+    if (err instanceof TemplateError) throw stepFailure(err.message, 'TemplateError', '');
     throw err;
   }
 }
@@ -38,14 +40,14 @@ export function prepare<S extends Step>(step: S, options: StepOptions | undefine
 export function jsonOf(text: string, options: StepOptions | undefined, output: string): unknown {
   if (options?.jsonLimit === undefined) return undefined;
   const parsed = parseJsonOutput(text, options.jsonLimit);
-  if (!parsed.ok) throw stepFailure(parsed.error, 'OutputNotJson', output, true);
+  if (!parsed.ok) throw stepFailure(parsed.error, 'OutputNotJson', output, { release: options.release });
   return parsed.value;
 }
 
 /** Old workers passed llm steps a map of dependency outputs; read it as template values. */
 export function asStepOptions(arg: unknown): StepOptions | undefined {
   if (!arg || typeof arg !== 'object') return undefined;
-  if ('template' in arg || 'jsonLimit' in arg || 'task' in arg) return arg as StepOptions;
+  if ('template' in arg || 'jsonLimit' in arg || 'task' in arg || 'release' in arg) return arg as StepOptions;
   return { template: outputsContext(arg as Record<string, string>) };
 }
 

@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
 import type { Usage } from '../core/plan';
+import { isFailureType } from '../core/failures';
 import type { MergeRecord, TaskOutcome } from '../core/scheduler';
 
 /** What a failed task hands back in its `TaskFailed` details. */
@@ -19,7 +20,7 @@ export interface TaskFailedDetails {
 export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
   let cause = error;
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
-  if (cause instanceof ApplicationFailure && cause.type === 'TaskFailed') {
+  if (cause instanceof ApplicationFailure && isFailureType(cause.type, 'TaskFailed')) {
     const d = (cause.details?.[0] ?? {}) as TaskFailedDetails;
     const { attempts, worker, output, results, usage, merge } = d;
     return {

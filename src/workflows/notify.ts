@@ -1,5 +1,6 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
+import { neverRetried } from '../core/failures';
 import type { Notify } from '../core/plan';
 import type { RunSummary } from '../core/summary';
 
@@ -9,7 +10,7 @@ const { notifyRun } = proxyActivities<BuiltinActivities>({
     maximumAttempts: 6,
     initialInterval: '1 second',
     backoffCoefficient: 2,
-    nonRetryableErrorTypes: ['HttpBlockedAddress', 'SecretNotAllowed'],
+    nonRetryableErrorTypes: neverRetried('HttpBlockedAddress', 'SecretNotAllowed'),
   },
 });
 

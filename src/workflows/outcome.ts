@@ -6,6 +6,7 @@ import {
   proxyActivities,
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
+import { failureOf } from '../core/failures';
 import { outcomeLine, type RunSummary } from '../core/summary';
 
 /** Runs recorded before this patch completed whatever their outcome; they must replay that way. */
@@ -26,7 +27,7 @@ export async function endAs(summary: RunSummary): Promise<RunSummary> {
   if (summary.status === 'succeeded' || summary.status === 'running' || !patched(OUTCOME_PATCH)) return summary;
   const line = outcomeLine(summary);
   if (summary.status === 'failed') {
-    throw ApplicationFailure.create({ type: 'RunFailed', message: line, nonRetryable: true, details: [summary] });
+    throw ApplicationFailure.create({ ...failureOf('RunFailed', line), details: [summary] });
   }
   await CancellationScope.nonCancellable(() => recordRunSummary(summary));
   throw new CancelledFailure(line);

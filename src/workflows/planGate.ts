@@ -11,6 +11,7 @@ import {
   setHandler,
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
+import { failureOf, isFailureType, type FailureType } from '../core/failures';
 import type { Plan } from '../core/plan';
 import { assertConcurrency } from '../core/limits';
 import { emptyCounts } from '../core/status';
@@ -100,7 +101,7 @@ export class PlanGate {
     if (this.input.resume && this.input.plan) return (this.plan = this.input.plan);
     if (this.input.plan) return (this.plan = await nonRetryable(checkPlan(this.input.plan), 'PlanValidationError'));
     if (!this.input.requirements)
-      throw ApplicationFailure.nonRetryable('give a plan or requirements', 'PlanValidationError');
+      throw ApplicationFailure.create(failureOf('PlanValidationError', 'give a plan or requirements'));
     const requirements = this.input.requirements;
     setCurrentDetails('**planning** the tasks from the requirements…');
     try {
@@ -130,12 +131,12 @@ export class PlanGate {
 }
 
 /** Turns a final activity failure of the given type into the workflow's own non-retryable failure. */
-async function nonRetryable<T>(promise: Promise<T>, type: string): Promise<T> {
+async function nonRetryable<T>(promise: Promise<T>, type: FailureType): Promise<T> {
   try {
     return await promise;
   } catch (err) {
     const cause = err instanceof ActivityFailure ? err.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === type)
+    if (cause instanceof ApplicationFailure && isFailureType(cause.type, type))
       throw ApplicationFailure.nonRetryable(cause.message, type);
     throw err;
   }

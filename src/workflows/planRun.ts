@@ -19,6 +19,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
+import { failureOf } from '../core/failures';
 import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
 import type { Plan, Task } from '../core/plan';
 import { executionOf, stepsOf } from '../core/steps';
@@ -455,9 +456,11 @@ export class PlanRun {
     const size = await measurePayload(json);
     if (size <= MAX_PAYLOAD_BYTES) return;
     const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
-    throw ApplicationFailure.nonRetryable(
-      `the run's plan and state are ${mb(size)} MB gzipped, over Temporal's ${mb(MAX_PAYLOAD_BYTES)} MB payload limit, so it cannot continue as new: make task outputs smaller or split the plan`,
-      'StateTooLarge',
+    throw ApplicationFailure.create(
+      failureOf(
+        'StateTooLarge',
+        `the run's plan and state are ${mb(size)} MB gzipped, over Temporal's ${mb(MAX_PAYLOAD_BYTES)} MB payload limit, so it cannot continue as new: make task outputs smaller or split the plan`,
+      ),
     );
   }
 

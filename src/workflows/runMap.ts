@@ -13,6 +13,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenedItems } from '../activities';
+import { failureOf } from '../core/failures';
 import { assertMaxParallel } from '../core/limits';
 import { mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/map';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan';
@@ -160,12 +161,7 @@ class MapRun {
       if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
       if (this.machine.state.stop?.failed) {
         const details: TaskFailedDetails = { attempts: 1, output, results: finished.path };
-        throw ApplicationFailure.create({
-          message: output.split('\n')[0],
-          type: 'TaskFailed',
-          nonRetryable: true,
-          details: [details],
-        });
+        throw ApplicationFailure.create({ ...failureOf('TaskFailed', output.split('\n')[0]), details: [details] });
       }
       return { attempts: 1, output, json: finished.json, results: finished.path, usage: this.usage };
     });
@@ -236,7 +232,7 @@ class MapRun {
       this.nextPage = undefined;
       const page = ahead ?? (await this.readPage(index));
       if (page.length === 0)
-        throw ApplicationFailure.nonRetryable(`item ${index} is missing from the spool`, 'TaskFailed');
+        throw ApplicationFailure.create(failureOf('TaskFailed', `item ${index} is missing from the spool`));
       this.page = { from: index, items: page };
     }
     const end = this.page.from + this.page.items.length;

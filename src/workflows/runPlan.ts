@@ -1,4 +1,5 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { failureOf } from '../core/failures';
 import { summarizeUnplanned, type RunSummary } from '../core/summary';
 import type { RunPlanInput } from '../shared';
 import { endAs } from './outcome';
@@ -18,7 +19,7 @@ export async function runPlan(input: RunPlanInput): Promise<RunSummary> {
     // A bug here must end the run with its reason, not fail the workflow task again and again.
     if (err instanceof TemporalFailure || err instanceof ContinueAsNew || isCancellation(err)) throw err;
     const message = err instanceof Error ? err.message : String(err);
-    throw ApplicationFailure.nonRetryable(`ptq internal error: ${message}`, 'PtqInternalError');
+    throw ApplicationFailure.create(failureOf('PtqInternalError', `ptq internal error: ${message}`));
   }
 }
 

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { Plan, Step, Task, Usage } from '../core/plan';
+import { failureOf } from '../core/failures';
 import { sumUsage } from '../core/usage';
 import { describeStep, stepsOf } from '../core/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
@@ -101,7 +102,7 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
     return sleep(step.duration, { summary }).then(() => next({ ...before, attempts: Math.max(before.attempts, 1) }));
   }
   const options = { ...activityOptions(input.task, input.defaults, step), summary };
-  const { started, read } = startStep(step, options, stepOptions(input, last));
+  const { started, read } = startStep(step, options, stepOptions(input, last, label));
   return started.then(
     (raw) => {
       const r = read(raw);
@@ -132,20 +133,22 @@ function finished(result: TaskResult): TaskResult {
  */
 function asTaskFailure(err: unknown): unknown {
   if (err instanceof TemporalFailure) return err;
-  if (err instanceof TemplateError) return ApplicationFailure.nonRetryable(err.message, 'TaskFailed');
+  if (err instanceof TemplateError) return ApplicationFailure.create(failureOf('TaskFailed', err.message));
   const message = err instanceof Error ? err.message : String(err);
   return ApplicationFailure.create({
-    message: `ptq could not run this task: ${message}`.slice(0, ERROR_CHARS),
-    type: 'TaskFailed',
-    nonRetryable: true,
+    ...failureOf('TaskFailed', `ptq could not run this task: ${message}`.slice(0, ERROR_CHARS)),
     details: [{ attempts: 1, output: '' }],
   });
 }
 
-/** Template values for every step; the JSON cap for the last one. */
-function stepOptions(input: RunTaskInput, last: boolean): StepOptions {
+/**
+ * Template values for every step; the JSON cap for the last one. An inline task (one with a
+ * `label`) records its steps' results in the run's own history, so they release only their tail.
+ */
+function stepOptions(input: RunTaskInput, last: boolean, label: string | undefined): StepOptions {
   const template = input.context ?? legacyContext(input);
-  return { template, jsonLimit: last ? input.jsonLimit : undefined, task: input.task.id };
+  const release = label === undefined ? 'full' : 'tail';
+  return { template, jsonLimit: last ? input.jsonLimit : undefined, task: input.task.id, release };
 }
 
 /** Runs started before templates sent llm tasks their dependencies' outputs as `inputs`. */
@@ -205,9 +208,11 @@ function userStepResult(returned: unknown, stepOpts: StepOptions): StepResult {
   const value = returned ?? null;
   const output = JSON.stringify(value);
   if (stepOpts.jsonLimit !== undefined && output.length > stepOpts.jsonLimit) {
-    throw ApplicationFailure.nonRetryable(
-      `JSON output is ${output.length} bytes, over the ${stepOpts.jsonLimit} byte cap (jsonOutputLimit)`,
-      'OutputNotJson',
+    throw ApplicationFailure.create(
+      failureOf(
+        'OutputNotJson',
+        `JSON output is ${output.length} bytes, over the ${stepOpts.jsonLimit} byte cap (jsonOutputLimit)`,
+      ),
     );
   }
   return { output, attempt: 1, worker: '', json: stepOpts.jsonLimit !== undefined ? value : undefined };
@@ -249,9 +254,7 @@ function taskFailure(err: unknown, options: ActivityOptions, spent?: Usage): unk
   const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
   const message = (cause?.message ?? err.message).slice(0, ERROR_CHARS);
   return ApplicationFailure.create({
-    message: `${message} (in: ${options.summary})`,
-    type: 'TaskFailed',
-    nonRetryable: true,
+    ...failureOf('TaskFailed', `${message} (in: ${options.summary})`),
     details: [
       {
         attempts,

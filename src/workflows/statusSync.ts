@@ -1,12 +1,13 @@
 import { CancellationScope, condition, log, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
+import { neverRetried } from '../core/failures';
 import type { SyncedStatus } from '../activities/statusSync';
 import type { StatusSync } from '../core/plan';
 import type { TaskStatus } from '../core/status';
 
 const { syncTaskStatus } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['StatusSyncError'] },
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: neverRetried('StatusSyncError') },
 });
 
 /** How a task's state in the run reads in TaskMaster; skipped tasks are left as they were. */

@@ -1,5 +1,6 @@
 import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenWorkspace, TaskPlace } from '../activities';
+import { failureOf, neverRetried } from '../core/failures';
 import type { MergeRecord } from '../core/scheduler';
 import type { Task, Usage, Workspace } from '../core/plan';
 import { sumUsage } from '../core/usage';
@@ -8,7 +9,7 @@ import type { TaskResult } from './runTask';
 const git = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: ['WorkspaceError'] },
+  retry: { maximumAttempts: 5, initialInterval: '1 second', nonRetryableErrorTypes: neverRetried('WorkspaceError') },
 });
 
 /** What a task in a workspace reports: its result, and how its merge went. */
@@ -61,9 +62,10 @@ export class RunWorkspace {
       conflicts++;
       if (attempt >= tries) {
         throw ApplicationFailure.create({
-          message: `merge conflict in ${merged.conflicts.join(', ') || 'the task branch'}${tries > 1 ? ' (also after running again from the new integration head)' : ''}`,
-          type: 'TaskFailed',
-          nonRetryable: true,
+          ...failureOf(
+            'TaskFailed',
+            `merge conflict in ${merged.conflicts.join(', ') || 'the task branch'}${tries > 1 ? ' (also after running again from the new integration head)' : ''}`,
+          ),
           details: [
             {
               attempts: result.attempts,
