@@ -67,10 +67,12 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     '*',
     bodyLimit({
       maxSize: options.maxBodyBytes,
+      // The rest of the body is never read, so the connection cannot carry another request.
       onError: (c) =>
         c.json(
           { error: `request body over ${sizeOf(options.maxBodyBytes)}, this server's limit (ptq serve --max-body-kb)` },
           413,
+          { connection: 'close' },
         ),
     }),
   );
