@@ -11,10 +11,10 @@ const ENCODING = 'binary/gzip';
  */
 export const MAX_INFLATED_BYTES = 32 << 20;
 
-/** Thrown when a payload would inflate past MAX_INFLATED_BYTES. */
+/** Thrown when a payload, or the payloads of one codec server request, would inflate past a cap. */
 export class PayloadTooLargeError extends Error {
-  constructor() {
-    super(`a gzipped payload inflates to more than ${MAX_INFLATED_BYTES >> 20} MB, which ptq refuses`);
+  constructor(what = 'a gzipped payload inflates', limit = MAX_INFLATED_BYTES) {
+    super(`${what} to more than ${limit >> 20} MB, which ptq refuses`);
     this.name = 'PayloadTooLargeError';
   }
 }
@@ -42,10 +42,32 @@ export class GzipCodec implements PayloadCodec {
   }
 
   async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((p) => (isGzipped(p) ? (PayloadProto.decode(inflate(p.data)) as Payload) : p));
+  }
+
+  /**
+   * `decode` for a server that answers strangers, with at most `budget` bytes inflated in all. The
+   * sizes the gzip trailers declare are checked before anything inflates, so 40 bombs are refused
+   * at once; then each payload inflates with a cap of what is left, so one that declares less than
+   * it holds (a second gzip member after the first) still stops at the budget.
+   */
+  async decodeWithin(payloads: Payload[], budget: number): Promise<Payload[]> {
+    const overBudget = () => new PayloadTooLargeError('the payloads of this request inflate', budget);
+    let declared = 0;
+    for (const p of payloads.filter(isGzipped)) {
+      const size = declaredSize(p.data);
+      if (size > MAX_INFLATED_BYTES) throw new PayloadTooLargeError();
+      declared += size;
+    }
+    if (declared > budget) throw overBudget();
+    let left = budget;
     return payloads.map((p) => {
-      const encoding = p.metadata?.encoding ? new TextDecoder().decode(p.metadata.encoding) : undefined;
-      if (encoding !== ENCODING || !p.data) return p;
-      return PayloadProto.decode(inflate(p.data)) as Payload;
+      if (!isGzipped(p)) return p;
+      if (left <= 0) throw overBudget();
+      const cap = Math.min(MAX_INFLATED_BYTES, left);
+      const raw = inflate(p.data, cap, cap < MAX_INFLATED_BYTES ? overBudget : undefined);
+      left -= raw.length;
+      return PayloadProto.decode(raw) as Payload;
     });
   }
 }
@@ -53,11 +75,22 @@ export class GzipCodec implements PayloadCodec {
 /** The data converter of every ptq worker and client: both sides must agree on it. */
 export const dataConverter: DataConverter = { payloadCodecs: [new GzipCodec()] };
 
-function inflate(data: Uint8Array): Uint8Array {
+function isGzipped(p: Payload): p is Payload & { data: Uint8Array } {
+  return !!p.data && !!p.metadata?.encoding && new TextDecoder().decode(p.metadata.encoding) === ENCODING;
+}
+
+/** The size a gzip member says it inflates to (its trailer's ISIZE); 0 for data too short to be gzip. */
+function declaredSize(data: Uint8Array): number {
+  return data.length < 18
+    ? 0
+    : Buffer.from(data.buffer, data.byteOffset, data.byteLength).readUInt32LE(data.length - 4);
+}
+
+function inflate(data: Uint8Array, cap = MAX_INFLATED_BYTES, tooLarge = () => new PayloadTooLargeError()): Uint8Array {
   try {
-    return gunzipSync(data, { maxOutputLength: MAX_INFLATED_BYTES });
+    return gunzipSync(data, { maxOutputLength: cap });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new PayloadTooLargeError();
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge();
     throw err;
   }
 }

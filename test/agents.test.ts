@@ -1,6 +1,16 @@
 import { summaryOf } from '../src/client';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cancelRun } from '../src/control';
@@ -373,7 +383,7 @@ describe('coding agents in git worktrees', () => {
       const survivor = dataDirs[workers.findIndex((w) => w.child.exitCode === null && w.child.signalCode === null)];
       const [clone] = readdirSync(join(survivor, 'clones'));
       expect(extraWorktrees(join(survivor, 'clones', clone))).toEqual([]);
-      for (const d of dataDirs) expect(existsSync(join(d, encodeURIComponent(id), '.worktrees'))).toBe(false);
+      for (const d of dataDirs) expect(existsSync(join(d, 'runs', encodeURIComponent(id), '.worktrees'))).toBe(false);
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
     }
@@ -473,6 +483,30 @@ describe('coding agents in git worktrees', () => {
     expect(refused.stderr.trim()).toBe(
       `ptq: ${md}: --sync-status writes status back to a TaskMaster tasks.json, not to a speckit list`,
     );
+  });
+
+  it('--sync-status writes through a symlinked tasks.json: the link stays, the file it points at gets the status', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-sync-link-'));
+    const shared = join(dir, 'shared');
+    const project = join(dir, 'project', '.taskmaster', 'tasks');
+    mkdirSync(shared, { recursive: true });
+    mkdirSync(project, { recursive: true });
+    const target = join(shared, 'tasks.json');
+    const link = join(project, 'tasks.json');
+    const tasks = [1, 2].map((id) => ({ id, title: `Task ${id}`, status: 'pending', dependencies: [] }));
+    writeFileSync(target, JSON.stringify({ master: { tasks } }, null, 2) + '\n', { mode: 0o640 });
+    symlinkSync(join('..', '..', '..', 'shared', 'tasks.json'), link); // relative, as people make them
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'ptq-sync-worker-')));
+    await withWorker(async ({ taskQueue }) => {
+      const run = await ptq(['start', '--plan', link, '--sync-status', '--task-queue', taskQueue, '--wait', '--json']);
+      expect((JSON.parse(run.stdout) as RunSummary).status).toBe('succeeded');
+    }).finally(() => process.chdir(cwd));
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    const after = JSON.parse(readFileSync(target, 'utf8')) as { master: { tasks: Array<{ status: string }> } };
+    expect(after.master.tasks.map((t) => t.status)).toEqual(['done', 'done']);
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect([readdirSync(shared), readdirSync(project)]).toEqual([['tasks.json'], ['tasks.json']]); // no temp files
   });
 });
 

@@ -500,7 +500,7 @@ describe('ptq CLI against the real server', () => {
     let stderr = '';
     codec.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
     try {
-      for (let i = 0; i < 100 && !stderr.includes('codec server'); i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 300 && !stderr.includes('codec server'); i++) await new Promise((r) => setTimeout(r, 100));
       expect(stderr).toContain(`ptq codec server: http://127.0.0.1:${port}`);
       const res = await fetch(`http://127.0.0.1:${port}/decode`, { method: 'POST', body: '{"payloads":[]}' });
       expect(await res.json()).toEqual({ payloads: [] });

@@ -9,7 +9,7 @@ import { dataConverter } from '../src/codec';
 import { freePort, startDevServer } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
 import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
-import { ptq, ptqLive } from './support/cli';
+import { ptq, ptqLive, spawnPtq } from './support/cli';
 import { shellStepEnds } from './support/history';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
@@ -204,6 +204,54 @@ describe('fault injection', () => {
           expect(result.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
           expect(result.stderr).toContain('ptq: Temporal is back');
           expect(result.code).toBe(0);
+          await connection.close();
+        },
+        { address },
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('`ptq logs -f` rides out a server restart: every line once, in order, and exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-logs-outage-'));
+    const db = join(dir, 'temporal.db');
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let server = await startDevServer({ port, db, headless: true });
+    try {
+      await withWorker(
+        async ({ taskQueue }) => {
+          const connection = await Connection.connect({ address });
+          const client = new Client({ connection, dataConverter });
+          const lines = Array.from({ length: 60 }, (_, i) => `line ${i + 1}`);
+          const p = plan({
+            // A heartbeat timeout longer than the outage: the step is not retried, so no line is repeated.
+            defaults: { heartbeatTimeout: '2m' },
+            tasks: [
+              {
+                id: 'talk',
+                run: { type: 'shell', command: ['sh', '-c', 'for i in $(seq 1 60); do echo line $i; sleep 0.5; done'] },
+              },
+            ],
+          });
+          const handle = await startRun(client, p, { id: runId('logs-outage'), taskQueue });
+          const follow = spawnPtq(['logs', handle.workflowId, 'talk', '-f', '--address', address]);
+          let stdout = '';
+          let stderr = '';
+          follow.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+          follow.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+          const exited = new Promise<number | null>((resolve) => follow.once('close', (code) => resolve(code)));
+          await waitFor(() => stdout.includes('line 3\n'), 60_000);
+          await server.stop();
+          // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
+          await waitFor(() => stderr.includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
+          server = await startDevServer({ port, db, headless: true });
+          expect(await exited).toBe(0);
+          expect(stderr).toContain('ptq: Temporal is back');
+          expect(stderr).not.toMatch(/UNAVAILABLE/);
+          expect(stdout.trim().split('\n')).toEqual(lines);
+          expect((await summaryOf(handle)).status).toBe('succeeded');
           await connection.close();
         },
         { address },

@@ -297,6 +297,34 @@ describe('map: dynamic fan-out on the real server', () => {
       expect(batches).toHaveLength(10);
     }));
 
+  it("gives runs `x` and `x//m` folders of their own: a map named results.jsonl leaves x's results alone", () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const x = runId('alias');
+      const echo = (tag: string) => ({ type: 'shell' as const, command: ['echo', `${tag} {{index}}`] });
+      const mapPlan = (task: string, tag: string, n: number) =>
+        plan({ tasks: [{ id: task, map: { items: { range: [0, n] } }, run: echo(tag) }] });
+      const outputs = (path: string) => readResults(path).map((r) => r.output.trim());
+      const first = await summaryOf(await startRun(client, mapPlan('m', 'x', 3), { id: x, taskQueue }));
+      const xResults = taskOf(first, 'm')?.results as string;
+      expect(outputs(xResults)).toEqual(['x 0', 'x 1', 'x 2']);
+      const others: string[] = [];
+      for (const id of [`${x}//m`, `${x}//m//`]) {
+        const summary = await summaryOf(await startRun(client, mapPlan('results.jsonl', id, 2), { id, taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        const path = taskOf(summary, 'results.jsonl')?.results as string;
+        expect(outputs(path)).toEqual([`${id} 0`, `${id} 1`]);
+        others.push(path);
+      }
+      // Each run has one folder under runs/, the whole id escaped in its name.
+      const root = join(process.env.PTQ_DATA_DIR as string, 'runs');
+      expect([xResults, ...others]).toEqual([
+        join(root, x, 'm', 'results.jsonl'),
+        join(root, `${x}%2F%2Fm`, 'results.jsonl', 'results.jsonl'),
+        join(root, `${x}%2F%2Fm%2F%2F`, 'results.jsonl', 'results.jsonl'),
+      ]);
+      expect(outputs(xResults)).toEqual(['x 0', 'x 1', 'x 2']);
+    }));
+
   it('fails on a malformed source line, naming the line', () =>
     withWorker(async ({ client, taskQueue }) => {
       const bad = join(dir, 'bad.jsonl');

@@ -1,12 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { freePort } from '../src/devServer';
 import { runId, withWorker } from './helpers';
 import { launchChromium } from './support/browser';
-import { spawnPtq } from './support/cli';
+import { ptq, spawnPtq } from './support/cli';
 import { waitFor } from './support/processes';
 
 const TOKEN = 'test-token-7f3a9c';
@@ -187,6 +188,78 @@ describe('ptq serve: the HTTP API on the real server', () => {
       });
       expect(ended.json).toMatchObject({ status: 'cancelled', summary: { reason: 'wrong branch' } });
     });
+  });
+
+  it('takes ?access_token= on the events route only, not on a run or task that is named "events"', async () => {
+    await withWorker(async ({ taskQueue }) => {
+      const p = { tasks: [{ id: 'events', run: { type: 'shell', command: ['echo', 'hi'] } }] };
+      expect((await call('POST', '/runs', { id: 'events', plan: p, taskQueue })).status).toBe(201);
+      await waitFor(async () => (await call('GET', '/runs/events')).json.status === 'succeeded' || undefined, 60_000);
+      for (const path of ['/runs/events', '/runs/events/tasks/events'])
+        expect([path, (await call('GET', `${path}?access_token=${TOKEN}`, undefined, null)).status]).toEqual([
+          path,
+          401,
+        ]);
+      const stream = await fetch(`${base}/runs/events/events?access_token=${TOKEN}`);
+      expect(stream.status).toBe(200);
+      expect(await stream.text()).toMatch(/event: end\ndata: \{"id":"events","status":"succeeded"\}/);
+    });
+  });
+
+  it('answers a body over 1 MB with 413, with or without a content-length, and only after the token', async () => {
+    const big = JSON.stringify({ plan: { tasks: [] }, pad: 'x'.repeat(1_100_000) });
+    const tooLarge = { error: "request body over 1 MB, this server's limit (ptq serve --max-body-kb)" };
+    expect(await call('POST', '/runs', big)).toEqual({ status: 413, json: tooLarge });
+    expect((await call('POST', '/runs', big, null)).status).toBe(401);
+    // Chunked, with no length given: counted as it comes, and cut at the limit (the server closes
+    // the connection after its answer, so the client may still be sending: node's http reads it).
+    const chunked = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = request(`${base}/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+      });
+      req.on('response', (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', (err) => (req.destroyed && !req.writableEnded ? undefined : reject(err)));
+      for (let i = 0; i < 30; i++) req.write(Buffer.alloc(100_000, 0x20));
+      req.end();
+    });
+    expect([chunked.status, JSON.parse(chunked.body)]).toEqual([413, tooLarge]);
+    // Under the limit the body is read: a start with neither plan nor requirements is bad input.
+    const fits = await call('POST', '/runs', JSON.stringify({ pad: 'x'.repeat(900_000) }));
+    expect(fits).toEqual({ status: 400, json: { error: 'give exactly one of "plan" or "requirements"' } });
+  });
+
+  it('takes another body limit from --max-body-kb, and refuses a bad one in one line', async () => {
+    const bad = await ptq(['serve', '--max-body-kb', '0']);
+    expect([bad.code, bad.stderr.trim()]).toEqual([
+      2,
+      'ptq: --max-body-kb must be an integer from 1 to 1048576, got "0"',
+    ]);
+    const port = await freePort();
+    const small = spawnPtq(['serve', '--port', String(port), '--max-body-kb', '2'], { PTQ_API_TOKEN: TOKEN });
+    try {
+      let said = '';
+      small.stderr?.on('data', (c: Buffer) => (said += c.toString()));
+      await waitFor(() => said.includes('ptq API on'), 30_000);
+      const post = (bytes: number) =>
+        fetch(`http://127.0.0.1:${port}/runs`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+          body: JSON.stringify({ pad: 'x'.repeat(bytes) }),
+        });
+      const over = await post(3000);
+      expect([over.status, await over.json()]).toEqual([
+        413,
+        { error: "request body over 2 KB, this server's limit (ptq serve --max-body-kb)" },
+      ]);
+      expect((await post(1000)).status).toBe(400);
+    } finally {
+      small.kill('SIGINT');
+    }
   });
 
   it('describes every route in /openapi.json, generated from the request schemas', async () => {

@@ -17,7 +17,7 @@ import {
   undoHalfMerge,
 } from './gitCli';
 import { closeRemote, mergeRemote, openRemote, prepareRemote } from './gitRemote';
-import { mapDir } from './mapFiles';
+import { runDir } from './mapFiles';
 
 export { branchName } from './gitCli';
 
@@ -216,7 +216,7 @@ export async function cleanWorktrees(repo: string, root: string): Promise<number
 /** The worktrees folder of a run, as the workflow's activities lay it out. */
 export function runWorktrees(runId: string): string {
   // Task ids never start with ".", so no map task's folder can clash with it.
-  return join(mapDir(runId), '.worktrees');
+  return join(runDir(runId), '.worktrees');
 }
 
 function taskBranch(ws: OpenWorkspace, task: string): string {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { failureOf } from '../core/failures';
@@ -22,7 +22,9 @@ const queues = new Map<string, Promise<unknown>>();
 /**
  * Writes task status back into a TaskMaster tasks.json, the way `task-master set-status` would: it
  * reads the whole file, sets `status` on the tasks named, and replaces the file atomically (a temp
- * file renamed over it), so TaskMaster or an editor never sees half a file. Tasks that are no longer
+ * file renamed over it), so TaskMaster or an editor never sees half a file. A tasks.json that is a
+ * symlink is written through: the temp file goes beside the link's target and replaces the target,
+ * so the link stays a link and the file it points at gets the status. Tasks that are no longer
  * in the file are reported in the log, not as an error: the run itself is what matters.
  */
 export async function syncTaskStatus({ sync, updates }: StatusUpdates): Promise<{ written: number }> {
@@ -38,8 +40,10 @@ export async function syncTaskStatus({ sync, updates }: StatusUpdates): Promise<
 async function writeStatus({ taskmaster }: StatusSync, updates: StatusUpdates['updates']) {
   const { file, tag } = taskmaster;
   let text: string;
+  let target: string;
   try {
-    text = await readFile(file, 'utf8');
+    target = await realpath(file);
+    text = await readFile(target, 'utf8');
   } catch (err) {
     throw ApplicationFailure.create(failureOf('StatusSyncError', `cannot read ${file}: ${(err as Error).message}`));
   }
@@ -56,11 +60,11 @@ async function writeStatus({ taskmaster }: StatusSync, updates: StatusUpdates['u
     entry.status = status;
     written++;
   }
-  const temp = join(dirname(file), `.${basename(file)}.ptq-${randomBytes(4).toString('hex')}`);
+  const temp = join(dirname(target), `.${basename(target)}.ptq-${randomBytes(4).toString('hex')}`);
   await writeFile(temp, JSON.stringify(data, null, 2) + (text.endsWith('\n') ? '\n' : ''), {
-    mode: (await stat(file)).mode,
+    mode: (await stat(target)).mode,
   });
-  await rename(temp, file);
+  await rename(temp, target);
   return { written };
 }
 

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { createRoute, OpenAPIHono, type z } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { routePath } from 'hono/route';
 import { streamSSE } from 'hono/streaming';
 import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
@@ -20,6 +21,7 @@ import { NotFoundError, PlanError, PtqError, UnreachableError } from '../errors'
 import { listRuns } from '../listRuns';
 import { EventFeed } from '../runEvents';
 import { summaryOf } from '../summaryOf';
+import { sameToken } from '../tokens';
 import * as s from './schemas';
 
 /** What the API serves and how it is guarded. */
@@ -29,9 +31,13 @@ export interface ApiOptions {
   /** Where runs started without a `taskQueue` go. */
   taskQueue: string;
   namespace: string;
+  /** Most bytes a request body may have; larger ones get 413 before they are read whole. */
+  maxBodyBytes: number;
 }
 
 const EVENT_POLL_MS = 500;
+/** The events route as Hono registers it: the one route that takes `?access_token=`. */
+const EVENTS_ROUTE = '/runs/:id/events';
 
 const json = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
@@ -50,12 +56,26 @@ const errors = {
  * The HTTP API over the same client library as the CLI: start, list, inspect and control runs, and
  * follow their events as Server-Sent Events. Every request needs the bearer token; `EventSource`
  * cannot send headers, so the events route also takes it as `?access_token=` (RFC 6750 §2.3).
+ * Whoever holds the token starts runs, so runs commands on the workers as the workers' user.
  */
 export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
   const app = new OpenAPIHono({
     defaultHook: (result, c) => (result.success ? undefined : c.json({ error: oneLine(result.error) }, 400)),
   });
   app.use('*', bearer(options.token));
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      // The rest of the body is never read, so the connection cannot carry another request.
+      onError: (c) =>
+        c.json(
+          { error: `request body over ${sizeOf(options.maxBodyBytes)}, this server's limit (ptq serve --max-body-kb)` },
+          413,
+          { connection: 'close' },
+        ),
+    }),
+  );
   app.onError((err, c) => {
     if (err instanceof HTTPException) return c.json({ error: err.message }, err.status);
     if (err instanceof NotFoundError) return c.json({ error: err.line() }, 404);
@@ -183,7 +203,7 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
   app.openapi(
     createRoute({
       method: 'get',
-      path: '/runs/{id}/events',
+      path: EVENTS_ROUTE.replace(':id', '{id}'),
       summary: 'The run\'s events as Server-Sent Events, the same as `ptq watch --json`; an "end" event closes it',
       request: { params: s.RunId },
       responses: {
@@ -224,14 +244,16 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
   return app;
 }
 
-/** 401 unless the request carries the token: in the header, or as `access_token` on an event stream. */
+/**
+ * 401 unless the request carries the token: in the header, or as `access_token` on the events
+ * route itself (decided by the route the request matched, so a run named "events" does not count).
+ */
 function bearer(token: string): MiddlewareHandler {
-  const expected = digest(token);
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
-    const fromQuery = c.req.path.endsWith('/events') ? c.req.query('access_token') : undefined;
+    const fromQuery = routePath(c, -1) === EVENTS_ROUTE ? c.req.query('access_token') : undefined;
     const given = /^Bearer (.+)$/i.exec(header)?.[1] ?? fromQuery;
-    if (given === undefined || !timingSafeEqual(digest(given), expected)) {
+    if (given === undefined || !sameToken(given, token)) {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'missing or wrong bearer token: send "Authorization: Bearer TOKEN"' }, 401);
     }
@@ -239,9 +261,9 @@ function bearer(token: string): MiddlewareHandler {
   };
 }
 
-/** Hashed so tokens of any length compare in constant time. */
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+/** "1 MB", "512 KB": a body limit as people set it. */
+function sizeOf(bytes: number): string {
+  return bytes % (1 << 20) === 0 ? `${bytes >> 20} MB` : `${Math.ceil(bytes / 1024)} KB`;
 }
 
 /** A request that does not fit its schema, as one line: "n: Too small: expected number to be >=1". */

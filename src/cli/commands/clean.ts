@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import { cleanWorktrees, runWorktrees } from '../../activities/git';
+import { dataRoot } from '../../activities/mapFiles';
 import { action, printJson } from '../common';
 
 /** `ptq clean RUN`: removes a run's worktrees and task branches by hand (runs do it themselves). */
@@ -16,9 +17,21 @@ export function cleanCommand(): Command {
     )
     .action(
       action(async (run: string, flags: { repo: string; json?: boolean }) => {
-        const removed = await cleanWorktrees(resolve(flags.repo), runWorktrees(run));
+        let removed = 0;
+        for (const root of worktreeRoots(run)) removed += await cleanWorktrees(resolve(flags.repo), root);
         if (flags.json) printJson({ run, removed });
         else process.stdout.write(`removed ${removed} worktree${removed === 1 ? '' : 's'} of ${run}\n`);
       }),
     );
+}
+
+/**
+ * Where the run's worktrees are: runs/RUN/.worktrees, and for a run started before run folders
+ * moved under runs/, RUN/.worktrees. Only for an id without "/" and not all dots: the old folder of
+ * such an id may be another run's, or outside PTQ_DATA_DIR.
+ */
+function worktreeRoots(run: string): string[] {
+  const earlier =
+    run.includes('/') || /^\.+$/.test(run) ? [] : [join(dataRoot(), encodeURIComponent(run), '.worktrees')];
+  return [runWorktrees(run), ...earlier];
 }

@@ -7,7 +7,8 @@ import { cancelledOutput, liveOutputs } from '../../logs';
 import { planQuery, progressQuery, taskQuery } from '../../shared';
 import { summaryOf } from '../../summaryOf';
 import { ExitCode, PtqError } from '../../errors';
-import { action, clientFor, withConnection } from '../common';
+import { rideOutOutage } from '../../outage';
+import { action, addressOf, clientFor, waitingClientFor, withConnection } from '../common';
 import { EventCursor } from '../../runEvents';
 
 interface LogsFlags {
@@ -72,7 +73,7 @@ export function logsCommand(): Command {
     .description("print tasks' output: of a running step, what it wrote so far; of an ended task, its output tail")
     .argument('<id>', 'run id (or RUN/TASK, as the Web UI shows a task)')
     .argument('[task]', 'only this task (default: every task, each line prefixed "task |")')
-    .option('-f, --follow', 'keep printing new lines until the run ends')
+    .option('-f, --follow', 'keep printing new lines until the run ends (a server outage is waited out)')
     .option('--failed', 'only failed tasks')
     .option('--json', 'one JSON object per line: {"task", "line"}')
     .addHelpText(
@@ -81,9 +82,12 @@ export function logsCommand(): Command {
     )
     .action(
       action(async (rawId: string, rawTask: string | undefined, flags: LogsFlags) => {
-        const client = await clientFor(flags);
-        const { id, task } = await splitId(client, rawId, rawTask);
-        return printLogs(client, id, task, flags);
+        // Following waits for the run's end, so it rides out a server outage as `ptq watch` does.
+        const address = flags.follow ? addressOf(flags) : undefined;
+        const client = address ? await waitingClientFor(flags) : await clientFor(flags);
+        const patiently = <T>(call: () => Promise<T>) => (address ? rideOutOutage(call, address) : call());
+        const { id, task } = await patiently(() => splitId(client, rawId, rawTask));
+        return printLogs(client, id, task, flags, patiently);
       }),
     );
 }
@@ -94,8 +98,17 @@ async function splitId(client: Client, id: string, task: string | undefined) {
   return named ? { id: named.run, task: named.task } : { id, task };
 }
 
-async function printLogs(client: Client, id: string, only: string | undefined, flags: LogsFlags): Promise<number> {
-  const { handle, description } = await describedRun(client, id);
+/** Runs a call again while the server is unreachable (when following), else once. */
+type Patiently = <T>(call: () => Promise<T>) => Promise<T>;
+
+async function printLogs(
+  client: Client,
+  id: string,
+  only: string | undefined,
+  flags: LogsFlags,
+  patiently: Patiently,
+): Promise<number> {
+  const { handle, description } = await patiently(() => describedRun(client, id));
   const ended = description.status.name !== 'RUNNING';
   const summary = ended ? await summaryOf(handle) : undefined;
   const ids = summary
@@ -135,17 +148,22 @@ async function printLogs(client: Client, id: string, only: string | undefined, f
     await printLive(true);
     return ExitCode.ok;
   }
-  await follow(handle, wanted, finished, printLive, printEnded);
+  await follow(handle, wanted, finished, printLive, printEnded, patiently);
   return ExitCode.ok;
 }
 
-/** Until the run ends: new lines of running tasks, and each task's last lines when it ends. */
+/**
+ * Until the run ends: new lines of running tasks, and each task's last lines when it ends. Each
+ * round is done again after an outage: lines already printed are not printed twice, and a task
+ * whose end fell into the outage is printed from the summary at the latest.
+ */
 async function follow(
   handle: WorkflowHandle<typeof runPlan>,
   wanted: string[],
   finished: Set<string>,
   printLive: (partial: boolean) => Promise<void>,
   printEnded: (t: TaskSummary) => Promise<void>,
+  patiently: Patiently,
 ): Promise<void> {
   const events = new EventCursor(handle);
   await events.next(); // what happened before is printed already
@@ -154,14 +172,18 @@ async function follow(
     finished.add(t.id);
     await printEnded(t);
   };
-  for (;;) {
-    const status = (await handle.describe()).status.name;
-    if (status !== 'RUNNING') break;
+  const round = async (): Promise<boolean> => {
+    if ((await handle.describe()).status.name !== 'RUNNING') return false;
     await printLive(false).catch(() => undefined);
     for (const e of (await events.next()) ?? [])
       if (e.event !== 'started' && wanted.includes(e.task)) await endTask(await handle.query(taskQuery, e.task));
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  const summary = await summaryOf(handle).catch(() => undefined);
+    return true;
+  };
+  while (await patiently(round)) await new Promise((r) => setTimeout(r, POLL_MS));
+  // A run that ended without a summary (terminated) has nothing more to print; giving up on the server does.
+  const summary = await patiently(() => summaryOf(handle)).catch((err: unknown) => {
+    if (err instanceof PtqError) throw err;
+    return undefined;
+  });
   for (const t of summary?.tasks ?? []) if (wanted.includes(t.id)) await endTask(t);
 }

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Command } from 'commander';
 import { createApi } from '../../api/app';
 import { PtqError } from '../../errors';
 import { DEFAULT_TASK_QUEUE } from '../../shared';
+import { readTokenFile } from '../../tokens';
 import { action, clientFor, intOption, namespaceOf, withConnection } from '../common';
 
 interface ServeFlags {
@@ -13,21 +13,12 @@ interface ServeFlags {
   port: number;
   tokenFile?: string;
   taskQueue: string;
+  maxBodyKb: number;
 }
 
 /** The token from the file or `PTQ_API_TOKEN`; else a new one, shown once. */
 function tokenOf(flags: ServeFlags): { token: string; generated: boolean } {
-  if (flags.tokenFile) {
-    let token: string;
-    try {
-      token = readFileSync(flags.tokenFile, 'utf8').trim();
-    } catch {
-      throw new PtqError(`cannot read token file ${flags.tokenFile}`, undefined, 'check the path');
-    }
-    if (!token)
-      throw new PtqError(`token file ${flags.tokenFile} is empty`, undefined, 'put a long random string in it');
-    return { token, generated: false };
-  }
+  if (flags.tokenFile) return { token: readTokenFile(flags.tokenFile), generated: false };
   const env = process.env.PTQ_API_TOKEN?.trim();
   return env ? { token: env, generated: false } : { token: randomBytes(24).toString('base64url'), generated: true };
 }
@@ -43,6 +34,12 @@ export function serveCommand(): Command {
       'the bearer token requests must carry (env PTQ_API_TOKEN; default: a new one, printed)',
     )
     .option('--task-queue <queue>', 'task queue of runs started without one', DEFAULT_TASK_QUEUE)
+    .option(
+      '--max-body-kb <n>',
+      'largest request body, in KB (larger ones get 413)',
+      intOption('--max-body-kb', 1, 1 << 20),
+      1024,
+    )
     .addHelpText(
       'after',
       [
@@ -50,6 +47,9 @@ export function serveCommand(): Command {
         'Routes (OpenAPI at /openapi.json): POST /runs, GET /runs, GET /runs/{id},',
         'GET /runs/{id}/tasks/{task}, POST /runs/{id}/cancel|pause|resume|concurrency,',
         'GET /runs/{id}/events (Server-Sent Events, as `ptq watch --json`).',
+        '',
+        'The token lets its holder start runs: their steps run commands on the workers, as the',
+        "workers' user. Give it only to whoever may do that.",
         '',
         'Examples:',
         '  ptq serve --token-file ~/.config/ptq/token',
@@ -61,7 +61,12 @@ export function serveCommand(): Command {
       action(async (flags: ServeFlags) => {
         const { token, generated } = tokenOf(flags);
         const client = await clientFor(flags);
-        const app = createApi(client, { token, taskQueue: flags.taskQueue, namespace: namespaceOf(flags) });
+        const app = createApi(client, {
+          token,
+          taskQueue: flags.taskQueue,
+          namespace: namespaceOf(flags),
+          maxBodyBytes: flags.maxBodyKb * 1024,
+        });
         const server = serve({ fetch: app.fetch, hostname: flags.host, port: flags.port });
         await new Promise<void>((resolve, reject) => {
           server.once('listening', resolve);
