@@ -564,7 +564,9 @@ export const Plan = z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).default('plan'),
-    maxConcurrency: Concurrency.default(4),
+    maxConcurrency: Concurrency.default(4).describe(
+      "M: tasks running at once (default 4). It caps every map's maxParallel and every group's maxConcurrency too.",
+    ),
     policy: Policy.default('critical-path'),
     onFailure: z.enum(['continue', 'fail-fast']).default('continue'),
     toleratedFailures: Tolerance.optional().describe(
