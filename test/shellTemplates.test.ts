@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../src/devServer';
 import { summaryOf } from '../src/client';
 import { runId, withWorker } from './helpers';
-import { ptq, spawnPtq } from './support/cli';
-import { waitFor } from './support/processes';
+import { startApi } from './support/api';
+import { ptq } from './support/cli';
 
 /**
  * A template inside the code of `bash -c` is parsed by the shell, so a parameter like
@@ -73,23 +72,13 @@ describe('templates inside shell code, against the real CLI and server', () => {
   });
 
   it('the HTTP API refuses the plan with the same line', async () => {
-    const port = await freePort();
-    const token = join(dir, 'token');
-    writeFileSync(token, 'shell-templates-token\n');
-    const server = spawnPtq(['serve', '--port', String(port), '--token-file', token]);
+    const api = await startApi();
     try {
-      let said = '';
-      server.stderr?.on('data', (c: Buffer) => (said += c.toString()));
-      await waitFor(() => said.includes('ptq API on') || undefined);
-      const res = await fetch(`http://127.0.0.1:${port}/runs`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer shell-templates-token' },
-        body: JSON.stringify({ plan: unsafe, params: { name: evil } }),
-      });
-      expect(res.status).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toContain(REFUSAL);
+      const r = await api.call('POST', '/runs', { plan: unsafe, params: { name: evil } });
+      expect(r.status).toBe(400);
+      expect((r.json as { error: string }).error).toContain(REFUSAL);
     } finally {
-      server.kill('SIGINT');
+      api.stop();
     }
   });
 

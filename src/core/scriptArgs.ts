@@ -143,7 +143,7 @@ export function scriptTemplateProblem(argv: readonly string[], field: string, wi
     `${field}[${script.index}]: {{${ref}}} is inside the code of ${script.program} ${script.flag}, ` +
     'which parses the value as code (a value like "x; rm -rf ~" would run)';
   if (!withEnv)
-    return `${head}: pass the value as an argument of its own after the code, e.g. ["sh", "-c", "echo \"$1\"", "sh", "{{${ref}}}"]`;
+    return `${head}: pass the value as an argument of its own after the code, e.g. ["sh", "-c", "echo \\"$1\\"", "sh", "{{${ref}}}"]`;
   const name = envName(ref);
   return (
     `${head}: pass it in env ("env": {"${name}": "{{${ref}}}"}) and write ${envReadIn(script.interpreter, name)} ` +
