@@ -446,6 +446,9 @@ describe('map under a worker crash', () => {
     const results = readResults(taskOf(summary, 'each')?.results as string);
     expect(results.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(results.every((r) => r.ok)).toBe(true);
+    // The counts in the summary agree: no item lost or counted twice across the crash.
+    expect(taskOf(summary, 'each')?.items).toEqual({ total: n, succeeded: n, failed: 0, cancelled: 0, notStarted: 0 });
+    expect(taskOf(summary, 'each')?.stop).toBeUndefined();
     await client.connection.close();
   });
 });
