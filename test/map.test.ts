@@ -90,7 +90,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await summaryOf(await startRun(client, p, { id: runId('map-urls'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       const verify = taskOf(summary, 'verify');
-      expect(verify?.output).toMatch(/^1000 items, 990 succeeded, 10 failed/);
+      expect(verify?.output).toMatch(/^1000 items: 990 succeeded, 10 failed$/m);
       expect(verify?.output).toContain('item 7 (7):');
       const results = readResults(resultsPathOf(summary, 'verify-count'));
       expect(results.map((r) => r.index)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
@@ -118,7 +118,15 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await summaryOf(await startRun(client, p, { id: runId('map-fail'), taskQueue }));
       expect(summary.status).toBe('failed');
       expect(taskOf(summary, 'verify')?.status).toBe('failed');
-      expect(taskOf(summary, 'verify')?.error).toMatch(/^1 items failed after \d+ of 300 items, over the 0 tolerated/);
+      const verify = taskOf(summary, 'verify');
+      expect(verify?.stop).toMatch(
+        /^1 item failed when \d+ of 300 items had ended( and \d+ (was|were) running)?, over the 0 tolerated$/,
+      );
+      const { total, succeeded, failed, cancelled, notStarted } = verify?.items ?? {};
+      expect([total, failed, succeeded! + failed! + cancelled! + notStarted!]).toEqual([300, 1, 300]);
+      expect(verify?.error).toMatch(
+        /^300 items: \d+ succeeded, 1 failed, (\d+ cancelled, )?\d+ not started \(stopped early: 1 item failed when/,
+      );
     }));
 
   it('stops at the 3rd broken item (until): nothing starts after, sleeping items are killed', () =>
@@ -150,8 +158,13 @@ describe('map: dynamic fan-out on the real server', () => {
       });
       const summary = await summaryOf(await startRun(client, p, { id: runId('map-until'), taskQueue }));
       expect(summary.status).toBe('succeeded');
-      expect(taskOf(summary, 'scan')?.output).toMatch(
-        /^until condition met after 3 of 40 items: 40 items, 3 succeeded, 0 failed, 9 cancelled, 28 not started/,
+      expect(taskOf(summary, 'scan')).toMatchObject({
+        items: { total: 40, succeeded: 3, failed: 0, cancelled: 9, notStarted: 28 },
+        stop: 'until condition met when 3 of 40 items had ended and 9 were running',
+      });
+      expect(taskOf(summary, 'scan')?.output).toBe(
+        '40 items: 3 succeeded, 0 failed, 9 cancelled, 28 not started ' +
+          '(stopped early: until condition met when 3 of 40 items had ended and 9 were running)',
       );
       // Items 10 and 11 took the places of 1 and 4; nothing started after the 3rd broken item.
       const sleepers = readdirSync(pids).map(Number);
@@ -177,7 +190,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await summaryOf(await startRun(client, p, { id: runId('map-while'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'odd')?.output).toMatch(
-        /^while condition no longer held after 6 of 20 items: 20 items, 3 succeeded, 3 failed, 14 not started/,
+        /^20 items: 3 succeeded, 3 failed, 14 not started \(stopped early: while condition no longer held when 6 of 20 items had ended\)/,
       );
     }));
 
@@ -221,23 +234,23 @@ describe('map: dynamic fan-out on the real server', () => {
         ['a.csv', 'a.csv'],
         ['b.csv', 'b.csv'],
       ]);
-      expect(taskOf(summary, 'csv')?.output).toMatch(/^2 items, 2 succeeded/);
+      expect(taskOf(summary, 'csv')?.output).toMatch(/^2 items: 2 succeeded/);
       const csvLines = readResults(taskOf(summary, 'csv')?.results as string).map((r) => r.output.trim());
       expect(csvLines).toEqual(['Ada in London', 'Grace, Rear Admiral in Arlington']);
       expect(taskOf(summary, 'jsonl')?.output).toMatch(
         // At most one more item (maxParallel 2) was running when the 4th ended.
-        /^while condition no longer held after 4 of 50000 items: 50000 items, [45] succeeded, 0 failed, (1 cancelled, )?4999[56] not started$/,
+        /^50000 items: [45] succeeded, 0 failed, (1 cancelled, )?4999[56] not started \(stopped early: while condition no longer held when 4 of 50000 items had ended( and 1 was running)?\)$/,
       );
-      expect(taskOf(summary, 'command')?.output).toMatch(/^2 items, 2 succeeded/);
-      expect(taskOf(summary, 'range')?.output).toMatch(/^4 items, 4 succeeded/);
-      expect(taskOf(summary, 'llm')?.output).toMatch(/^2 items, 2 succeeded/);
+      expect(taskOf(summary, 'command')?.output).toMatch(/^2 items: 2 succeeded/);
+      expect(taskOf(summary, 'range')?.output).toMatch(/^4 items: 4 succeeded/);
+      expect(taskOf(summary, 'llm')?.output).toMatch(/^2 items: 2 succeeded/);
       expect(readResults(taskOf(summary, 'llm')?.results as string).map((r) => r.item)).toEqual([
         'https://a.example',
         'https://b.example',
       ]);
       expect(summary.cost.tasks?.calls).toBe(2);
       expect(llm.requests).toHaveLength(2);
-      expect(taskOf(summary, 'empty')?.output).toMatch(/^0 items, 0 succeeded/);
+      expect(taskOf(summary, 'empty')?.output).toMatch(/^0 items: 0 succeeded/);
     }));
 
   it('stops when the model says so (until: llm), asking every N items and counting the cost', () =>
@@ -259,7 +272,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await summaryOf(await startRun(client, p, { id: runId('map-until-llm'), taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'sources')?.output).toMatch(
-        /^until \(model\) said stop after 4 of 20 items: 20 items, [45] succeeded/,
+        /^20 items: [45] succeeded, .*\(stopped early: until \(model\) said stop when 4 of 20 items had ended/,
       );
       expect(llm.requests).toHaveLength(2);
       const asked = JSON.stringify(llm.requests[1].body.messages);
@@ -285,7 +298,7 @@ describe('map: dynamic fan-out on the real server', () => {
       const summary = await summaryOf(await startRun(client, p, { id, taskQueue }));
       expect(summary.status).toBe('succeeded');
       expect(taskOf(summary, 'each')?.output).toMatch(
-        /^100 items, 99 succeeded, 1 failed\n {2}item 42 \(42\): exit code 1/,
+        /^100 items: 99 succeeded, 1 failed\n {2}item 42 \(42\): exit code 1/,
       );
       const results = readResults(taskOf(summary, 'each')?.results as string);
       expect(results.map((r) => r.index)).toEqual(Array.from({ length: 100 }, (_, i) => i));
@@ -461,6 +474,9 @@ describe('map under a worker crash', () => {
     const results = readResults(taskOf(summary, 'each')?.results as string);
     expect(results.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(results.every((r) => r.ok)).toBe(true);
+    // The counts in the summary agree: no item lost or counted twice across the crash.
+    expect(taskOf(summary, 'each')?.items).toEqual({ total: n, succeeded: n, failed: 0, cancelled: 0, notStarted: 0 });
+    expect(taskOf(summary, 'each')?.stop).toBeUndefined();
     await client.connection.close();
   });
 });

@@ -93,8 +93,27 @@ export const RunView = z
   })
   .openapi('Run');
 
+/** How a map's items went; the counts add up to `total`. */
+export const MapItems = z
+  .object({
+    total: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    cancelled: z.number().int().openapi({ description: 'stopped by a cancel while running' }),
+    notStarted: z.number().int().openapi({ description: 'never started: the map stopped early' }),
+  })
+  .openapi('MapItems');
+
 export const TaskView = z
-  .record(z.string(), z.unknown())
+  .looseObject({
+    id: z.string(),
+    status: z.string(),
+    items: MapItems.optional().openapi({ description: 'a map that ended: how its items went' }),
+    stop: z.string().optional().openapi({
+      description: 'a map that stopped early: why',
+      example: 'until condition met when 150 of 2000 items had ended and 21 were running',
+    }),
+  })
   .openapi('Task', { description: 'as `ptq status RUN/TASK --json`' });
 
 export const CancelBody = z.object({ reason: z.string().max(1_000).optional() }).openapi('Cancel');

@@ -1,4 +1,13 @@
-import { doneCount, formatDuration, groupLine, progressBar, type Progress, type RunSummary } from '../core';
+import {
+  doneCount,
+  formatDuration,
+  groupLine,
+  mapNote,
+  progressBar,
+  type Progress,
+  type RunSummary,
+  type TaskSummary,
+} from '../core';
 
 /** The summary as a table for people. */
 export function summaryTable(s: RunSummary): string {
@@ -38,13 +47,22 @@ export function summaryTable(s: RunSummary): string {
   );
   for (const t of s.tasks) {
     const time = t.durationMs === null ? '-' : formatDuration(t.durationMs);
-    const note = (t.error ?? t.reason ?? '').split('\n')[0].slice(0, 100);
+    const note = noteOf(t);
     const cost = costs ? `  ${(t.usage ? usd(t.usage.costUsd) : '-').padStart(7)}` : '';
     lines.push(
       `  ${t.id.padEnd(width)}  ${t.status.padEnd(9)}  ${time.padStart(7)}  ${String(t.attempts).padStart(5)}${cost}  ${note}`,
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * A task's note: a map's items and why it stopped early (whole: each number says what it counts),
+ * else the first line of its error or of why it was skipped or cancelled.
+ */
+function noteOf(t: TaskSummary): string {
+  if (t.items) return mapNote(t.items, t.stop);
+  return (t.error ?? t.reason ?? '').split('\n')[0].slice(0, 100);
 }
 
 /** "w1 12 tasks 30.1s busy, w2 8 tasks 20.2s busy": how the work spread over workers. */

@@ -1,4 +1,4 @@
-import type { TaskSummary } from '../core';
+import { mapNote, type TaskSummary } from '../core';
 import { formatDuration } from '../core/duration';
 import { printJson } from './common';
 
@@ -13,6 +13,7 @@ export function printTask(id: string, t: TaskSummary, json: boolean | undefined)
   const lines = [`${id}: ${t.status}  (${facts.join(', ')})`];
   if (t.reason) lines.push(`reason: ${t.reason}`);
   if (t.error) lines.push(`error: ${t.error}`);
+  if (t.items) lines.push(`map: ${mapNote(t.items, t.stop)}`);
   if (t.results) lines.push(`results: ${t.results}`);
   if (t.output)
     lines.push(

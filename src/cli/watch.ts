@@ -99,7 +99,7 @@ export function eventLine(e: RunEvent): string {
     case 'started':
       return `${head}${e.title ? ` (${e.title})` : ''}`;
     case 'succeeded':
-      return `${head}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}${tries}`;
+      return `${head}${e.durationMs !== undefined ? ` in ${formatDuration(e.durationMs)}` : ''}${tries}${e.why ? `: ${e.why}` : ''}`;
     case 'failed':
       return `${head}${tries}: ${e.why ?? 'failed'}`;
     default:

@@ -1,5 +1,6 @@
 import { exprProblem } from './expr';
 import type { Plan, Task } from './plan';
+import { scriptTemplateProblem } from './scriptArgs';
 import { stepsOf } from './steps';
 import { stepTemplates } from './stepTemplates';
 import { parseRef, templatesIn, TemplateError } from './template';
@@ -8,8 +9,9 @@ import { parseRef, templatesIn, TemplateError } from './template';
  * Checks every template and condition of a plan, so a reference that could never resolve is found
  * by `validate`, not halfway through a run: unknown roots and parameters, tasks that are not
  * dependencies (they may not have run yet), `.json` of a task without `"output": "json"`,
- * `task.attempt` in activity input (only a running step knows its attempt), `item` outside a map;
- * and the CEL of `when`, `until` and `while`.
+ * `task.attempt` in activity input (only a running step knows its attempt), `item` outside a map,
+ * a template inside the code of `sh -c` or `node -e` (its value would be parsed as code); and the
+ * CEL of `when`, `until` and `while`.
  */
 export function templateProblems(plan: Plan): string[] {
   const problems: string[] = [];
@@ -23,8 +25,16 @@ export function templateProblems(plan: Plan): string[] {
         const problem = refProblem(text, task, plan, byId, ancestorsOf, { inActivityInput: step.type === 'activity' });
         if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);
       }
+      const code = step.type === 'shell' && !step.unsafeShellTemplates;
+      const inCode = code && scriptTemplateProblem(step.command, `${stepName}.command`, true);
+      if (inCode) problems.push(`task "${task.id}": ${inCode}`);
     });
     const items = task.map?.items;
+    const itemsCode =
+      typeof items === 'object' &&
+      'command' in items &&
+      scriptTemplateProblem(items.command, 'map.items.command', false);
+    if (itemsCode) problems.push(`task "${task.id}": ${itemsCode}`);
     for (const { where, text } of typeof items === 'string' ? templatesIn(items) : templatesIn(items, 'items')) {
       const problem = refProblem(text, task, plan, byId, ancestorsOf, { inItems: true });
       if (problem) problems.push(`task "${task.id}": map.${where || 'items'}: ${problem}`);

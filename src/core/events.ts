@@ -1,3 +1,4 @@
+import { mapNote } from './map';
 import type { Scheduler } from './scheduler';
 
 /** A task's step through a run, as `ptq watch` prints it and `watch --json` streams it. */
@@ -10,7 +11,7 @@ export interface RunEvent {
   title?: string;
   attempts?: number;
   durationMs?: number;
-  /** Failed: the error. Skipped or cancelled: why. */
+  /** Failed: the error. Skipped or cancelled: why. A map that succeeded: its items, and why it stopped early. */
   why?: string;
 }
 
@@ -66,8 +67,9 @@ export class EventLog {
     if (e.event === 'started') return out;
     if (t.attempts) out.attempts = t.attempts;
     if (t.startedAt !== undefined && t.endedAt !== undefined) out.durationMs = t.endedAt - t.startedAt;
-    const why = e.event === 'failed' ? t.error : t.reason;
-    if (why && e.event !== 'succeeded') out.why = why.split('\n')[0].slice(0, WHY_CHARS);
+    const why =
+      e.event === 'failed' ? t.error : e.event === 'succeeded' ? t.items && mapNote(t.items, t.stop) : t.reason;
+    if (why) out.why = why.split('\n')[0].slice(0, WHY_CHARS);
     return out;
   }
 }

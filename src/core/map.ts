@@ -60,6 +60,17 @@ export const BATCH_STEP_TYPES: readonly string[] = ['shell', 'http', 'llm'];
 export const ITEM_OUTPUT_CHARS = 1_000;
 const FAILURES_KEPT = 5;
 
+/** How a map's items went, in the run summary: each count is of items, and they add up to `total`. */
+export interface MapItems {
+  total: number;
+  succeeded: number;
+  failed: number;
+  /** Stopped by a cancel while running. */
+  cancelled: number;
+  /** Never started: the map stopped early, or was cancelled, before their turn. */
+  notStarted: number;
+}
+
 /** A live view of a map, for `ptq status`, `watch` and the Web UI. */
 export interface MapProgress {
   total: number;
@@ -139,15 +150,17 @@ export class MapMachine {
 
   private stopAfter(last: ItemResult, params: Record<string, unknown>): MapStop | undefined {
     const s = this.state;
-    const done = this.done();
-    const of = `${done} of ${s.total} items`;
+    const when = this.when();
     const tolerated = toleratedCount(this.spec.toleratedFailures, s.total);
     if (s.counts.failed > tolerated)
-      return { failed: true, reason: `${s.counts.failed} items failed after ${of}, over the ${tolerated} tolerated` };
+      return {
+        failed: true,
+        reason: `${s.counts.failed} item${s.counts.failed === 1 ? '' : 's'} failed ${when}, over the ${tolerated} tolerated`,
+      };
     const context = {
       results: this.readsResults ? s.window : [],
       last,
-      done,
+      done: this.done(),
       succeeded: s.counts.succeeded,
       failed: s.counts.failed,
       running: s.counts.running,
@@ -162,9 +175,22 @@ export class MapMachine {
       const verdict = evaluateCondition(expression, context);
       if (!verdict.ok) return { failed: true, reason: `${name}: ${verdict.error}` };
       if (verdict.value === stopWhen)
-        return { failed: false, reason: `${name} condition ${stopWhen ? 'met' : 'no longer held'} after ${of}` };
+        return { failed: false, reason: `${name} condition ${stopWhen ? 'met' : 'no longer held'} ${when}` };
     }
     return undefined;
+  }
+
+  /**
+   * The moment of a stop, for its reason: "when 150 of 2000 items had ended and 21 were running".
+   * Items running then still end (succeeded, failed, or cancelled by `onStop: cancel`), so the
+   * final counts are higher than the first number: the reason says which items it counts.
+   */
+  when(): string {
+    const s = this.state;
+    const running = s.counts.running
+      ? ` and ${s.counts.running} ${s.counts.running === 1 ? 'was' : 'were'} running`
+      : '';
+    return `when ${this.done()} of ${s.total} items had ended${running}`;
   }
 
   private remember(result: ItemResult): void {
@@ -236,17 +262,30 @@ export class MapMachine {
     };
   }
 
-  /** One line for the task's output, then the first failures. */
+  /** The final counts, for the run summary. */
+  items(): MapItems {
+    const s = this.state;
+    const { succeeded, failed, cancelled } = s.counts;
+    return { total: s.total, succeeded, failed, cancelled, notStarted: s.total - s.next };
+  }
+
+  /** The task's output: its note (counts, and why it stopped early), then the first failures. */
   summary(): string {
     const s = this.state;
-    const c = s.counts;
-    const parts = [`${c.succeeded} succeeded`, `${c.failed} failed`];
-    if (c.cancelled) parts.push(`${c.cancelled} cancelled`);
-    if (s.total - s.next) parts.push(`${s.total - s.next} not started`);
-    const head = `${s.stop ? `${s.stop.reason}: ` : ''}${s.total} items, ${parts.join(', ')}`;
     const failures = s.failures.map((f) => `  item ${f.index} (${f.item}): ${f.error.split('\n')[0]}`);
-    return [head, ...failures].join('\n');
+    return [mapNote(this.items(), s.stop?.reason), ...failures].join('\n');
   }
+}
+
+/**
+ * A map's note in the text views, one line: "2000 items: 171 succeeded, 0 failed, 1829 not started
+ * (stopped early: until condition met when 150 of 2000 items had ended and 21 were running)".
+ */
+export function mapNote(items: MapItems, stop?: string): string {
+  const parts = [`${items.succeeded} succeeded`, `${items.failed} failed`];
+  if (items.cancelled) parts.push(`${items.cancelled} cancelled`);
+  if (items.notStarted) parts.push(`${items.notStarted} not started`);
+  return `${items.total} items: ${parts.join(', ')}${stop ? ` (stopped early: ${stop})` : ''}`;
 }
 
 /** A map's bar for the Web UI (its workflow's current details). */

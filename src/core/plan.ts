@@ -112,13 +112,23 @@ export function retryProblem(r: { initialInterval?: number; maximumInterval?: nu
   return undefined;
 }
 
-/** Runs a program with an argv array; nothing is ever passed through a shell. */
+/**
+ * Runs a program with an argv array; nothing is ever passed through a shell. A template inside the
+ * code of `sh -c` or `node -e` is refused (validate says how to pass the value in `env`) unless
+ * `unsafeShellTemplates` is set.
+ */
 export const ShellStep = z
   .object({
     type: z.literal('shell'),
     command: z.array(Text).min(1, 'command needs at least the program name, e.g. ["npm", "test"]'),
     cwd: Text.optional(),
     env: Env.optional().describe('Variables the step sees on top of PATH, HOME, LANG, TZ and TMPDIR.'),
+    unsafeShellTemplates: z
+      .boolean()
+      .optional()
+      .describe(
+        'Allow templates inside the code of sh -c, bash -c, node -e, python -c...: the shell or interpreter parses their values as code, so a value can run commands. Default false: pass values in env and read "$NAME".',
+      ),
     secrets: z
       .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a secret is the name of an environment variable'))
       .optional()
@@ -559,7 +569,9 @@ export const Plan = z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).default('plan'),
-    maxConcurrency: Concurrency.default(4),
+    maxConcurrency: Concurrency.default(4).describe(
+      "M: tasks running at once (default 4). It caps every map's maxParallel and every group's maxConcurrency too.",
+    ),
     policy: Policy.default('critical-path'),
     onFailure: z.enum(['continue', 'fail-fast']).default('continue'),
     toleratedFailures: Tolerance.optional().describe(

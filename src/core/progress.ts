@@ -1,5 +1,5 @@
 import { formatDuration } from './duration';
-import type { MapProgress } from './map';
+import { mapNote, type MapItems, type MapProgress } from './map';
 import type { Usage } from './plan';
 import { sumUsage } from './usage';
 import type { Scheduler } from './scheduler';
@@ -30,6 +30,8 @@ export interface Progress {
   groups?: GroupProgress[];
   /** Tokens and USD of the llm and agent steps that ended so far; absent when none ran. */
   usage?: Usage;
+  /** Maps that ended: how their items went, and why they stopped early; absent when none has. */
+  maps?: Array<{ id: string; status: TaskStatus; items: MapItems; stop?: string }>;
 }
 
 /** Where a group with phases is: waiting, its `before`, its tasks, its `after`, or done. */
@@ -46,6 +48,7 @@ export interface GroupProgress {
 export function progressOf(scheduler: Scheduler): Progress {
   const { plan, graph, state } = scheduler;
   const usage = state.tasks.reduce<Usage | undefined>((sum, t) => sumUsage(sum, t.usage), undefined);
+  const maps = endedMaps(scheduler);
   return {
     plan: plan.name,
     status: scheduler.status(),
@@ -61,10 +64,23 @@ export function progressOf(scheduler: Scheduler): Progress {
     recentFailures: state.recentFailures.map((f) => ({ ...f, at: new Date(f.at).toISOString() })),
     reason: state.halt?.reason ?? null,
     ...(usage ? { usage } : {}),
+    ...(maps.length ? { maps } : {}),
     ...(phasedGroups(scheduler).length
       ? { groups: phasedGroups(scheduler).map((g) => groupProgress(scheduler, g)) }
       : {}),
   };
+}
+
+const mapsCache = new WeakMap<Scheduler['plan'], number[]>();
+
+/** The maps that ended with their counts: O(maps of the plan), found once per plan. */
+function endedMaps({ plan, graph, state }: Scheduler): NonNullable<Progress['maps']> {
+  let maps = mapsCache.get(plan);
+  if (!maps) mapsCache.set(plan, (maps = plan.tasks.flatMap((t, i) => (t.map ? [i] : []))));
+  return maps.flatMap((i) => {
+    const { status, items, stop } = state.tasks[i];
+    return items ? [{ id: graph.ids[i], status, items, ...(stop ? { stop } : {}) }] : [];
+  });
 }
 
 interface PhasedGroup {
@@ -153,6 +169,12 @@ export function progressMarkdown(p: Progress, now: number): string {
       lines.push(`| ${r.title ?? r.id} | ${formatDuration(now - Date.parse(r.startedAt))} |`);
     }
     if (p.running.length > MAX_RUNNING_ROWS) lines.push(`| … and ${p.running.length - MAX_RUNNING_ROWS} more | |`);
+  }
+  if (p.maps?.length) {
+    lines.push('', '| map | status | items |', '|---|---|---|');
+    for (const m of p.maps.slice(0, MAX_RUNNING_ROWS))
+      lines.push(`| ${m.id} | ${m.status} | ${mapNote(m.items, m.stop)} |`);
+    if (p.maps.length > MAX_RUNNING_ROWS) lines.push(`| … and ${p.maps.length - MAX_RUNNING_ROWS} more | | |`);
   }
   if (p.recentFailures.length) {
     lines.push('', '**Recent failures**', '');

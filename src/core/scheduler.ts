@@ -493,6 +493,8 @@ export class Scheduler {
     if (outcome.output !== undefined) t.output = outcome.output.slice(-outputTailChars(this.plan.tasks.length));
     if (outcome.usage !== undefined) t.usage = outcome.usage;
     if (outcome.results !== undefined) t.results = outcome.results;
+    if (outcome.items !== undefined) t.items = outcome.items;
+    if (outcome.stop !== undefined) t.stop = outcome.stop;
     if (outcome.merge !== undefined) t.merge = outcome.merge;
     if (outcome.error !== undefined) t.error = outcome.error.slice(0, errorChars(this.plan.tasks.length));
     delete s.running[id];

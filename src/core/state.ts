@@ -1,3 +1,4 @@
+import type { MapItems } from './map';
 import type { Policy, Usage } from './plan';
 import type { TaskStatus } from './status';
 
@@ -19,6 +20,9 @@ export interface TaskRecord {
   usage?: Usage;
   /** A map's results file (JSONL), for `{{tasks.ID.results}}`. */
   results?: string;
+  /** A map: how its items went, and why it stopped early. */
+  items?: MapItems;
+  stop?: string;
   merge?: MergeRecord;
 }
 
@@ -82,5 +86,7 @@ export interface TaskOutcome {
   error?: string;
   usage?: Usage;
   results?: string;
+  items?: MapItems;
+  stop?: string;
   merge?: MergeRecord;
 }

@@ -1,3 +1,4 @@
+import type { MapItems } from './map';
 import type { PlanMetadata, Usage } from './plan';
 import type { MergeRecord, Scheduler } from './scheduler';
 import { agentName, stepsOf } from './steps';
@@ -21,6 +22,10 @@ export interface TaskSummary {
   json?: unknown;
   /** A map's results file: one JSON line per item that ran. */
   results?: string;
+  /** A map: how many of its items succeeded, failed, were cancelled or never started. */
+  items?: MapItems;
+  /** A map that stopped early: why (`until condition met when 150 of 2000 items had ended...`). */
+  stop?: string;
   /** Tokens and USD of its llm and agent steps. */
   usage?: Usage;
   /** How its work came back to the integration branch. */
@@ -160,6 +165,8 @@ export function taskSummary(scheduler: Scheduler, i: number): TaskSummary {
     output: t.output ?? null,
     ...(t.json !== undefined ? { json: t.json } : {}),
     ...(t.results !== undefined ? { results: t.results } : {}),
+    ...(t.items !== undefined ? { items: t.items } : {}),
+    ...(t.stop !== undefined ? { stop: t.stop } : {}),
     ...(t.usage !== undefined ? { usage: t.usage } : {}),
     ...(t.merge !== undefined ? { merge: t.merge } : {}),
   };

@@ -20,6 +20,31 @@ export function validatePlan(input: unknown): Result<Plan, string[]> {
   return problems.length ? { ok: false, error: problems } : { ok: true, value: parsed.data };
 }
 
+/**
+ * What is allowed but likely not meant, one line each: a map's `maxParallel` or a group's
+ * `maxConcurrency` above the plan's M, which caps them without a word (M defaults to 4).
+ */
+export function planWarnings(plan: Plan): string[] {
+  const m = plan.maxConcurrency;
+  const fix = (n: number) => `raise "maxConcurrency" to ${n} (or start with --max-concurrency ${n})`;
+  const warnings: string[] = [];
+  for (const task of plan.tasks) {
+    const n = task.map?.maxParallel;
+    if (n !== undefined && n > m)
+      warnings.push(
+        `task "${task.id}": map.maxParallel ${n} is more than the plan's maxConcurrency ${m}, so at most ${m} items run at once: ${fix(n)}`,
+      );
+  }
+  for (const [name, group] of Object.entries(plan.groups)) {
+    const n = group.maxConcurrency;
+    if (n !== undefined && n > m)
+      warnings.push(
+        `group "${name}": maxConcurrency ${n} is more than the plan's maxConcurrency ${m}, so at most ${m} of its tasks run at once: ${fix(n)}`,
+      );
+  }
+  return warnings;
+}
+
 function graphProblems(plan: Plan): string[] {
   const problems: string[] = [];
   const known = new Set<string>();

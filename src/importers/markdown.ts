@@ -1,4 +1,12 @@
-import { ImportError, inertText, planId, type Imported, type ImportedTask, type ImportOptions } from './types';
+import {
+  ImportError,
+  inertText,
+  planId,
+  withoutDone,
+  type Imported,
+  type ImportedTask,
+  type ImportOptions,
+} from './types';
 
 /**
  * Markdown task lists: spec-kit's `tasks.md` (`- [ ] T012 [P] [US1] Title in src/x.ts`, phases as
@@ -203,11 +211,8 @@ function order(lines: Line[], barriers: Set<number>, dialect: Dialect, options: 
     tasks[i].dependsOn = [...new Set([...tasks[i].dependsOn, ...earlier])];
   });
 
-  // Done tasks are left out; what waited for them no longer waits.
-  const skip = new Set(options.includeDone ? [] : tasks.filter((_, i) => lines[i].done).map((t) => t.id));
-  const kept = tasks.filter((t) => !skip.has(t.id));
-  for (const t of kept) t.dependsOn = t.dependsOn.filter((d) => !skip.has(d));
-  return { format: dialect, name, tasks: kept, warnings, done: skip.size };
+  const done = new Set(options.includeDone ? [] : tasks.filter((_, i) => lines[i].done).map((t) => t.id));
+  return { format: dialect, name, tasks: withoutDone(tasks, done, warnings), warnings, done: done.size };
 }
 
 /** Plan ids: the written ids, with repeats suffixed (and a warning naming them). */

@@ -1,3 +1,4 @@
+import { envReadIn, scriptArg } from '../core/scriptArgs';
 import { ImportError, type ImportedTask } from './types';
 
 /**
@@ -11,7 +12,26 @@ export type StepChoice = { agent: 'claude' | 'codex' } | { template: unknown };
 
 export function stepsFor(task: ImportedTask, choice: StepChoice): unknown {
   if ('agent' in choice) return { type: 'agent', agent: choice.agent, prompt: promptFor(task) };
+  for (const step of [choice.template].flat()) refuseFieldInCode(step);
   return fill(choice.template, task);
+}
+
+/**
+ * The task's text inside the code of `sh -c` would be parsed as code once filled in (a title with
+ * a `;` runs a command), so such a step template is refused, as `validate` refuses a run-time
+ * template there.
+ */
+function refuseFieldInCode(step: unknown): void {
+  const { command, unsafeShellTemplates } = (step ?? {}) as { command?: unknown; unsafeShellTemplates?: unknown };
+  if (!Array.isArray(command) || unsafeShellTemplates === true || !command.every((c) => typeof c === 'string')) return;
+  const script = scriptArg(command);
+  const field = script && new RegExp(FIELD.source).exec(command[script.index])?.[1];
+  if (!script || !field) return;
+  const name = field.toUpperCase();
+  throw new ImportError(
+    `the step template puts {{import.${field}}} inside the code of ${script.program} ${script.flag}, where the task's text would be parsed as code: ` +
+      `pass it in env ("env": {"${name}": "{{import.${field}}}"}) and write ${envReadIn(script.interpreter, name)} in the code`,
+  );
 }
 
 /** The prompt an agent gets: everything the list says about the task. */

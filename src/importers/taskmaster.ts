@@ -7,6 +7,7 @@ import {
   type ImportedTask,
   type ImportOptions,
   type TaskOrigin,
+  withoutDone,
 } from './types';
 
 /**
@@ -89,16 +90,13 @@ class TaskMasterImport {
   run(list: TmTask[], tag: string | undefined): Imported {
     this.index(list);
     for (const task of list) this.convert(task);
-    const kept = new Set(this.tasks.map((t) => t.id));
-    for (const t of this.tasks) {
-      t.dependsOn = [...new Set(t.dependsOn)].filter((d) => kept.has(d));
-      t.origin = this.origins.get(t.id);
-    }
+    const tasks = withoutDone(this.tasks, this.skipped, this.warnings);
+    for (const t of tasks) t.origin = this.origins.get(t.id);
     return {
       format: 'taskmaster',
       tag,
       name: tag && tag !== 'master' ? `taskmaster-${tag}` : 'taskmaster',
-      tasks: this.tasks,
+      tasks,
       warnings: this.warnings,
       done: this.skipped.size,
     };
@@ -146,20 +144,19 @@ class TaskMasterImport {
   private convert(task: TmTask): void {
     const written = String(task.id);
     const id = this.topIds.get(written) as string;
-    const deps = this.deps(task.dependencies ?? [], `task ${written}`);
+    const deps = this.deps(task.dependencies ?? [], `task ${written}`, this.skipped.has(id));
     const subs = (task.subtasks ?? []) as Array<TmTask & { planId: string }>;
     const text = {
       title: inertText(task.title ?? '') || `task ${written}`,
       ...prose(task),
       priority: PRIORITY[task.priority ?? ''],
     };
-    if (!this.skipped.has(id)) {
-      const join = subs.length > 0;
-      this.tasks.push({ id, ...text, dependsOn: [...deps, ...subs.map((s) => s.planId)], join: join || undefined });
-    }
+    // Done tasks are listed too, for the order they pass on; `withoutDone` leaves them out.
+    const join = subs.length > 0;
+    this.tasks.push({ id, ...text, dependsOn: [...deps, ...subs.map((s) => s.planId)], join: join || undefined });
     for (const sub of subs) {
-      if (this.skipped.has(sub.planId)) continue;
-      const own = this.deps(sub.dependencies ?? [], `subtask ${sub.planId}`, written, id);
+      const quiet = this.skipped.has(sub.planId);
+      const own = this.deps(sub.dependencies ?? [], `subtask ${sub.planId}`, quiet, written, id);
       this.tasks.push({
         id: sub.planId,
         title: inertText(sub.title ?? '') || `subtask ${sub.planId}`,
@@ -174,17 +171,25 @@ class TaskMasterImport {
   /**
    * Resolves written dependencies. Inside a task's subtasks a bare number means a sibling
    * ("2" under task 7 is 7.2) unless no such sibling exists; then it is a top-level task.
+   * `quiet`: a done task's, whose problems nobody needs to hear about.
    */
-  private deps(list: Array<string | number>, who: string, parent?: string, parentId?: string): string[] {
+  private deps(
+    list: Array<string | number>,
+    who: string,
+    quiet: boolean,
+    parent?: string,
+    parentId?: string,
+  ): string[] {
+    const warn = (line: string) => void (quiet || this.warnings.push(line));
     const out: string[] = [];
     for (const dep of list) {
       const written = String(dep).trim();
       const sibling =
         parent !== undefined && !written.includes('.') ? this.subIds.get(`${parent}.${written}`) : undefined;
       const id = sibling ?? this.subIds.get(written) ?? this.topIds.get(written);
-      if (id === undefined) this.warnings.push(`${who} depends on ${written}, which is not in this list: dropped`);
+      if (id === undefined) warn(`${who} depends on ${written}, which is not in this list: dropped`);
       else if (id === parentId)
-        this.warnings.push(`${who} depends on its own parent ${written}: dropped (the parent waits for its subtasks)`);
+        warn(`${who} depends on its own parent ${written}: dropped (the parent waits for its subtasks)`);
       else out.push(id);
     }
     return out;

@@ -70,7 +70,33 @@ export function inertText(text: string): string {
   return text.replace(/\{\{/g, '{ {').replace(/\}\}/g, '} }');
 }
 
-/** Drops dependencies on tasks left out (done), keeps the rest in order, without repeats. */
-export function keepDeps(deps: string[], kept: Set<string>): string[] {
-  return [...new Set(deps)].filter((d) => kept.has(d));
+/**
+ * Leaves out the tasks marked done without losing the order they carried: a task that waited for a
+ * done one waits for what that one waited for, through any run of done tasks, so phase 2 still
+ * waits for phase 1 when the last task of phase 1 is done. Dependencies come out without repeats;
+ * one warning says how many tasks were left out.
+ */
+export function withoutDone(tasks: ImportedTask[], done: Set<string>, warnings: string[]): ImportedTask[] {
+  const depsOf = new Map(tasks.map((t) => [t.id, t.dependsOn] as const));
+  const kept = tasks.filter((t) => !done.has(t.id));
+  for (const task of kept) {
+    const deps = new Set<string>();
+    const seen = new Set<string>();
+    const stack = [...task.dependsOn].reverse();
+    while (stack.length) {
+      const dep = stack.pop() as string;
+      if (!done.has(dep)) deps.add(dep);
+      else if (!seen.has(dep)) {
+        seen.add(dep);
+        stack.push(...[...(depsOf.get(dep) ?? [])].reverse());
+      }
+    }
+    task.dependsOn = [...deps].filter((d) => d !== task.id);
+  }
+  if (done.size === 0) return kept;
+  warnings.push(
+    `left out ${done.size} task${done.size === 1 ? '' : 's'} marked done (--include-done keeps them); ` +
+      'the tasks after them still wait for what came before',
+  );
+  return kept;
 }

@@ -1,4 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
+import type { MapItems } from '../core/map';
 import type { Usage } from '../core/plan';
 import { isFailureType } from '../core/failures';
 import type { MergeRecord, TaskOutcome } from '../core/scheduler';
@@ -14,6 +15,9 @@ export interface TaskFailedDetails {
   usage?: Usage;
   /** A merge conflict: the files. */
   merge?: MergeRecord;
+  /** A map: how its items went, and why it stopped. */
+  items?: MapItems;
+  stop?: string;
 }
 
 /** Attempts, worker, output and a one-line error from a task's failure (child, inline or map item). */
@@ -22,7 +26,7 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure && isFailureType(cause.type, 'TaskFailed')) {
     const d = (cause.details?.[0] ?? {}) as TaskFailedDetails;
-    const { attempts, worker, output, results, usage, merge } = d;
+    const { attempts, worker, output, results, usage, merge, items, stop } = d;
     return {
       error: cause.message,
       attempts,
@@ -31,6 +35,7 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
       results,
       ...(usage ? { usage } : {}),
       ...(merge ? { merge } : {}),
+      ...(items ? { items, ...(stop ? { stop } : {}) } : {}),
     };
   }
   return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };

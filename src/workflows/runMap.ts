@@ -158,12 +158,15 @@ class MapRun {
       this.publish(true);
       if (broken !== undefined) throw broken;
       const output = this.machine.summary();
+      const stop = this.machine.state.stop;
       if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
-      if (this.machine.state.stop?.failed) {
-        const details: TaskFailedDetails = { attempts: 1, output, results: finished.path };
+      // The counts and the reason of an early stop, for the run summary and its text views.
+      const items = { items: this.machine.items(), ...(stop ? { stop: stop.reason } : {}) };
+      if (stop?.failed) {
+        const details: TaskFailedDetails = { attempts: 1, output, results: finished.path, ...items };
         throw ApplicationFailure.create({ ...failureOf('TaskFailed', output.split('\n')[0]), details: [details] });
       }
-      return { attempts: 1, output, json: finished.json, results: finished.path, usage: this.usage };
+      return { attempts: 1, output, json: finished.json, results: finished.path, usage: this.usage, ...items };
     });
   }
 
@@ -195,7 +198,7 @@ class MapRun {
     });
     this.usage = sumUsage(this.usage, verdict.usage);
     if (!verdict.stop) return;
-    const stop = this.machine.halt(`until (model) said stop after ${p.done} of ${p.total} items`, false);
+    const stop = this.machine.halt(`until (model) said stop ${this.machine.when()}`, false);
     if (stop && this.input.task.map.onStop === 'cancel') this.cancelRunning();
   }
 

@@ -10,6 +10,7 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
+import type { MapItems } from '../core/map';
 import type { Plan, Step, Task, Usage } from '../core/plan';
 import { failureOf } from '../core/failures';
 import { sumUsage } from '../core/usage';
@@ -41,6 +42,10 @@ export interface TaskResult {
   usage?: Usage;
   /** A map's results file (JSONL, one line per item). */
   results?: string;
+  /** A map: how its items went. */
+  items?: MapItems;
+  /** A map that stopped early: why. */
+  stop?: string;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;

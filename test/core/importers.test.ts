@@ -57,6 +57,7 @@ describe('TaskMaster tasks.json', () => {
       'task 3: subtask id 3 is used more than once; the repeats become 3.3-2, -3, …',
       'subtask 2.3 depends on 7, which is not in this list: dropped',
       'task 3 depends on 99, which is not in this list: dropped',
+      'left out 1 task marked done (--include-done keeps them); the tasks after them still wait for what came before',
     ]);
     const plan = validatePlan(toPlan(imported, { agent: 'claude' }));
     expect(plan.ok).toBe(true);
@@ -88,6 +89,33 @@ describe('TaskMaster tasks.json', () => {
     expect(
       detectFormat('plan.json', '', { tasks: [{ id: 'a', run: { type: 'sleep', duration: 1 } }] }),
     ).toBeUndefined();
+  });
+
+  it('a done task passes its order on, subtasks too', () => {
+    const chain = {
+      tasks: [
+        { id: 1, title: 'a', dependencies: [] },
+        { id: 2, title: 'b', status: 'done', dependencies: [1] },
+        { id: 3, title: 'c', dependencies: [2] },
+        {
+          id: 4,
+          title: 'd',
+          dependencies: [3],
+          subtasks: [
+            { id: 1, title: 'd1', dependencies: [] },
+            { id: 2, title: 'd2', status: 'done', dependencies: [1] },
+            { id: 3, title: 'd3', dependencies: [2] },
+          ],
+        },
+      ],
+    };
+    expect(deps(importTasks('taskmaster', '', chain))).toEqual({
+      '1': [],
+      '3': ['1'],
+      '4': ['3', '4.1', '4.3'],
+      '4.1': ['3'],
+      '4.3': ['3', '4.1'],
+    });
   });
 
   it('a real cycle is a validate error naming the original ids', () => {
@@ -143,6 +171,31 @@ describe('spec-kit tasks.md', () => {
     });
     expect(imported.done).toBe(1);
   });
+
+  it('a done task passes its order on: a later phase still waits for the one before it', () => {
+    const phases = [
+      '## Phase 1',
+      '- [ ] T001 First',
+      '- [x] T002 Done already',
+      '## Phase 2',
+      '- [ ] T003 [P] Left',
+      '- [X] T004 [P] Done too',
+      '- [ ] T005 Joins the block',
+      '- [x] T006 Done at the end',
+      '- [ ] T007 Last',
+    ].join('\n');
+    const imported = importTasks('speckit', phases, undefined);
+    expect(deps(imported)).toEqual({
+      T001: [],
+      T003: ['T001'], // through T002
+      T005: ['T003', 'T001'], // the block [T003, T004]; T004 passes on what it waited for
+      T007: ['T005'], // through T006
+    });
+    expect(imported.warnings).toEqual([
+      'left out 3 tasks marked done (--include-done keeps them); the tasks after them still wait for what came before',
+    ]);
+    expect(importTasks('speckit', phases, undefined, { includeDone: true }).warnings).toEqual([]);
+  });
 });
 
 describe('[P:Group-X] markdown lists', () => {
@@ -177,5 +230,12 @@ describe('[P:Group-X] markdown lists', () => {
       type: 'shell',
       command: ['echo', '1.2: Users table'],
     });
+    // A task's text inside the code of sh -c would run as code: such a step template is refused.
+    expect(() =>
+      toPlan(imported, { template: [{ type: 'shell', command: ['bash', '-lc', 'make "{{import.title}}"'] }] }),
+    ).toThrow(
+      "the step template puts {{import.title}} inside the code of bash -lc, where the task's text would be parsed as code: " +
+        'pass it in env ("env": {"TITLE": "{{import.title}}"}) and write "$TITLE" in the code',
+    );
   });
 });

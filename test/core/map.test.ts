@@ -33,7 +33,7 @@ describe('the map state machine', () => {
     expect(startAll(m)).toEqual([4, 5]);
   });
 
-  it('stops once `until` holds over the results so far, and says after how many', () => {
+  it('stops once `until` holds over the results so far, and says what each number counts', () => {
     const m = MapMachine.create(
       spec({ maxParallel: 4, until: 'size(results.filter(r, r.ok && r.json.broken)) >= 2' }),
       100,
@@ -44,13 +44,15 @@ describe('the map state machine', () => {
     expect(m.record(result(1, true, { broken: false }), {})).toBeUndefined();
     expect(m.record(result(2, true, { broken: true }), {})).toEqual({
       failed: false,
-      reason: 'until condition met after 3 of 100 items',
+      reason: 'until condition met when 3 of 100 items had ended and 1 was running',
     });
     expect(m.next()).toBeUndefined();
     m.record({ ...result(3, false), cancelled: true }, {});
     expect(m.isDone()).toBe(true);
+    expect(m.items()).toEqual({ total: 100, succeeded: 3, failed: 0, cancelled: 1, notStarted: 96 });
     expect(m.summary()).toBe(
-      'until condition met after 3 of 100 items: 100 items, 3 succeeded, 0 failed, 1 cancelled, 96 not started',
+      '100 items: 3 succeeded, 0 failed, 1 cancelled, 96 not started ' +
+        '(stopped early: until condition met when 3 of 100 items had ended and 1 was running)',
     );
   });
 
@@ -61,7 +63,7 @@ describe('the map state machine', () => {
     expect(m.record(result(1, false), {})).toBeUndefined();
     expect(m.record(result(2, false), {})).toEqual({
       failed: true,
-      reason: '3 items failed after 3 of 20 items, over the 2 tolerated',
+      reason: '3 items failed when 3 of 20 items had ended and 7 were running, over the 2 tolerated',
     });
     expect(m.summary()).toContain('  item 0 (u0): item 0 broke');
   });

@@ -1,5 +1,14 @@
 import { Command } from 'commander';
-import { buildGraph, criticalPath, executionOf, formatDuration, lowerBoundMs, simulate, type Plan } from '../../core';
+import {
+  buildGraph,
+  criticalPath,
+  executionOf,
+  formatDuration,
+  lowerBoundMs,
+  planWarnings,
+  simulate,
+  type Plan,
+} from '../../core';
 import { fileOverlaps } from '../../core/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../payloadSize';
@@ -46,8 +55,11 @@ export function validateCommand(): Command {
           execution: executionCounts(plan),
           // Tasks whose `files` overlap share a mutex: these pairs never run at once.
           serialized: fileOverlaps(plan),
+          // Allowed, but likely not meant: a map or group asking for more than M.
+          warnings: planWarnings(plan),
         };
         if (flags.json) return printJson(info);
+        for (const w of info.warnings) process.stderr.write(`${file}: warning: ${w}\n`);
         process.stdout.write(
           `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
             `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
