@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
-import { describedRun, withMapProgress } from '../control';
+import { describedRun, whyNoWorker, withMapProgress } from '../control';
 import { progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { summaryOf } from '../summaryOf';
@@ -9,6 +9,8 @@ import { RetryWatch, type Retrying } from '../retryWatch';
 import { EventFeed, type FeedEvent } from '../runEvents';
 
 const POLL_MS = 500;
+/** Polls between two looks for a worker on the run's task queue (about every 3 s). */
+const WORKER_CHECK_POLLS = 6;
 
 /**
  * Follows a run until it ends and returns its summary. On a terminal it redraws a live view in
@@ -49,7 +51,19 @@ export async function watchRun(
     for (const e of page) out.write(`${options.json ? JSON.stringify(e) : feedLine(e)}\n`);
   };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
+  // A run nobody polls for waits in silence: say so at once, as `ptq status` does, and again
+  // whenever the last worker goes away.
+  let idle = false;
+  const lookForWorker = async () => {
+    const why = await whyNoWorker(client, description.taskQueue);
+    if (why && !idle) {
+      process.stderr.write(`waiting: ${why}\n`);
+      drawn = 0;
+    }
+    idle = why !== undefined;
+  };
   for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
+    if (tick % WORKER_CHECK_POLLS === 0) await lookForWorker();
     if (tty) {
       const p = await handle
         .query(progressQuery)

@@ -1,5 +1,14 @@
 import { Command } from 'commander';
-import { buildGraph, criticalPath, executionOf, formatDuration, lowerBoundMs, simulate, type Plan } from '../../core';
+import {
+  buildGraph,
+  criticalPath,
+  executionOf,
+  formatDuration,
+  lowerBoundMs,
+  plural,
+  simulate,
+  type Plan,
+} from '../../core';
 import { fileOverlaps } from '../../core/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../payloadSize';
@@ -49,9 +58,9 @@ export function validateCommand(): Command {
         };
         if (flags.json) return printJson(info);
         process.stdout.write(
-          `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
+          `ok: ${plural(info.tasks, 'task')}, ${plural(edges, 'edge')}, ${plural(info.levels, 'level')}; critical path ${formatDuration(g.criticalPathMs)} ` +
             `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
-            `${info.execution.inline} tasks inline, ${info.execution.child} as child workflows\n`,
+            `${plural(info.execution.inline, 'task')} inline, ${info.execution.child} as child workflows\n`,
         );
         for (const { a, b, files } of info.serialized)
           process.stdout.write(`files overlap: ${a} and ${b} never run at once (${files[0]} ~ ${files[1]})\n`);
