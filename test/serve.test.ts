@@ -62,6 +62,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/runs/x'],
   ['GET', '/runs/x/tasks/y'],
   ['POST', '/runs/x/cancel'],
+  ['POST', '/runs/x/terminate'],
   ['POST', '/runs/x/pause'],
   ['POST', '/runs/x/resume'],
   ['POST', '/runs/x/concurrency'],
