@@ -202,6 +202,7 @@ describe('ptq serve: the HTTP API on the real server', () => {
       '/runs/{id}/pause',
       '/runs/{id}/resume',
       '/runs/{id}/tasks/{task}',
+      '/runs/{id}/terminate',
     ]);
     expect(Object.keys(doc.paths['/runs'])).toEqual(['post', 'get']);
     expect(doc.components.schemas.StartRun.properties.maxConcurrency).toMatchObject({ type: 'integer', minimum: 1 });

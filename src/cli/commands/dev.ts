@@ -50,7 +50,9 @@ export function devCommand(): Command {
           // Every command that talks to this server links to this UI, or prints no link without one.
           await recordWebUi(client, server.uiUrl);
           const worker = await createWorker({ address: server.address });
-          log(`Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`);
+          log(
+            `Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`,
+          );
           log(server.uiUrl ? `Web UI: ${server.uiUrl}` : 'Web UI: off (--headless)');
           const running = worker.run();
           if (plan) {

@@ -35,7 +35,16 @@ export function listCommand(): Command {
             r.plan ?? '',
             ...(retries ? [r.retryOf ?? ''] : []),
           ]);
-          const header = ['RUN', 'STATUS', 'DONE', 'STARTED (UTC)', 'TOOK', 'COST', 'PLAN', ...(retries ? ['RETRY OF'] : [])];
+          const header = [
+            'RUN',
+            'STATUS',
+            'DONE',
+            'STARTED (UTC)',
+            'TOOK',
+            'COST',
+            'PLAN',
+            ...(retries ? ['RETRY OF'] : []),
+          ];
           process.stdout.write(`${table(header, rows)}\n`);
         },
       ),

@@ -54,7 +54,7 @@ export function resubmitCommand(): Command {
     )
     .option(
       '--max-concurrency <n>',
-      'M: tasks running at once (default: the ended run\'s)',
+      "M: tasks running at once (default: the ended run's)",
       intOption('--max-concurrency', 1, 2000),
     )
     .addHelpText(

@@ -10,16 +10,7 @@ import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
 import { summaryOf } from '../../summaryOf';
-import {
-  action,
-  addressOf,
-  clientFor,
-  intOption,
-  paramsFor,
-  printJson,
-  withConnection,
-  withParams,
-} from '../common';
+import { action, addressOf, clientFor, intOption, paramsFor, printJson, withConnection, withParams } from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
