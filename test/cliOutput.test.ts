@@ -1,6 +1,7 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freePort } from '../src/devServer';
 import { runId, withWorker } from './helpers';
@@ -30,6 +31,18 @@ function pipeline(script: string, env: Record<string, string> = {}): Promise<{ o
         resolve({ out: stdout.replace(/rc=\d+\n$/, ''), err: readFileSync(join(dir, 'err'), 'utf8'), rc });
       },
     );
+  });
+}
+
+/** Whether nothing listens on `port` (127.0.0.1) any more. */
+function freePortIs(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(true));
   });
 }
 
@@ -79,6 +92,19 @@ describe('CLI output: pipes, Web UI links, and the small things', () => {
       expect(logs).toEqual({ out: all.stdout.split('\n')[0] + '\n', err: '', rc: 0 });
     });
   });
+
+  it('`ptq dev --run PLAN | true` ends quietly when its stdout closes, and takes its dev server with it', async () => {
+    const port = await freePort();
+    const ok = planFile('ok.json', {
+      name: 'ok',
+      tasks: [{ id: 'a', run: { type: 'shell', command: ['sleep', '1'] } }],
+    });
+    const r = await pipeline(`node ${BIN} dev --run ${ok} --exit --headless --port ${port} | true`);
+    expect(r.rc).toBe(0);
+    expect(r.err).not.toMatch(/EPIPE|^\s+at /m);
+    // The port is free again: no Temporal server was left behind.
+    await waitFor(() => freePortIs(port));
+  }, 120_000);
 
   it('with `ptq dev --ui-port`, start, status, retry and the API link to that port', async () => {
     const uiPort = await freePort();
