@@ -9,6 +9,7 @@ import {
 import {
   formatDuration,
   MAX_RUN_ID_CHARS,
+  plural,
   resolveParams,
   type ParamValue,
   type Plan,
@@ -21,7 +22,7 @@ import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
 import { payloadProblem } from './payloadSize';
 import type { PlanRequestInput } from './planner/request';
-import { DEFAULT_TASK_QUEUE, searchAttributes, type RunPlanInput } from './shared';
+import { DEFAULT_TASK_QUEUE, RETRY_OF_MEMO, searchAttributes, type RunPlanInput } from './shared';
 import type { runPlan } from './workflows';
 
 /** Opens a client, turning connection failures into one clear line with exit code 3. */
@@ -90,7 +91,10 @@ async function startUnique(
   client: Client,
   id: string,
   options: StartOptions,
-  run: Pick<WorkflowStartOptions<typeof runPlan>, 'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes'>,
+  run: Pick<
+    WorkflowStartOptions<typeof runPlan>,
+    'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes' | 'memo'
+  >,
 ): Promise<WorkflowHandle<typeof runPlan>> {
   if (id.length > MAX_RUN_ID_CHARS)
     throw new PtqError(`run id is ${id.length} characters; at most ${MAX_RUN_ID_CHARS} are allowed`, ExitCode.usage);
@@ -125,7 +129,7 @@ export function runOptions(plan: Plan, options: StartOptions) {
   const parallel = options.maxConcurrency ?? plan.maxConcurrency;
   return {
     args: [input] as [RunPlanInput],
-    staticSummary: `${plan.name}, ${plan.tasks.length} tasks, ${parallel} parallel${options.retry ? `, retry of ${options.retry.run}` : ''}`,
+    staticSummary: `${plan.name}, ${plural(plan.tasks.length, 'task')}, ${parallel} parallel${options.retry ? `, retry of ${options.retry.run}` : ''}`,
     staticDetails: paramsTable(params) + planTable(plan),
     typedSearchAttributes: [
       { key: searchAttributes.plan, value: plan.name },
@@ -133,6 +137,7 @@ export function runOptions(plan: Plan, options: StartOptions) {
       { key: searchAttributes.total, value: plan.tasks.length },
       { key: searchAttributes.done, value: 0 },
     ],
+    ...(options.retry ? { memo: { [RETRY_OF_MEMO]: options.retry.run } } : {}),
   };
 }
 
@@ -170,12 +175,6 @@ export function planTable(plan: Plan): string {
   return ['| task | title | depends on | estimate | group |', '|---|---|---|---|---|', ...rows, ...more].join('\n');
 }
 
-/** The run's page in the Temporal Web UI (`PTQ_UI_URL`, default the dev server's UI). */
-export function runUrl(id: string, namespace = process.env.TEMPORAL_NAMESPACE ?? 'default'): string {
-  const base = (process.env.PTQ_UI_URL ?? 'http://localhost:8233').replace(/\/$/, '');
-  return `${base}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}`;
-}
-
 /** The CLI's exit code for a run's final status. */
 export function exitCodeFor(status: RunSummary['status']): ExitCode {
   switch (status) {
@@ -192,4 +191,5 @@ export function exitCodeFor(status: RunSummary['status']): ExitCode {
 /** Controlling existing runs is part of the same library API. */
 export * from './control';
 export { summaryOf } from './summaryOf';
+export { runLink } from './webUi';
 export * from './listRuns';

@@ -144,6 +144,25 @@ export async function cancelRun(client: Client, id: string, reason?: string): Pr
   return undefined;
 }
 
+/**
+ * Ends a run at once on the server, as `temporal workflow terminate` does: no worker is needed and
+ * the run's code gets no say (no `finally` tasks, no summary). Its task workflows end with it, and
+ * their steps' processes are stopped when their next heartbeat finds the task gone. A run that
+ * already ended is left alone: the answer is how it ended, else undefined.
+ */
+export async function terminateRun(client: Client, id: string, reason?: string): Promise<string | undefined> {
+  const { handle, description } = await describedRun(client, id);
+  if (description.status.name !== 'RUNNING') return runStatusOf(description);
+  try {
+    await handle.terminate(reason);
+  } catch (err) {
+    // It ended between the look and the terminate.
+    if (err instanceof WorkflowNotFoundError) return runStatusOf((await describedRun(client, id)).description);
+    throw err;
+  }
+  return undefined;
+}
+
 /** Stops starting new tasks; running ones go on. */
 export async function pauseRun(client: Client, id: string): Promise<void> {
   await (await runHandle(client, id)).signal(pauseSignal);
@@ -183,24 +202,42 @@ export function setMaxParallel(client: Client, id: string, task: string, n: numb
   });
 }
 
-/** Why no worker can answer a query on a running run, or undefined (ended runs are answered from their history by any worker). */
-async function whyNoAnswer(client: Client, d: WorkflowExecutionDescription): Promise<string | undefined> {
-  if (d.status.name !== 'RUNNING') return undefined;
-  const pollers = await workflowPollers(client, d.taskQueue).catch(() => 1);
+/**
+ * Why no worker will run or answer a run on `taskQueue` now, or undefined when one polls it (or
+ * the server cannot say): `status` shows it, `watch` says it while it waits.
+ */
+export async function whyNoWorker(client: Client, taskQueue: string): Promise<string | undefined> {
+  const pollers = await workflowPollers(client, taskQueue).catch(() => 1);
   return pollers === 0
-    ? `no worker is polling task queue "${d.taskQueue}": start one with \`ptq worker --task-queue ${d.taskQueue}\``
+    ? `no worker is polling task queue "${taskQueue}": start one with \`ptq worker --task-queue ${taskQueue}\``
+    : undefined;
+}
+
+/** Why no worker can answer a query on a running run, or undefined (ended runs are answered from their history by any worker). */
+function whyNoAnswer(client: Client, d: WorkflowExecutionDescription): Promise<string | undefined> {
+  return d.status.name === 'RUNNING' ? whyNoWorker(client, d.taskQueue) : Promise.resolve(undefined);
+}
+
+/** Why a run that ended has no progress worth asking for: it was ended from outside, before its code could finish. */
+export function endedFromOutside(d: WorkflowExecutionDescription): string | undefined {
+  const status = d.status.name;
+  return status === 'TERMINATED' || status === 'TIMED_OUT'
+    ? `the run was ${status.toLowerCase().replace('_', ' ')} on the server, so it ended without a summary`
     : undefined;
 }
 
 /**
  * A run's live progress (with its maps' own) when a worker answers within 5 s, else what the server
- * alone knows and why: `ptq status` and `GET /runs/{id}` must work during a redeploy.
+ * alone knows and why: `ptq status` and `GET /runs/{id}` must work during a redeploy. A run
+ * terminated from outside is shown from the server too: its own state still says "running".
  */
 export async function progressOrServerView(
   client: Client,
   handle: WorkflowHandle,
   description: WorkflowExecutionDescription,
 ): Promise<{ progress: Progress } | { server: ServerView }> {
+  const outside = endedFromOutside(description);
+  if (outside) return { server: serverView(description, outside) };
   const unanswered = await whyNoAnswer(client, description);
   const answer = unanswered
     ? undefined

@@ -68,6 +68,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (uiPort && options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
 
   const child = spawn(cli, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // However ptq ends (`ptq dev | head -1` exits at once when head leaves), its server ends with it.
+  const stopWithUs = () => child.kill('SIGTERM');
+  process.once('exit', stopWithUs);
+  child.once('exit', () => process.off('exit', stopWithUs));
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const exited = new Promise<never>((_, reject) =>

@@ -1,7 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { newRunId, startRun, type StartOptions } from './client';
 import { describedRun, getPlan, getResult } from './control';
-import { keptTasks, type Plan, type RunSummary } from './core';
+import { keptTasks, resolveParams, type Plan, type RunSummary } from './core';
 import { ExitCode, PtqError } from './errors';
 import type { runPlan } from './workflows';
 
@@ -33,13 +33,24 @@ export async function retryRun(
   return startRun(client, from, { ...sameAs(summary, plan, options), retry: { run: id, kept } });
 }
 
+/**
+ * The ended run's plan from scratch. `given` are `-p NAME=VALUE` values that replace the ended
+ * run's own; checked against the plan like a start's.
+ */
 export async function resubmitRun(
   client: Client,
   id: string,
-  options: StartOptions,
+  { given, ...options }: StartOptions & { given?: Record<string, string> },
 ): Promise<WorkflowHandle<typeof runPlan>> {
   const { plan, summary } = await endedRun(client, id);
-  return startRun(client, plan, sameAs(summary, plan, options));
+  const again = sameAs(summary, plan, options);
+  if (given && Object.keys(given).length) {
+    const before = Object.fromEntries(Object.entries(summary.params).map(([k, v]) => [k, String(v)]));
+    const params = resolveParams(plan, { ...before, ...given });
+    if (!params.ok) throw new PtqError(params.error.join('; '), ExitCode.usage);
+    again.params = params.value;
+  }
+  return startRun(client, plan, again);
 }
 
 async function endedRun(client: Client, id: string): Promise<{ plan: Plan; summary: RunSummary }> {
@@ -52,12 +63,14 @@ async function endedRun(client: Client, id: string): Promise<{ plan: Plan; summa
   return { plan, summary };
 }
 
+/** The ended run's policy, M and parameters, where `options` does not set them (an unset flag is undefined). */
 function sameAs(summary: RunSummary, plan: Plan, options: StartOptions): StartOptions {
+  const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return {
     policy: summary.policy as Plan['policy'],
     maxConcurrency: summary.maxConcurrency,
     params: summary.params as StartOptions['params'],
-    ...options,
+    ...set,
     id: options.id ?? newRunId(plan.name),
   };
 }

@@ -1,4 +1,4 @@
-import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { searchAttributes } from './shared';
 
@@ -28,10 +28,11 @@ export async function workflowPollers(client: Client, taskQueue: string): Promis
 }
 
 /**
- * A run's status from its description alone: ptq's own (the search attribute) where it holds, else
- * Temporal's. A run terminated from outside never got to update the attribute from "running".
+ * A run's status from its description or listing alone: ptq's own (the search attribute) where it
+ * holds, else Temporal's. A run terminated from outside never got to update the attribute from
+ * "running", so an ended execution's attribute saying "running" is stale.
  */
-export function runStatusOf(description: WorkflowExecutionDescription): string {
+export function runStatusOf(description: Pick<WorkflowExecutionInfo, 'status' | 'typedSearchAttributes'>): string {
   const status = description.typedSearchAttributes.get(searchAttributes.status);
   const running = description.status.name === 'RUNNING';
   return status && (running || status !== 'running') ? status : description.status.name.toLowerCase();

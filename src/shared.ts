@@ -41,6 +41,9 @@ export interface RunPlanInput {
 /** The run's memo key holding what its llm and agent steps cost so far, in USD. */
 export const COST_MEMO = 'ptqCostUsd';
 
+/** Memo of a run `ptq retry` started: the run it retries, so `ptq list` can show it from the server alone. */
+export const RETRY_OF_MEMO = 'ptqRetryOf';
+
 /** Child workflow ids are `${runId}/${taskId}` so the UI groups them under their run. */
 export function taskWorkflowId(runId: string, taskId: string): string {
   return `${runId}/${taskId}`;

@@ -1,8 +1,9 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, TerminatedFailure } from '@temporalio/common';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { RunSummary } from './core';
 import { isFailureType } from './core/failures';
+import { ExitCode, PtqError } from './errors';
 import type { BuiltinActivities } from './activities';
 import type { runPlan } from './workflows';
 
@@ -12,8 +13,8 @@ const RECORD_SUMMARY_ACTIVITY: keyof BuiltinActivities = 'recordRunSummary';
 /**
  * Waits for a run to end and returns its summary, however it ended. A run ends as its outcome (see
  * the workflow's `endAs`): a failed run's summary is its failure's details, a cancelled run's is the
- * input of the last activity it ran. Runs recorded before that simply return it. Anything else
- * (terminated, timed out, a ptq bug) is thrown as it came.
+ * input of the last activity it ran. Runs recorded before that simply return it. A terminated run
+ * has none: one line says so. Anything else (timed out, a ptq bug) is thrown as it came.
  */
 export async function summaryOf(handle: WorkflowHandle<typeof runPlan>): Promise<RunSummary> {
   try {
@@ -22,6 +23,12 @@ export async function summaryOf(handle: WorkflowHandle<typeof runPlan>): Promise
     const cause = err instanceof WorkflowFailedError ? err.cause : undefined;
     if (cause instanceof ApplicationFailure && isFailureType(cause.type, 'RunFailed') && cause.details?.[0])
       return cause.details[0] as RunSummary;
+    if (cause instanceof TerminatedFailure)
+      throw new PtqError(
+        `run "${handle.workflowId}" was terminated (${cause.message}), so it has no summary`,
+        ExitCode.cancelled,
+        `\`ptq status ${handle.workflowId}\` shows what the server knows of it`,
+      );
     if (cause instanceof CancelledFailure) {
       const kept = await recordedSummary(handle);
       if (kept) return kept;

@@ -368,7 +368,7 @@ describe('ptq CLI against the real server', () => {
     ]);
     expect(many.stderr.trim().split('\n')).toHaveLength(2);
     const good = await ptq(['validate', ok]);
-    expect(good.stdout).toMatch(/^ok: 2 tasks, 1 edges, 2 levels; critical path 2\.0s \(a -> b\)/);
+    expect(good.stdout).toMatch(/^ok: 2 tasks, 1 edge, 2 levels; critical path 2\.0s \(a -> b\)/);
     expect(good.stdout).toContain('at M=4: schedule 2.0s (critical-path), lower bound 2.0s, 1.000x');
     expect(good.stdout).toContain('2 tasks inline, 0 as child workflows');
     const json = JSON.parse((await ptq(['validate', ok, '--json'])).stdout);

@@ -63,6 +63,7 @@ const ROUTES: Array<[string, string]> = [
   ['GET', '/runs/x'],
   ['GET', '/runs/x/tasks/y'],
   ['POST', '/runs/x/cancel'],
+  ['POST', '/runs/x/terminate'],
   ['POST', '/runs/x/pause'],
   ['POST', '/runs/x/resume'],
   ['POST', '/runs/x/concurrency'],
@@ -274,6 +275,7 @@ describe('ptq serve: the HTTP API on the real server', () => {
       '/runs/{id}/pause',
       '/runs/{id}/resume',
       '/runs/{id}/tasks/{task}',
+      '/runs/{id}/terminate',
     ]);
     expect(Object.keys(doc.paths['/runs'])).toEqual(['post', 'get']);
     expect(doc.components.schemas.StartRun.properties.maxConcurrency).toMatchObject({ type: 'integer', minimum: 1 });

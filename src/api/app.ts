@@ -7,15 +7,17 @@ import { streamSSE } from 'hono/streaming';
 import type { MiddlewareHandler } from 'hono';
 import type { ZodError } from 'zod';
 import { resolveParams, validatePlan } from '../core';
-import { runUrl, startPlanned, startRun, type StartOptions } from '../client';
+import { runLink, startPlanned, startRun, type StartOptions } from '../client';
 import {
   cancelRun,
   describedRun,
+  endedFromOutside,
   findTask,
   pauseRun,
   progressOrServerView,
   resumeRun,
   setConcurrency,
+  terminateRun,
 } from '../control';
 import { NotFoundError, PlanError, PtqError, UnreachableError } from '../errors';
 import { listRuns } from '../listRuns';
@@ -30,7 +32,6 @@ export interface ApiOptions {
   token: string;
   /** Where runs started without a `taskQueue` go. */
   taskQueue: string;
-  namespace: string;
   /** Most bytes a request body may have; larger ones get 413 before they are read whole. */
   maxBodyBytes: number;
 }
@@ -83,7 +84,7 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     if (err instanceof PtqError) return c.json({ error: err.line() }, 400);
     return c.json({ error: (err instanceof Error ? err.message : String(err)).split('\n')[0] }, 500);
   });
-  const url = (id: string) => runUrl(id, options.namespace);
+  const url = async (id: string) => (await runLink(client, id)) ?? null;
 
   app.openapi(
     createRoute({
@@ -115,7 +116,7 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
         const requirements = { requirements: b.requirements as string, name: b.name };
         id = (await startPlanned(client, requirements, { ...start, approve: b.approve })).workflowId;
       }
-      return c.json({ id, url: url(id) }, 201);
+      return c.json({ id, url: await url(id) }, 201);
     },
   );
 
@@ -143,14 +144,15 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     async (c) => {
       const { id } = c.req.valid('param');
       const { handle, description } = await describedRun(client, id);
-      if (description.status.name !== 'RUNNING') {
+      if (description.status.name !== 'RUNNING' && !endedFromOutside(description)) {
         const summary = await summaryOf(handle);
-        return c.json({ id, url: url(id), status: summary.status, summary: { ...summary } }, 200);
+        return c.json({ id, url: await url(id), status: summary.status, summary: { ...summary } }, 200);
       }
       const known = await progressOrServerView(client, handle, description);
-      if ('server' in known) return c.json({ id, url: url(id), status: 'running', server: { ...known.server } }, 200);
+      if ('server' in known)
+        return c.json({ id, url: await url(id), status: known.server.status, server: { ...known.server } }, 200);
       const live = known.progress;
-      return c.json({ id, url: url(id), status: live.status, progress: { ...live } }, 200);
+      return c.json({ id, url: await url(id), status: live.status, progress: { ...live } }, 200);
     },
   );
 
@@ -184,6 +186,18 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     const ended = await cancelRun(client, id, c.req.valid('json').reason ?? 'cancelled through the API');
     return c.json({ id, done: ended ? `already ended (${ended})` : 'cancel requested' }, 200);
   });
+  app.openapi(
+    control(
+      'terminate',
+      'End a run at once on the server, without a worker, as `temporal workflow terminate`: no finally tasks, no summary',
+      body(s.TerminateBody),
+    ),
+    async (c) => {
+      const { id } = c.req.valid('param');
+      const ended = await terminateRun(client, id, c.req.valid('json').reason ?? 'terminated through the API');
+      return c.json({ id, done: ended ? `already ended (${ended})` : 'terminated' }, 200);
+    },
+  );
   app.openapi(control('pause', 'Start no new tasks; running ones go on'), async (c) => {
     const { id } = c.req.valid('param');
     await pauseRun(client, id);

@@ -49,7 +49,10 @@ export const StartBody = z
   })
   .openapi('StartRun');
 
-export const Started = z.object({ id: z.string(), url: z.string() }).openapi('RunStarted');
+/** A run's page in the Temporal Web UI; null when the server has none (`ptq dev --headless`). */
+const Url = z.string().nullable().openapi({ description: "the run's page in the Temporal Web UI; null without one" });
+
+export const Started = z.object({ id: z.string(), url: Url }).openapi('RunStarted');
 
 export const ListQuery = z.object({
   status: z.enum(LIST_STATUSES).optional(),
@@ -69,6 +72,7 @@ export const Listing = z
       closedAt: z.string().nullable(),
       durationMs: z.number(),
       costUsd: z.number().nullable(),
+      retryOf: z.string().nullable().openapi({ description: 'the run this one retried (`ptq retry`)' }),
     }),
   )
   .openapi('RunList');
@@ -76,7 +80,7 @@ export const Listing = z
 export const RunView = z
   .object({
     id: z.string(),
-    url: z.string(),
+    url: Url,
     status: z.string(),
     progress: z
       .record(z.string(), z.unknown())
@@ -117,6 +121,8 @@ export const TaskView = z
   .openapi('Task', { description: 'as `ptq status RUN/TASK --json`' });
 
 export const CancelBody = z.object({ reason: z.string().max(1_000).optional() }).openapi('Cancel');
+
+export const TerminateBody = z.object({ reason: z.string().max(1_000).optional() }).openapi('Terminate');
 
 export const ConcurrencyBody = z.object({ n: z.number().int().min(1).max(10_000) }).openapi('Concurrency');
 

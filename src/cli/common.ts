@@ -29,11 +29,6 @@ export function waitingClientFor(flags: object) {
   return rideOutOutage(() => clientFor(flags), addressOf(flags));
 }
 
-/** The namespace the flags point at, for links. */
-export function namespaceOf(flags: object): string {
-  return connectionSettings(flags as ConnectionFlags).namespace;
-}
-
 /** The address the flags point at, for messages. */
 export function addressOf(flags: object): string {
   return connectionSettings(flags as ConnectionFlags).address;

@@ -22,6 +22,7 @@ import { setConcurrencyCommand } from './commands/setConcurrency';
 import { simulateCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
+import { terminateCommand } from './commands/terminate';
 import { validateCommand } from './commands/validate';
 import { watchCommand } from './commands/watch';
 import { workerCommand } from './commands/worker';
@@ -46,6 +47,7 @@ export function program(): Command {
     watchCommand(),
     resultCommand(),
     cancelCommand(),
+    terminateCommand(),
     logsCommand(),
     serveCommand(),
     retryCommand(),
@@ -90,8 +92,20 @@ function packageVersion(): string {
   return (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
 }
 
+/**
+ * `ptq logs RUN | head -1`: once the reader has what it wants and closes the pipe, the next write
+ * fails with EPIPE. That is the reader's choice, not an error: end at once, quietly, with 0.
+ */
+function endQuietlyOnClosedStdout(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(ExitCode.ok);
+  });
+}
+
 /** Entry point of bin/ptq.js. */
 export function main(argv: string[]): void {
+  endQuietlyOnClosedStdout();
   program()
     .parseAsync(argv)
     .catch((err: Error) => {

@@ -3,6 +3,7 @@ import {
   formatDuration,
   groupLine,
   mapNote,
+  plural,
   progressBar,
   type Progress,
   type RunSummary,
@@ -32,12 +33,7 @@ export function summaryTable(s: RunSummary): string {
       `  model cost: ${tokens} tokens, ${s.cost.totalUsd === null ? 'price unknown' : `~$${s.cost.totalUsd.toFixed(4)}`}${agents.length ? ` (${agents.join(', ')})` : ''}`,
     );
   }
-  if (s.workspace) {
-    const w = s.workspace;
-    lines.push(
-      `  merged into ${w.branch}: ${w.merges} merges, ${w.conflicts} conflicts (conflict rate ${Math.round(w.conflictRate * 100)}%)`,
-    );
-  }
+  if (s.workspace) lines.push(`  ${mergeLine(s, s.workspace)}`);
   const spread = workerSpread(s);
   if (spread) lines.push(`  workers: ${spread}`);
   const costs = s.tasks.some((t) => t.usage);
@@ -65,30 +61,50 @@ function noteOf(t: TaskSummary): string {
   return (t.error ?? t.reason ?? '').split('\n')[0].slice(0, 100);
 }
 
-/** "w1 12 tasks 30.1s busy, w2 8 tasks 20.2s busy": how the work spread over workers. */
+/**
+ * "merged into ptq/x: 12 tasks, 1 conflict in 13 merges tried (conflict rate 8%)". The summary's
+ * `merges` counts tries, conflicts included; the tasks merged are what `git log --merges` shows.
+ */
+function mergeLine(s: RunSummary, w: NonNullable<RunSummary['workspace']>): string {
+  const merged = s.tasks.filter((t) => t.status === 'succeeded' && t.merge && t.merge.commits > 0).length;
+  return (
+    `merged into ${w.branch}: ${plural(merged, 'task')}, ${plural(w.conflicts, 'conflict')} in ` +
+    `${plural(w.merges, 'merge')} tried (conflict rate ${Math.round(w.conflictRate * 100)}%)`
+  );
+}
+
+/**
+ * "w1 12 tasks 30.1s busy, w2 8 tasks 20.2s busy": how the work spread over workers. A task that
+ * ran with no worker recorded (only sleep steps, which are timers of the workflow, or a user
+ * activity, whose worker the workflow does not learn) is counted too, so every task that ran is.
+ */
 function workerSpread(s: RunSummary): string | undefined {
   const by = new Map<string, { tasks: number; busyMs: number }>();
+  let unattributed = 0;
   for (const t of s.tasks) {
-    if (!t.worker) continue;
+    if (!t.worker) {
+      if (t.startedAt !== null) unattributed++;
+      continue;
+    }
     const w = by.get(t.worker) ?? by.set(t.worker, { tasks: 0, busyMs: 0 }).get(t.worker)!;
     w.tasks++;
     w.busyMs += t.durationMs ?? 0;
   }
   if (!by.size) return undefined;
   const busiest = [...by].sort((a, b) => b[1].busyMs - a[1].busyMs);
-  return busiest
-    .map(([w, n]) => `${w} ${n.tasks} task${n.tasks > 1 ? 's' : ''} ${formatDuration(n.busyMs)} busy`)
-    .join(', ');
+  const spread = busiest.map(([w, n]) => `${w} ${plural(n.tasks, 'task')} ${formatDuration(n.busyMs)} busy`);
+  if (unattributed) spread.push(`${plural(unattributed, 'task')} with no worker recorded (sleeps, user activities)`);
+  return spread.join(', ');
 }
 
 function usd(cost: number | null): string {
   return cost === null ? '$?' : `$${cost.toFixed(cost < 1 ? 4 : 2)}`;
 }
 
-/** Estimated time left from the pace so far; undefined until there is a pace. */
+/** Estimated time left from the pace so far; undefined until there is a pace, and while paused (there is none). */
 function eta(p: Progress, elapsedMs: number): number | undefined {
   const done = doneCount(p);
-  if (done === 0 || done >= p.total) return undefined;
+  if (p.paused || done === 0 || done >= p.total) return undefined;
   return (elapsedMs / done) * (p.total - done);
 }
 

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
-import { describedRun, withMapProgress } from '../control';
+import { describedRun, whyNoWorker, withMapProgress } from '../control';
 import { progressQuery } from '../shared';
 import { rideOutOutage } from '../outage';
 import { summaryOf } from '../summaryOf';
@@ -9,6 +9,8 @@ import { RetryWatch, type Retrying } from '../retryWatch';
 import { EventFeed, type FeedEvent } from '../runEvents';
 
 const POLL_MS = 500;
+/** Polls between two looks for a worker on the run's task queue (about every 3 s). */
+const WORKER_CHECK_POLLS = 6;
 
 /**
  * Follows a run until it ends and returns its summary. On a terminal it redraws a live view in
@@ -48,32 +50,43 @@ export async function watchRun(
     }
     for (const e of page) out.write(`${options.json ? JSON.stringify(e) : feedLine(e)}\n`);
   };
+  const draw = async () => {
+    const p = await handle
+      .query(progressQuery)
+      .then((progress) => withMapProgress(client, id, progress))
+      .catch(() => undefined);
+    if (!p) return;
+    const rows = runningRows(out, p);
+    if (tick % 2 === 0)
+      await retries.poll(
+        p.running
+          .slice(0, rows)
+          .filter((r) => !r.map)
+          .map((r) => r.id),
+      );
+    for (const r of p.running) r.attempt = retries.attempt(r.id);
+    drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, rows), drawn);
+  };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
-  for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
-    if (tty) {
-      const p = await handle
-        .query(progressQuery)
-        .then((progress) => withMapProgress(client, id, progress))
-        .catch(() => undefined);
-      if (p) {
-        const rows = runningRows(out, p);
-        if (tick % 2 === 0)
-          await retries.poll(
-            p.running
-              .slice(0, rows)
-              .filter((r) => !r.map)
-              .map((r) => r.id),
-          );
-        for (const r of p.running) r.attempt = retries.attempt(r.id);
-        drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, rows), drawn);
-      }
-    } else {
-      await print();
+  // A run nobody polls for waits in silence: say so at once, as `ptq status` does, and again
+  // whenever the last worker goes away. Until one comes, no query can be answered: only the
+  // run's status is followed, so a run terminated meanwhile ends the watch at once.
+  let idle = false;
+  const lookForWorker = async () => {
+    const why = await whyNoWorker(client, description.taskQueue);
+    if (why && !idle) {
+      process.stderr.write(`waiting: ${why}\n`);
+      drawn = 0;
     }
+    idle = why !== undefined;
+  };
+  for (let status = description.status.name; status === 'RUNNING'; status = await statusNow()) {
+    if (idle || tick % WORKER_CHECK_POLLS === 0) await lookForWorker();
+    if (!idle) await (tty ? draw() : print());
     tick++;
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
-  if (!tty) await print().catch(() => undefined); // the last events, read from the ended run
+  if (!tty && !idle) await print().catch(() => undefined); // the last events, read from the ended run
   return rideOutOutage(() => summaryOf(handle), address);
 }
 

@@ -12,6 +12,7 @@ export * from './summary';
 export * from './usage';
 export * from './validate';
 export * from './params';
+export * from './plural';
 export * from './jsonOutput';
 export * from './map';
 export * from './retry';

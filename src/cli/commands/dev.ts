@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { connectClient, exitCodeFor, runUrl, startRun } from '../../client';
+import { connectClient, exitCodeFor, runLink, startRun } from '../../client';
 import { localUiOrigins, startCodecServer } from '../../codecServer';
 import { startDevServer } from '../../devServer';
 import { loadPlanFile } from '../../planFile';
 import { installRuntime } from '../../runtime';
 import { createWorker } from '../../worker';
+import { recordWebUi } from '../../webUi';
 import { action, intOption } from '../common';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
@@ -43,24 +44,26 @@ export function devCommand(): Command {
         codec?.server.unref();
         const server = await startDevServer({ ...flags, uiPort, uiCodecEndpoint: codec?.url, log });
         process.env.TEMPORAL_ADDRESS = server.address;
-        if (server.uiUrl) process.env.PTQ_UI_URL ??= server.uiUrl;
-        const worker = await createWorker({ address: server.address });
-        log(`Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`);
-        log(server.uiUrl ? `Web UI: ${server.uiUrl}` : 'Web UI: off (--headless)');
-        const running = worker.run();
         let code: number | undefined;
         try {
+          const client = await connectClient({ address: server.address });
+          // Every command that talks to this server links to this UI, or prints no link without one.
+          await recordWebUi(client, server.uiUrl);
+          const worker = await createWorker({ address: server.address });
+          log(
+            `Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`,
+          );
+          log(server.uiUrl ? `Web UI: ${server.uiUrl}` : 'Web UI: off (--headless)');
+          const running = worker.run();
           if (plan) {
-            const client = await connectClient({ address: server.address });
             const handle = await startRun(client, plan);
-            // Links only where there is a Web UI, at its real port.
-            const link = server.uiUrl ? runUrl(handle.workflowId) : undefined;
+            const link = await runLink(client, handle.workflowId);
             log(`started ${handle.workflowId}${link ? `\n${link}` : ''}`);
             const summary = await watchRun(client, handle.workflowId);
             process.stdout.write(`${summaryTable(summary)}\n${link ? `\nSee it in the Web UI: ${link}\n` : ''}`);
             code = exitCodeFor(summary.status);
-            await client.connection.close();
           }
+          await client.connection.close();
           if (!flags.exit) log('ptq dev is running; Ctrl-C to stop');
           if (flags.exit) worker.shutdown();
           await running;

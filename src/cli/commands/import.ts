@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { stringify } from 'yaml';
 import { importedPlan, type ImportFlags } from '../../planFile';
-import { validatePlan } from '../../core';
+import { plural, validatePlan } from '../../core';
 import { PlanError, PtqError } from '../../errors';
 import { action } from '../common';
 import { importFlagsOf, withImportFlags } from '../importFlags';
@@ -41,7 +41,7 @@ export function importCommand(): Command {
           flags.output && /\.ya?ml$/i.test(flags.output) ? stringify(plan) : `${JSON.stringify(plan, null, 2)}\n`;
         if (!flags.output) return void process.stdout.write(out);
         writeFileSync(flags.output, out);
-        process.stderr.write(`wrote ${flags.output}: ${checked.value.tasks.length} tasks\n`);
+        process.stderr.write(`wrote ${flags.output}: ${plural(checked.value.tasks.length, 'task')}\n`);
       }),
     );
 }

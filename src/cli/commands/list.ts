@@ -14,7 +14,7 @@ export function listCommand(): Command {
     .option('--json', 'print JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq list --status failed\n  ptq list --plan nightly --limit 5\n  ptq list --json | jq -r ".[].id"',
+      '\nExamples:\n  ptq list --status failed\n  ptq list --status terminated\n  ptq list --plan nightly --limit 5\n  ptq list --json | jq -r ".[].id"',
     )
     .action(
       action(
@@ -23,6 +23,8 @@ export function listCommand(): Command {
           const runs = await listRuns(client, flags);
           if (flags.json) return printJson(runs);
           if (!runs.length) return void process.stdout.write('no runs\n');
+          // A retry names the run it retried, in a column of its own when any listed run is one.
+          const retries = runs.some((r) => r.retryOf !== null);
           const rows = runs.map((r) => [
             r.id,
             String(r.status),
@@ -31,8 +33,19 @@ export function listCommand(): Command {
             formatDuration(r.durationMs),
             r.costUsd !== null ? `$${r.costUsd.toFixed(2)}` : '-',
             r.plan ?? '',
+            ...(retries ? [r.retryOf ?? ''] : []),
           ]);
-          process.stdout.write(`${table(['RUN', 'STATUS', 'DONE', 'STARTED (UTC)', 'TOOK', 'COST', 'PLAN'], rows)}\n`);
+          const header = [
+            'RUN',
+            'STATUS',
+            'DONE',
+            'STARTED (UTC)',
+            'TOOK',
+            'COST',
+            'PLAN',
+            ...(retries ? ['RETRY OF'] : []),
+          ];
+          process.stdout.write(`${table(header, rows)}\n`);
         },
       ),
     );

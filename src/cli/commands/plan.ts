@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { buildGraph, formatDuration } from '../../core';
+import { buildGraph, formatDuration, plural } from '../../core';
 import { ExitCode, PtqError } from '../../errors';
 import { ModelCallError, planTasks } from '../../planner';
 import { getPlan } from '../../control';
@@ -37,7 +37,7 @@ export function planCommand(): Command {
         const m = plan.metadata;
         const cost = m?.usage?.costUsd;
         process.stdout.write(
-          `wrote ${flags.output}: ${plan.tasks.length} tasks, ${g.levels} levels, critical path ${formatDuration(g.criticalPathMs)}\n` +
+          `wrote ${flags.output}: ${plural(plan.tasks.length, 'task')}, ${plural(g.levels, 'level')}, critical path ${formatDuration(g.criticalPathMs)}\n` +
             `planner: ${m?.planner}${m?.model ? ` (${m.model})` : ''}, complexity ${m?.complexity}` +
             `${m?.usage?.calls ? `, ${m.usage.calls} calls, ${m.usage.inputTokens + m.usage.outputTokens} tokens${cost != null ? `, ~$${cost.toFixed(4)}` : ''}` : ''}\n` +
             `${m?.reasoning ?? ''}\n`,

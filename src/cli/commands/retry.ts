@@ -1,12 +1,16 @@
 import { Command } from 'commander';
 import { resubmitRun, retryRun } from '../../retry';
-import { action, clientFor, withConnection } from '../common';
+import { action, clientFor, intOption, withConnection, withParams } from '../common';
+import { parseParamFlags } from '../../core';
+import { PtqError } from '../../errors';
 import { followStart, type FollowFlags } from './start';
 
 interface AgainFlags extends FollowFlags {
   id?: string;
   taskQueue: string;
   from?: string[];
+  maxConcurrency?: number;
+  param?: string[];
 }
 
 /** The flags `retry` and `resubmit` share with `start`: where the new run goes and how to follow it. */
@@ -42,15 +46,32 @@ export function retryCommand(): Command {
     );
 }
 
-/** `ptq resubmit RUN`: the same plan and parameters again, from scratch. */
+/** `ptq resubmit RUN`: the same plan and parameters again, from scratch; M and parameters can change. */
 export function resubmitCommand(): Command {
-  return again('resubmit')
-    .description('start an ended run again from scratch: same plan, parameters, policy and M')
-    .addHelpText('after', '\nExample:\n  ptq resubmit nightly-1 --watch')
+  return withParams(again('resubmit'))
+    .description(
+      'start an ended run again from scratch: same plan, parameters, policy and M, unless --max-concurrency or -p say otherwise',
+    )
+    .option(
+      '--max-concurrency <n>',
+      "M: tasks running at once (default: the ended run's)",
+      intOption('--max-concurrency', 1, 2000),
+    )
+    .addHelpText(
+      'after',
+      '\nExamples:\n  ptq resubmit nightly-1 --watch\n  ptq resubmit nightly-1 --max-concurrency 8 -p env=staging --wait',
+    )
     .action(
       action(async (id: string, flags: AgainFlags) => {
         const client = await clientFor(flags);
-        const handle = await resubmitRun(client, id, { id: flags.id, taskQueue: flags.taskQueue });
+        const given = parseParamFlags(flags.param ?? []);
+        if (!given.ok) throw new PtqError(given.error.join('; '));
+        const handle = await resubmitRun(client, id, {
+          id: flags.id,
+          taskQueue: flags.taskQueue,
+          maxConcurrency: flags.maxConcurrency,
+          given: given.value,
+        });
         return followStart(client, handle, flags);
       }),
     );

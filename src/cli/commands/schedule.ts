@@ -1,6 +1,6 @@
 import type { Client, ScheduleHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { parseDuration } from '../../core';
+import { parseDuration, plural } from '../../core';
 import { PtqError } from '../../errors';
 import { searchAttributes } from '../../shared';
 import { loadPlanFile } from '../../planFile';
@@ -117,7 +117,7 @@ export function scheduleCommand(): Command {
             [
               `${info.id}: ${info.paused ? 'paused' : 'active'}, ${when}, overlap ${info.overlap}`,
               plan
-                ? `  plan: ${plan.name}, ${plan.tasks} tasks, M=${plan.maxConcurrency}, task queue ${plan.taskQueue}`
+                ? `  plan: ${plan.name}, ${plural(plan.tasks, 'task')}, M=${plan.maxConcurrency}, task queue ${plan.taskQueue}`
                 : '',
               `  next: ${info.nextRuns.join(', ') || '-'}`,
               `  recent: ${recentRuns.map((r) => `${r.id} (${r.status})`).join(', ') || '-'}`,

@@ -6,7 +6,7 @@ import { createApi } from '../../api/app';
 import { PtqError } from '../../errors';
 import { DEFAULT_TASK_QUEUE } from '../../shared';
 import { readTokenFile } from '../../tokens';
-import { action, clientFor, intOption, namespaceOf, withConnection } from '../common';
+import { action, clientFor, intOption, withConnection } from '../common';
 
 interface ServeFlags {
   host: string;
@@ -61,12 +61,7 @@ export function serveCommand(): Command {
       action(async (flags: ServeFlags) => {
         const { token, generated } = tokenOf(flags);
         const client = await clientFor(flags);
-        const app = createApi(client, {
-          token,
-          taskQueue: flags.taskQueue,
-          namespace: namespaceOf(flags),
-          maxBodyBytes: flags.maxBodyKb * 1024,
-        });
+        const app = createApi(client, { token, taskQueue: flags.taskQueue, maxBodyBytes: flags.maxBodyKb * 1024 });
         const server = serve({ fetch: app.fetch, hostname: flags.host, port: flags.port });
         await new Promise<void>((resolve, reject) => {
           server.once('listening', resolve);

@@ -2,7 +2,7 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
 import { POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
-import { exitCodeFor, runUrl, startPlanned, startRun } from '../../client';
+import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
 import type { ConnectionFlags } from '../../connection';
 import { type ExitCode, PtqError } from '../../errors';
 import type { runPlan } from '../../workflows';
@@ -10,17 +10,7 @@ import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
 import { summaryOf } from '../../summaryOf';
-import {
-  action,
-  addressOf,
-  clientFor,
-  namespaceOf,
-  intOption,
-  paramsFor,
-  printJson,
-  withConnection,
-  withParams,
-} from '../common';
+import { action, addressOf, clientFor, intOption, paramsFor, printJson, withConnection, withParams } from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
@@ -91,19 +81,20 @@ export async function followStart(
   flags: FollowFlags,
 ): Promise<ExitCode | undefined> {
   const id = handle.workflowId;
-  const url = runUrl(id, namespaceOf(flags));
+  const url = await runLink(client, id);
+  const link = url ? `${url}\n` : '';
   if (!flags.wait && !flags.watch) {
-    if (flags.json) printJson({ id, url });
-    else process.stdout.write(`started ${id}\n${url}\n`);
+    if (flags.json) printJson({ id, url: url ?? null });
+    else process.stdout.write(`started ${id}\n${link}`);
     return undefined;
   }
-  if (!flags.json) process.stderr.write(`started ${id}\n${url}\n`);
+  if (!flags.json) process.stderr.write(`started ${id}\n${link}`);
   const address = addressOf(flags);
   const summary =
     flags.watch && !flags.json
       ? await watchRun(client, id, { detachOnCtrlC: true, address })
       : await rideOutOutage(() => summaryOf(handle), address);
   if (flags.json) printJson(summary);
-  else process.stdout.write(`${summaryTable(summary)}\n${url}\n`);
+  else process.stdout.write(`${summaryTable(summary)}\n${link}`);
   return exitCodeFor(summary.status);
 }

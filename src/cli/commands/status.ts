@@ -1,9 +1,9 @@
 import { Command } from 'commander';
 import { progressBar } from '../../core';
 import type { ServerView } from '../../serverView';
-import { runUrl } from '../../client';
+import { runLink } from '../../client';
 import { describedRun, findTask, progressOrServerView } from '../../control';
-import { action, clientFor, namespaceOf, printJson, withConnection } from '../common';
+import { action, clientFor, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 import { printTask } from '../taskView';
 
@@ -37,11 +37,12 @@ export function statusCommand(): Command {
         const task = await findTask(client, id);
         if (task) return printTask(id, task, flags.json);
         const { handle, description } = await describedRun(client, id);
-        const url = runUrl(id, namespaceOf(flags));
+        const url = (await runLink(client, id)) ?? null;
+        const link = url ? `${url}\n` : '';
         const known = await progressOrServerView(client, handle, description);
         if ('server' in known) {
           if (flags.json) return printJson({ id, url, source: 'server', ...known.server });
-          return void process.stdout.write(`${serverLines(id, known.server).join('\n')}\n${url}\n`);
+          return void process.stdout.write(`${serverLines(id, known.server).join('\n')}\n${link}`);
         }
         const { progress } = known;
         if (flags.json) return printJson({ id, url, ...progress });
@@ -53,7 +54,7 @@ export function statusCommand(): Command {
         );
         const why = progress.reason === 'waiting for approval' ? approvalHint(id) : progress.reason;
         const lines = [...progressView(progress, now, now - started, 50), ...(why ? [why] : [])];
-        process.stdout.write(`${lines.join('\n')}\n${url}\n`);
+        process.stdout.write(`${lines.join('\n')}\n${link}`);
       }),
     );
 }

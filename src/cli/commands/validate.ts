@@ -6,6 +6,7 @@ import {
   formatDuration,
   lowerBoundMs,
   planWarnings,
+  plural,
   simulate,
   type Plan,
 } from '../../core';
@@ -61,9 +62,9 @@ export function validateCommand(): Command {
         if (flags.json) return printJson(info);
         for (const w of info.warnings) process.stderr.write(`${file}: warning: ${w}\n`);
         process.stdout.write(
-          `ok: ${info.tasks} tasks, ${edges} edges, ${info.levels} levels; critical path ${formatDuration(g.criticalPathMs)} ` +
+          `ok: ${plural(info.tasks, 'task')}, ${plural(edges, 'edge')}, ${plural(info.levels, 'level')}; critical path ${formatDuration(g.criticalPathMs)} ` +
             `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
-            `${info.execution.inline} tasks inline, ${info.execution.child} as child workflows\n`,
+            `${plural(info.execution.inline, 'task')} inline, ${info.execution.child} as child workflows\n`,
         );
         for (const { a, b, files } of info.serialized)
           process.stdout.write(`files overlap: ${a} and ${b} never run at once (${files[0]} ~ ${files[1]})\n`);
