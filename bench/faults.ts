@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
-import { groupAlive, ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
+import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
 import { waitFor } from '../test/support/processes';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/workers';
 import { ratioRow, type BenchContext, type Rows } from './support';
@@ -56,7 +56,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
         const at = Date.now();
         await new Promise((r) => setTimeout(r, 100));
         const orphans = readLedger(ledger).filter((a) => !a.ended);
-        const reaped = waitFor(() => !orphans.some((o) => groupAlive(o.pid)), 10_000).then(() => {
+        const reaped = waitFor(() => !orphans.some(attemptAlive), 10_000).then(() => {
           reapedMs = Date.now() - at;
         });
         await worker(queue);
@@ -94,7 +94,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
       const at = Date.now();
       await w.exited;
       const after = readLedger(ledger);
-      finishedInGrace = `${running.filter((r) => after.find((a) => a.pid === r.pid)?.ended).length}/${running.length}`;
+      finishedInGrace = `${running.filter((r) => after.find((a) => a.attempt === r.attempt)?.ended).length}/${running.length}`;
       await worker(queue);
       return at;
     });
