@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connectClient, startRun } from '../src/client';
 import { cancelRun } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
-import { attemptAlive, ledgerCommand, ledgerProblems, readLedger, type Attempt } from './support/ledger';
+import { attemptAlive, daemonTask, ledgerProblems, readLedger, type Attempt } from './support/ledger';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
@@ -16,19 +16,6 @@ import { startWorkerProcess, type WorkerProcess } from './support/workers';
  * but its own. Real processes, real workers, a ledger written by the daemons themselves.
  */
 jest.setTimeout(120_000);
-
-/**
- * A step that starts the ledger task as a daemon (`setsid -f`: a new session, out of the step's
- * process group), then waits for a daemon to write its end. A daemon that survived its step would
- * end in the ledger next to the retry's.
- */
-function daemonTask(ledger: string, ticks: number) {
-  const wait = 'setsid -f "$@"; until grep -q "^end " "$0"; do sleep 0.1; done';
-  return {
-    id: 'daemon',
-    run: { type: 'shell' as const, command: ['sh', '-c', wait, ledger, ...ledgerCommand('daemon', ledger, ticks)] },
-  };
-}
 
 /** Once the daemon has ticked, its attempt as the ledger has it. */
 const daemonRunning = (ledger: string): Promise<Attempt> =>
@@ -60,7 +47,7 @@ describe('step containment', () => {
     withWorker(async ({ client, taskQueue }) => {
       const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-contain-')), 'ledger');
       const id = runId('daemon-cancel');
-      const handle = await startRun(client, plan({ tasks: [daemonTask(ledger, 400)] }), { id, taskQueue });
+      const handle = await startRun(client, plan({ tasks: [daemonTask('daemon', ledger, 400)] }), { id, taskQueue });
       const daemon = await daemonRunning(ledger);
       const cancelledAt = Date.now();
       await cancelRun(client, id, 'test');
@@ -78,7 +65,7 @@ describe('step containment', () => {
     const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
     const p = plan({
       defaults: { heartbeatTimeout: '2s', retry: { maximumAttempts: 3, initialInterval: '100ms' } },
-      tasks: [daemonTask(ledger, 20)],
+      tasks: [daemonTask('daemon', ledger, 20)],
     });
     const handle = await startRun(client, p, { id: runId('daemon-kill'), taskQueue: queue });
     const daemon = await daemonRunning(ledger);

@@ -32,6 +32,17 @@ export function ledgerTask(id: string, ledger: string, ticks: number, extra: Rec
   return { id, run: { type: 'shell' as const, command: ledgerCommand(id, ledger, ticks) }, ...extra };
 }
 
+/**
+ * A task whose step starts the ledger task as a daemon (`setsid -f`: a session of its own, out of
+ * the step's process group), then waits for its end in the ledger. A daemon that outlived its
+ * step would run next to the retry's, and end too.
+ */
+export function daemonTask(id: string, ledger: string, ticks: number, extra: Record<string, unknown> = {}) {
+  const wait = 'id=$1; l=$2; shift 2; setsid -f "$@"; until grep -q "^end $id " "$l"; do sleep 0.1; done';
+  const command = ['sh', '-c', wait, 'sh', id, ledger, ...ledgerCommand(id, ledger, ticks)];
+  return { id, run: { type: 'shell' as const, command }, ...extra };
+}
+
 /** One attempt of a task, as the ledger saw it. */
 export interface Attempt {
   task: string;
