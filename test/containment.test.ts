@@ -8,6 +8,7 @@ import { cancelRun } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
 import { attemptAlive, daemonTask, ledgerProblems, readLedger, type Attempt } from './support/ledger';
 import { waitFor } from './support/processes';
+import { ptq } from './support/cli';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
 /**
@@ -31,6 +32,15 @@ describe('step containment', () => {
   const workers: WorkerProcess[] = [];
   afterEach(() => {
     for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+  });
+
+  it('ptq worker says what contains steps, and refuses a PTQ_CONTAINMENT it does not know', async () => {
+    const worker = await startWorkerProcess(`contain-${randomUUID()}`);
+    workers.push(worker);
+    expect(worker.stderr()).toMatch(/^steps run in their own PID namespace \(\S*setpriv --pdeathsig KILL \S*unshare /);
+    const bad = await ptq(['worker', '--task-queue', 'unused'], { PTQ_CONTAINMENT: 'chroot' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('ptq: PTQ_CONTAINMENT="chroot" is not one of auto, pid-namespace, process-group');
   });
 
   it('a step sees no process but its own', () =>

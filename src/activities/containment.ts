@@ -37,12 +37,14 @@ const AS_USER = ['--user', '--map-root-user'];
 /**
  * The program waits for "go" on stdin, which the worker sends only once the reaper knows the
  * process group; a worker killed in between closes the pipe and nothing runs. The program and its
- * arguments are "$@": argv, never parsed by the shell. In a namespace the shell stays (PID 1) and
- * exits with the program's status; in a process group it becomes the program (same pid).
+ * arguments are "$@": argv, never parsed by the shell. In a process group the shell becomes the
+ * program (same pid). In a namespace the shell stays (PID 1) and exits with the program's status;
+ * its own stderr goes to /dev/null, or it would add "Terminated" to a cancelled step's output, and
+ * the program gets the real one (fd 3) through a second shell that execs it.
  */
 const WAIT_FOR_GO = 'IFS= read -r go && [ "$go" = go ] || exit 1; ';
 const TRAMPOLINE = {
-  'pid-namespace': `${WAIT_FOR_GO}"$@" </dev/null; exit $?`,
+  'pid-namespace': `${WAIT_FOR_GO}exec 3>&2 2>/dev/null; /bin/sh -c 'exec "$@" 2>&3 3>&-' ptq-step "$@" </dev/null; exit $?`,
   'process-group': `${WAIT_FOR_GO}exec "$@" </dev/null`,
 } as const;
 
