@@ -43,14 +43,20 @@ describe('step containment', () => {
     expect(bad.stderr).toContain('ptq: PTQ_CONTAINMENT="chroot" is not one of auto, pid-namespace, process-group');
   });
 
-  it('a step sees no process but its own', () =>
+  it('a step sees no process but its own; one killed by a signal says so', () =>
     withWorker(async ({ client, taskQueue }) => {
       const p = plan({
-        tasks: [{ id: 'ps', run: { type: 'shell', command: ['sh', '-c', 'echo /proc/[0-9]*'] } }],
+        defaults: { retry: { maximumAttempts: 1 } },
+        tasks: [
+          { id: 'ps', run: { type: 'shell', command: ['sh', '-c', 'echo /proc/[0-9]*'] } },
+          { id: 'killed', run: { type: 'shell', command: ['sh', '-c', 'kill -KILL $$'] } },
+        ],
       });
       const summary = await summaryOf(await startRun(client, p, { id: runId('ps'), taskQueue }));
+      const [ps, killed] = summary.tasks;
       // Its namespace's init (the trampoline's shell) and itself; `echo` is a builtin.
-      expect(summary.tasks[0].output?.trim()).toBe('/proc/1 /proc/2');
+      expect(ps.output?.trim()).toBe('/proc/1 /proc/2');
+      expect(killed.error).toBe('killed by SIGKILL');
     }));
 
   it('cancel of a step that daemonized (setsid -f): the daemon is gone at once and never ends', () =>

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants as fs } from 'node:fs';
+import { constants } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { ExitCode, PtqError } from '../errors';
 
@@ -61,6 +62,19 @@ export function containedArgv(argv: string[]): string[] {
   const c = containment();
   const prefix = c.kind === 'pid-namespace' ? c.prefix : [];
   return [...prefix, '/bin/sh', '-c', TRAMPOLINE[c.kind], 'ptq-step', ...argv];
+}
+
+/**
+ * "exit code 3" or "killed by SIGKILL". In a namespace the program's death by a signal reaches the
+ * worker as its shell's exit code, 128 + the signal's number, and is told as the signal again.
+ */
+export function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  const byShell =
+    code !== null && code > 128 && containment().kind === 'pid-namespace'
+      ? Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0]
+      : undefined;
+  if (code === null || byShell) return `killed by ${byShell ?? signal}`;
+  return `exit code ${code}`;
 }
 
 /** One line for the worker's start: what contains steps here, or a warning about what does not. */
@@ -129,7 +143,7 @@ function which(program: string, path = ''): string | undefined {
     .map((dir) => join(dir, program))
     .find((file) => {
       try {
-        accessSync(file, constants.X_OK);
+        accessSync(file, fs.X_OK);
         return true;
       } catch {
         return false;

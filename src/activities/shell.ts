@@ -4,7 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { OutputLog, type LiveOutput, type ShellStep } from '../core';
 import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
-import { containedArgv } from './containment';
+import { containedArgv, exitReason } from './containment';
 import { registerProgram } from './localCancel';
 import { watchGroup } from './reaper';
 import { mask, stepEnvironment } from './secrets';
@@ -106,7 +106,7 @@ export async function superviseProgram(
     }).catch((e: NodeJS.ErrnoException) => {
       throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '', true);
     });
-    const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    const why = exitReason(exit.code, exit.signal);
     // Stopped by the worker-local cancel (localCancel.ts): end only once Temporal has the cancel.
     if (stopped === 'cancelled') await cancelArrived(ctx);
     return { code: exit.code, why, stopped };
