@@ -10,7 +10,7 @@ import { dataConverter } from '../src/codec';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
-import { alive, readPid } from '../test/support/processes';
+import { alive, readPid, writePid } from '../test/support/processes';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const M = 50;
@@ -45,7 +45,7 @@ export async function cancellation({ client, taskQueue, address, serverPid, quic
   const steps = (tag: string) =>
     Array.from({ length: M }, (_, i) => ({
       type: 'shell' as const,
-      command: ['sh', '-c', `echo $$ > ${join(dir, `${tag}-${i}`)}; exec sleep 600`],
+      command: ['sh', '-c', `${writePid(join(dir, `${tag}-${i}`))}; exec sleep 600`],
     }));
   /** Starts M sleeps, cancels, and returns each process's time to die and the time to the run's end. */
   const cancelRound = async (tag: string, start: () => Promise<WorkflowHandle>) => {

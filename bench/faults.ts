@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
-import { groupAlive, ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
+import { attemptAlive, daemonTask, ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
 import { waitFor } from '../test/support/processes';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/workers';
 import { ratioRow, type BenchContext, type Rows } from './support';
@@ -16,8 +16,9 @@ const TICKS = 15; // about 1.5 s per task
 
 /**
  * Recovery from faults, each next to the same run without the fault: a `ptq worker` process
- * killed with -9 at 50% (another one started at once), and one stopped with SIGTERM inside its
- * shutdown grace. Tasks write a ledger, so the rows count what really ran, not what was reported.
+ * killed with -9 at 50% (another one started at once), the same with steps that daemonize
+ * (`setsid -f`), and one stopped with SIGTERM inside its shutdown grace. Tasks write a ledger, so
+ * the rows count what really ran, not what was reported.
  */
 export async function faults({ client, address }: BenchContext): Promise<Rows> {
   const env = { TEMPORAL_ADDRESS: address };
@@ -27,13 +28,17 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
     workers.push(w);
     return w;
   };
-  const ledgerRun = async (execution: Execution, fault?: (queue: string, ledger: string) => Promise<number>) => {
+  const ledgerRun = async (
+    execution: Execution,
+    fault?: (queue: string, ledger: string) => Promise<number>,
+    task: typeof ledgerTask = ledgerTask,
+  ) => {
     const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-bench-faults-')), 'ledger');
     const ids = Array.from({ length: TASKS }, (_, i) => `t${i}`);
     const plan = Plan.parse({
       maxConcurrency: M,
       defaults: { execution, heartbeatTimeout: '2s', retry: { maximumAttempts: 10, initialInterval: '100ms' } },
-      tasks: ids.map((id) => ledgerTask(id, ledger, TICKS)),
+      tasks: ids.map((id) => task(id, ledger, TICKS)),
     });
     const queue = `bench-faults-${randomUUID()}`;
     await worker(queue, ['--shutdown-grace', '20s']);
@@ -43,6 +48,29 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
     const summary = await summaryOf(handle);
     const attempts = readLedger(ledger);
     return { ms: Date.now() - t0, ok: summary.status === 'succeeded', attempts, ids, faultAt };
+  };
+  /** Steps that start their work as a daemon (`setsid -f`), the worker killed with -9 while they run. */
+  const daemonRows = async (): Promise<Rows> => {
+    let goneMs = NaN;
+    const killed = await ledgerRun(
+      'child',
+      async (queue, ledger) => {
+        await waitFor(() => readLedger(ledger).filter((a) => !a.ended && a.last > a.start).length >= M / 2, 60_000);
+        workers[workers.length - 1].child.kill('SIGKILL');
+        const at = Date.now();
+        const daemons = readLedger(ledger).filter((a) => !a.ended);
+        await waitFor(() => !daemons.some(attemptAlive), 10_000);
+        goneMs = Date.now() - at;
+        await worker(queue);
+        return at;
+      },
+      daemonTask,
+    );
+    const problems = ledgerProblems(killed.attempts, killed.ids, killed.faultAt);
+    return [
+      ['kill -9, steps that daemonized (setsid -f): daemons gone after (ms)', String(goneMs), '', '', '<= 1000'],
+      ['kill -9, steps that daemonized: tasks lost / ended twice / overlapping', `${problems.length}`, '', '', '0'],
+    ];
   };
   const rows: Rows = [];
   try {
@@ -56,7 +84,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
         const at = Date.now();
         await new Promise((r) => setTimeout(r, 100));
         const orphans = readLedger(ledger).filter((a) => !a.ended);
-        const reaped = waitFor(() => !orphans.some((o) => groupAlive(o.pid)), 10_000).then(() => {
+        const reaped = waitFor(() => !orphans.some(attemptAlive), 10_000).then(() => {
           reapedMs = Date.now() - at;
         });
         await worker(queue);
@@ -84,6 +112,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
         [`kill -9, ${execution}: tasks lost / ended twice / overlapping`, `${problems.length}`, '', '', '0'],
       );
     }
+    rows.push(...(await daemonRows()));
     const clean = await ledgerRun('child');
     let finishedInGrace = '';
     const termed = await ledgerRun('child', async (queue, ledger) => {
@@ -94,7 +123,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
       const at = Date.now();
       await w.exited;
       const after = readLedger(ledger);
-      finishedInGrace = `${running.filter((r) => after.find((a) => a.pid === r.pid)?.ended).length}/${running.length}`;
+      finishedInGrace = `${running.filter((r) => after.find((a) => a.attempt === r.attempt)?.ended).length}/${running.length}`;
       await worker(queue);
       return at;
     });

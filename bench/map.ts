@@ -7,7 +7,7 @@ import type { Client } from '@temporalio/client';
 import { startRun } from '../src/client';
 import { Plan } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
-import { alive } from '../test/support/processes';
+import { runningWith } from '../test/support/processes';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.ceil((p / 100) * xs.length) - 1];
@@ -58,8 +58,8 @@ export async function map({ client, taskQueue, quick }: BenchContext): Promise<R
 
 /**
  * Each stop: 10 items run, 9 sleep, item 3 ends after 300 ms, which makes `until: last.ok` true.
- * Measured from item 3's exit (it writes the time) to the other 9 pids gone. Baseline: the same 9
- * sleeping processes as bare activities, from the workflow cancel request to the pids gone.
+ * Measured from item 3's exit (it writes the time) to the other 9 processes gone. Baseline: the same 9
+ * sleeping processes as bare activities, from the workflow cancel request to them gone.
  */
 async function untilStops(
   client: Client,
@@ -70,7 +70,8 @@ async function untilStops(
   const bare: number[] = [];
   for (let k = 0; k < count; k++) {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-until-'));
-    const script = `echo $$ > "$2/pid-$1"; if [ "$1" = 3 ]; then sleep 0.3; date +%s%3N > "$2/stop.tmp"; mv "$2/stop.tmp" "$2/stop"; exit 0; fi; exec sleep 60`;
+    // No `exec`: the shell keeps the folder in its argv, which tells its processes apart (runningWith).
+    const script = `if [ "$1" = 3 ]; then sleep 0.3; date +%s%3N > "$2/stop.tmp"; mv "$2/stop.tmp" "$2/stop"; exit 0; fi; sleep 60`;
     const p = Plan.parse({
       name: 'until-stop',
       maxConcurrency: 10,
@@ -85,14 +86,13 @@ async function untilStops(
     const handle = await startRun(client, p, { taskQueue });
     await waitUntil(() => existsSync(join(dir, 'stop')));
     const stopAt = Number(readFileSync(join(dir, 'stop'), 'utf8'));
-    const pids = [0, 1, 2, 4, 5, 6, 7, 8, 9].map((i) => Number(readFileSync(join(dir, `pid-${i}`), 'utf8')));
-    await waitUntil(() => !pids.some(alive), 2);
+    await waitUntil(() => runningWith(dir).length === 0, 2);
     ptq.push(Date.now() - stopAt);
     await summaryOf(handle);
 
     const steps = Array.from({ length: 9 }, (_, i) => ({
       type: 'shell' as const,
-      command: ['sh', '-c', 'echo $$ > "$2/bare-$1"; exec sleep 60', 'sh', String(i), dir],
+      command: ['sh', '-c', ': > "$2/bare-$1"; sleep 60', 'sh', String(i), dir],
     }));
     const wf = await client.workflow.start('bareShellFanOut', {
       taskQueue,
@@ -101,10 +101,9 @@ async function untilStops(
     });
     await waitUntil(() => steps.every((_, i) => existsSync(join(dir, `bare-${i}`))));
     await new Promise((r) => setTimeout(r, 300));
-    const barePids = steps.map((_, i) => Number(readFileSync(join(dir, `bare-${i}`), 'utf8')));
     const cancelAt = Date.now();
     await wf.cancel();
-    await waitUntil(() => !barePids.some(alive), 2);
+    await waitUntil(() => runningWith(dir).length === 0, 2);
     bare.push(Date.now() - cancelAt);
     await summaryOf(wf).catch(() => undefined);
   }

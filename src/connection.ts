@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { TLSConfig } from '@temporalio/client';
 import { loadClientConfigProfile, toClientOptions, type ClientConfigProfile } from '@temporalio/envconfig';
 import { ExitCode, PtqError } from './errors';
+import { workerEnv } from './workerSecrets';
 
 /**
  * Where the Temporal server is and how to authenticate. The same settings work for the local dev
@@ -34,7 +35,7 @@ export interface ConnectionFlags {
  * ~/.config/temporalio/temporal.toml; TEMPORAL_PROFILE), read by Temporal's envconfig package, so
  * one setting serves both tools; then the local dev server's defaults.
  */
-export function connectionSettings(flags: ConnectionFlags = {}, env = process.env): ConnectionSettings {
+export function connectionSettings(flags: ConnectionFlags = {}, env = workerEnv()): ConnectionSettings {
   const profile = loadProfile(flags.profile, env);
   const cert = flags.tlsCert ?? env.TEMPORAL_TLS_CERT;
   const key = flags.tlsKey ?? env.TEMPORAL_TLS_KEY;

@@ -4,6 +4,7 @@ import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { TemporalCliMissingError } from './errors';
+import { workerEnv } from './workerSecrets';
 
 /** The Temporal CLI release ptq is tested with (embeds server 1.29.1 and the Web UI). */
 export const TEMPORAL_CLI_VERSION = '1.5.1';
@@ -52,7 +53,8 @@ export async function ensureTemporalCli(log: (line: string) => void = (l) => con
   try {
     const started = Date.now();
     await run('go', ['install', `github.com/temporalio/cli/cmd/temporal@v${TEMPORAL_CLI_VERSION}`], {
-      env: { ...process.env, GOTOOLCHAIN: 'local', GOBIN: binDir },
+      // Go's own settings (GOPROXY, GOFLAGS...) may be among what a worker holds; the build runs before any step.
+      env: { ...workerEnv(), GOTOOLCHAIN: 'local', GOBIN: binDir },
       maxBuffer: 64 * 1024 * 1024,
     });
     log(

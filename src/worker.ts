@@ -2,6 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './codec';
 import { connectionSettings, type ConnectionFlags } from './connection';
+import { containment } from './activities/containment';
 import { logTaskInterceptor } from './activities/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
@@ -36,6 +37,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
  */
 export async function createWorker(options: PtqWorkerOptions = {}): Promise<Worker> {
   const settings = connectionSettings(options);
+  containment(); // probed now (a bad PTQ_CONTAINMENT fails here), not in the first step
   const connection =
     options.connection ??
     (await NativeConnection.connect({

@@ -18,7 +18,7 @@ import { freePort } from '../src/devServer';
 import { connectClient, startRun } from '../src/client';
 import type { RunSummary } from '../src/core';
 import { plan, runId, withWorker } from './helpers';
-import { alive, readPid, waitFor } from './support/processes';
+import { alive, ancestorsOf, readPid, waitFor } from './support/processes';
 import { startWorkerProcess } from './support/workers';
 import { ptq } from './support/cli';
 import { branches, extraWorktrees, git, makeRepo, STAND_IN_BIN } from './support/gitRepo';
@@ -314,7 +314,7 @@ describe('coding agents in git worktrees', () => {
       });
       const handle = await startRun(client, p, { id, taskQueue });
       const pid = await readPid(join(dir, 'pid'));
-      const owner = workers.find((w) => w.child.pid === parentOf(pid));
+      const owner = workers.find((w) => ancestorsOf(pid).includes(w.child.pid as number));
       expect(owner).toBeDefined();
       owner?.child.kill('SIGKILL');
       await waitFor(() => !alive(pid));
@@ -362,7 +362,7 @@ describe('coding agents in git worktrees', () => {
       });
       const handle = await startRun(client, p, { id, taskQueue });
       const pid = await readPid(join(dir, 'pid'));
-      workers.find((w) => w.child.pid === parentOf(pid))?.child.kill('SIGKILL');
+      workers.find((w) => ancestorsOf(pid).includes(w.child.pid as number))?.child.kill('SIGKILL');
       await waitFor(() => !alive(pid));
       const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
@@ -553,9 +553,4 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stdout
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** The parent pid of a process, from /proc. */
-function parentOf(pid: number): number {
-  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
 }

@@ -6,16 +6,16 @@ import type { Client } from '@temporalio/client';
 import { startRun } from '../src/client';
 import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
-import { alive, readPid, waitFor } from './support/processes';
+import { alive, readPid, waitFor, writePid } from './support/processes';
 import { maxOverlap, recorder, workTask } from './support/recorder';
 import { localStops, shellStepEnds } from './support/history';
-import { groupAlive, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, ledgerTask, readLedger } from './support/ledger';
 
 /** A shell task whose real process (`sleep 600`) writes its pid to a file first. */
 function sleeperTask(id: string, dir: string) {
   const pidFile = join(dir, `${id}.pid`);
   return {
-    task: { id, run: { type: 'shell' as const, command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`] } },
+    task: { id, run: { type: 'shell' as const, command: ['sh', '-c', `${writePid(pidFile)}; exec sleep 600`] } },
     pidFile,
   };
 }
@@ -73,7 +73,7 @@ describe('run control on the real server', () => {
         expect(await localStops(client, handle.workflowId)).toEqual([4]);
         const attempts = readLedger(ledger);
         expect(attempts.map((a) => a.task).sort()).toEqual(ids); // each started once: none was retried
-        expect(attempts.filter((a) => a.ended || groupAlive(a.pid))).toEqual([]); // cut off, and gone
+        expect(attempts.filter((a) => a.ended || attemptAlive(a))).toEqual([]); // cut off, and gone
         // Temporal has each step cancelled, not failed (a failure first would have been retried).
         const ends = await shellStepEnds(client, handle.workflowId);
         expect(ends).toEqual({ scheduled: 4, completed: 0, failed: 0, timedOut: 0, cancelled: 4 });

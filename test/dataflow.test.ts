@@ -9,7 +9,7 @@ import { cancelRun } from '../src/control';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, ptqDevRun } from './support/cli';
 import { FakeLlm } from './support/fakeLlm';
-import { readPid, waitFor, alive } from './support/processes';
+import { readPid, waitFor, alive, writePid } from './support/processes';
 
 /** Values flowing between tasks on the real server, through real processes and a real HTTP server. */
 describe('data flow between tasks', () => {
@@ -187,7 +187,7 @@ describe('data flow between tasks', () => {
         {
           id: 'long',
           execution: 'child', // cancelled below through its own workflow, as from the Web UI
-          run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${dir}/long.pid; exec sleep 600`] },
+          run: { type: 'shell', command: ['sh', '-c', `${writePid(`${dir}/long.pid`)}; exec sleep 600`] },
         },
         {
           id: 'cleanup',
@@ -228,7 +228,7 @@ describe('data flow between tasks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-finally-'));
     const p = plan({
       tasks: [
-        { id: 'work', run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${dir}/work.pid; exec sleep 600`] } },
+        { id: 'work', run: { type: 'shell', command: ['sh', '-c', `${writePid(`${dir}/work.pid`)}; exec sleep 600`] } },
         { id: 'more', dependsOn: ['work'], run: { type: 'shell', command: ['true'] } },
       ],
       finally: [
@@ -236,7 +236,7 @@ describe('data flow between tasks', () => {
           id: 'cleanup',
           run: {
             type: 'shell',
-            command: ['sh', '-c', `echo cleaned > ${dir}/cleaned; echo $$ > ${dir}/slow.pid; exec sleep 600`],
+            command: ['sh', '-c', `echo cleaned > ${dir}/cleaned; ${writePid(`${dir}/slow.pid`)}; exec sleep 600`],
           },
         },
       ],
@@ -262,7 +262,7 @@ describe('data flow between tasks', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ptq-finally-wf-'));
     const p = plan({
       tasks: [
-        { id: 'work', run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${dir}/work.pid; exec sleep 600`] } },
+        { id: 'work', run: { type: 'shell', command: ['sh', '-c', `${writePid(`${dir}/work.pid`)}; exec sleep 600`] } },
       ],
       finally: [{ id: 'cleanup', run: { type: 'shell', command: ['echo', 'cleaned after {{tasks.work.output}}'] } }],
     });

@@ -8,7 +8,7 @@ import { connectClient, startRun } from '../src/client';
 import { dataConverter } from '../src/codec';
 import { freePort, startDevServer } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
-import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { ptq, ptqLive, spawnPtq } from './support/cli';
 import { shellStepEnds } from './support/history';
 import { waitFor } from './support/processes';
@@ -67,12 +67,12 @@ describe('fault injection', () => {
       expect(orphans.length).toBeGreaterThan(0);
       await worker(queue);
       await new Promise((r) => setTimeout(r, 5_000 - (Date.now() - killedAt)));
-      expect(orphans.filter((o) => groupAlive(o.pid)).map((o) => o.task)).toEqual([]);
+      expect(orphans.filter(attemptAlive).map((o) => o.task)).toEqual([]);
       const summary = await summaryOf(handle);
       expect(summary.status).toBe('succeeded');
       expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
       // The orphans were cut off, not finished by the dead worker after the fact.
-      for (const o of orphans) expect(readLedger(ledger).find((x) => x.pid === o.pid)?.ended).toBe(false);
+      for (const o of orphans) expect(readLedger(ledger).find((x) => x.attempt === o.attempt)?.ended).toBe(false);
       await client.connection.close();
     },
   );
@@ -90,7 +90,7 @@ describe('fault injection', () => {
     expect(await a.exited).toBe(0);
     // Every step that was running when the worker was asked to stop finished on it.
     const after = readLedger(ledger);
-    for (const r of running) expect(after.find((x) => x.pid === r.pid)?.ended).toBe(true);
+    for (const r of running) expect(after.find((x) => x.attempt === r.attempt)?.ended).toBe(true);
     await worker(queue);
     expect((await summaryOf(handle)).status).toBe('succeeded');
     const attempts = readLedger(ledger);
@@ -124,7 +124,7 @@ describe('fault injection', () => {
     await waitFor(() => readLedger(ledger).length === ids.length, 30_000);
     await handle.cancel();
     // The worker stops the steps itself; their activities wait for the cancel's heartbeat answer.
-    await waitFor(() => readLedger(ledger).every((x) => !groupAlive(x.pid)));
+    await waitFor(() => readLedger(ledger).every((x) => !attemptAlive(x)));
     a.child.kill('SIGKILL');
     await worker(queue);
     const summary = await summaryOf(handle);
@@ -134,7 +134,7 @@ describe('fault injection', () => {
     await new Promise((r) => setTimeout(r, 3_000)); // past the 2 s heartbeat timeout and a retry's start
     const attempts = readLedger(ledger);
     expect(attempts.map((x) => x.task).sort()).toEqual(ids);
-    expect(attempts.filter((x) => x.ended || groupAlive(x.pid))).toEqual([]);
+    expect(attempts.filter((x) => x.ended || attemptAlive(x))).toEqual([]);
     expect((await shellStepEnds(client, handle.workflowId)).scheduled).toBe(ids.length);
     await client.connection.close();
   });

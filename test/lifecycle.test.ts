@@ -5,7 +5,7 @@ import { connectClient, startRun } from '../src/client';
 import { freePort } from '../src/devServer';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, ptqLive, spawnPtq } from './support/cli';
-import { alive, readPid, waitFor } from './support/processes';
+import { alive, readPid, waitFor, writePid } from './support/processes';
 import { startWorkerProcess } from './support/workers';
 
 const dir = mkdtempSync(join(tmpdir(), 'ptq-lifecycle-'));
@@ -15,7 +15,7 @@ function sleeper(name: string, pidFile: string) {
   return plan({
     name,
     defaults: { heartbeatTimeout: '2s' },
-    tasks: [{ id: 'sleep', run: { type: 'shell', command: ['sh', '-c', `echo $$ > ${pidFile}; exec sleep 600`] } }],
+    tasks: [{ id: 'sleep', run: { type: 'shell', command: ['sh', '-c', `${writePid(pidFile)}; exec sleep 600`] } }],
   });
 }
 

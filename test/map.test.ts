@@ -11,10 +11,10 @@ import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
 import { connectClient } from '../src/client';
 import { FakeLlm } from './support/fakeLlm';
-import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 import { ptq, ptqDevRun } from './support/cli';
-import { alive, waitFor } from './support/processes';
+import { runningWith, waitFor } from './support/processes';
 
 jest.setTimeout(120_000);
 
@@ -133,12 +133,12 @@ describe('map: dynamic fan-out on the real server', () => {
     withWorker(async ({ client, taskQueue }) => {
       const pids = mkdtempSync(join(dir, 'pids-'));
       const script = join(dir, 'item.js');
-      // Items 1, 4 and 6 are broken and answer at once; the others record their pid and sleep.
+      // Items 1, 4 and 6 are broken and answer at once; the others record their index and sleep.
       writeFileSync(
         script,
         `const [i, dir] = process.argv.slice(2);
          if ([1, 4, 6].includes(Number(i))) { setTimeout(() => console.log(JSON.stringify({ broken: true })), 200 * Number(i)); }
-         else { require('fs').writeFileSync(dir + '/' + process.pid, i); setTimeout(() => {}, 60000); }`,
+         else { require('fs').writeFileSync(dir + '/' + i, ''); setTimeout(() => {}, 60000); }`,
       );
       const p = plan({
         maxConcurrency: 20,
@@ -167,9 +167,9 @@ describe('map: dynamic fan-out on the real server', () => {
           '(stopped early: until condition met when 3 of 40 items had ended and 9 were running)',
       );
       // Items 10 and 11 took the places of 1 and 4; nothing started after the 3rd broken item.
-      const sleepers = readdirSync(pids).map(Number);
+      const sleepers = readdirSync(pids);
       expect(sleepers).toHaveLength(9);
-      await waitFor(() => sleepers.every((pid) => !alive(pid)) || undefined, 2_000);
+      await waitFor(() => sleepers.every((i) => runningWith(script, i, pids).length === 0) || undefined, 2_000);
       const results = readResults(resultsPathOf(summary, 'scan-count'));
       expect(results.map((r) => r.index)).toEqual(Array.from({ length: 12 }, (_, i) => i));
       expect(results.filter((r) => r.cancelled)).toHaveLength(9);
@@ -468,7 +468,7 @@ describe('map under a worker crash', () => {
     workers.push(await startWorkerProcess(queue));
     const summary = await summaryOf(handle);
     expect(summary.status).toBe('succeeded');
-    expect(orphans.filter((o) => groupAlive(o.pid))).toEqual([]);
+    expect(orphans.filter(attemptAlive)).toEqual([]);
     const ids = Array.from({ length: n }, (_, i) => `i${i}`);
     expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
     const results = readResults(taskOf(summary, 'each')?.results as string);

@@ -1,5 +1,6 @@
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../core/failures';
 import { isGitUrl, type Workspace } from '../core';
@@ -16,6 +17,7 @@ import {
   removeWorktree,
   undoHalfMerge,
 } from './gitCli';
+import { hookDigests, restoreHooks, type HookDigests } from './gitHooks';
 import { closeRemote, mergeRemote, openRemote, prepareRemote } from './gitRemote';
 import { runDir } from './mapFiles';
 
@@ -43,6 +45,8 @@ export interface OpenWorkspace {
   root: string;
   include: string[];
   merge: Workspace['merge'];
+  /** The local repo's hooks when the run opened it; closing the workspace undoes what tasks did to them. */
+  hooks?: HookDigests;
 }
 
 /** Where a task works. */
@@ -89,7 +93,8 @@ export async function openWorkspace(input: { runId: string; workspace: Workspace
     rmSync(integration, { recursive: true, force: true });
     await git(repo, 'worktree', 'add', integration, branch);
   }
-  return { repo, base, branch, integration, root, include: workspace.include, merge: workspace.merge };
+  const hooks = await hookDigests(repo);
+  return { repo, base, branch, integration, root, include: workspace.include, merge: workspace.merge, hooks };
 }
 
 /**
@@ -182,10 +187,16 @@ async function gitDir(worktree: string): Promise<string> {
   return resolve(worktree, (await git(worktree, 'rev-parse', '--git-dir')).trim());
 }
 
-/** Removes the run's worktrees and task branches. The integration branch stays, for review. */
+/**
+ * Removes the run's worktrees and task branches, and the git hooks its tasks added to the repo
+ * (gitHooks.ts). The integration branch stays, for review.
+ */
 export async function closeWorkspace(input: { ws: OpenWorkspace }): Promise<{ removed: number }> {
   const { ws } = input;
-  return { removed: ws.remote ? await closeRemote(ws) : await cleanWorktrees(ws.repo, ws.root) };
+  if (ws.remote) return { removed: await closeRemote(ws) };
+  const removed = await cleanWorktrees(ws.repo, ws.root);
+  if (ws.hooks) for (const line of await restoreHooks(ws.repo, ws.hooks)) log.warn(`${ws.repo}: ${line}`);
+  return { removed };
 }
 
 /**

@@ -7,6 +7,9 @@ import type { Workspace } from '../core';
 
 /** The git plumbing the workspace activities share, local repo or clone of a remote alike. */
 
+/** Settings for every git ptq runs: no program a task could have named in the repository runs. */
+const NO_COMMANDS = ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false'];
+
 /** What merging needs to know of a workspace. */
 export interface MergeTarget {
   repo: string;
@@ -112,12 +115,17 @@ export async function git(cwd: string, ...args: string[]): Promise<string> {
   return r.stdout;
 }
 
+/**
+ * Runs one of ptq's own git commands. It runs no hook (a task may have written one into the shared
+ * .git, see gitHooks.ts) and no fsmonitor command, and it gets the worker's environment, which
+ * holds no secrets (workerSecrets.ts).
+ */
 export function gitOk(cwd: string, ...args: string[]): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   if (!isAbsolute(cwd)) cwd = resolve(cwd);
   return new Promise((done) => {
     execFile(
       'git',
-      args,
+      [...NO_COMMANDS, ...args],
       { cwd, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } },
       (err, stdout, stderr) => done({ ok: !err, stdout: String(stdout), stderr: String(stderr) }),
     );

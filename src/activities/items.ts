@@ -22,7 +22,8 @@ import { outputsContext, resolveValue, TemplateError, type TemplateContext } fro
 import { keepHeartbeating } from './context';
 import { itemsFromModel } from './itemsFromModel';
 import { mapDir, mapFiles, writeAtomically } from './mapFiles';
-import { mask, maskValue, secretValues, stepEnvironment } from './secrets';
+import { secretValues } from '../workerSecrets';
+import { mask, maskValue, stepEnvironment } from './secrets';
 import { superviseProgram } from './shell';
 import { Tail } from './tail';
 

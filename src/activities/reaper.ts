@@ -38,7 +38,12 @@ let reaper: ChildProcess | undefined;
 
 function ensureReaper(): ChildProcess {
   if (reaper?.stdin?.writable) return reaper;
-  reaper = spawn(process.execPath, ['-e', REAPER_SOURCE], { stdio: ['pipe', 'ignore', 'inherit'], detached: true });
+  // It needs no environment, and gets none: no secret of the worker's shows in its /proc/PID/environ.
+  reaper = spawn(process.execPath, ['-e', REAPER_SOURCE], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+    detached: true,
+    env: {},
+  });
   // Neither the process nor its pipe may keep the worker alive; the pipe closes when we exit.
   reaper.unref();
   (reaper.stdin as unknown as { unref?: () => void }).unref?.();

@@ -5,7 +5,8 @@ import { failureOf } from '../core/failures';
 import type { ItemResult } from '../core/map';
 import { keepHeartbeating } from './context';
 import { mapFiles, writeAtomically } from './mapFiles';
-import { maskValue, secretValues } from './secrets';
+import { secretValues } from '../workerSecrets';
+import { maskValue } from './secrets';
 
 /** Bytes of results.jsonl written between two returns to the event loop. */
 const SLICE_BYTES = 1024 * 1024;

@@ -1,36 +1,22 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../core/failures';
+import { allowedSecrets, secretValues, workerEnv } from '../workerSecrets';
 
 /**
  * Plans are code from whoever can start a run, while the worker's environment holds its API keys.
  * So a step sees only a minimal environment, plus what the plan sets and the secrets the worker
  * allows (`PTQ_SECRETS=NAME,...`), and every secret value is masked as `***` in what leaves it,
- * as GitHub Actions does.
+ * as GitHub Actions does. The values come from what the worker holds (workerSecrets.ts), not from
+ * its own environment, which keeps none of them.
  */
 
 /** What every step may see of the worker's environment: enough to find programs and a home. */
 const BASE_VARS = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'];
 
-/** Names that hold secrets by convention; their values are masked even when no plan asks for them. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL/i;
-
-/** Shorter values would mask ordinary words and digits. */
-const MIN_MASKED_LENGTH = 4;
-
-/** Worker variables a plan may pass to its steps by name. */
-export function allowedSecrets(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set(
-    (env.PTQ_SECRETS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-}
-
 /** The environment of a step: base variables, the plan's `env`, then the secrets it names. */
 export function stepEnvironment(
   step: { env?: Record<string, string>; secrets?: string[] },
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv = workerEnv(),
 ): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of BASE_VARS) if (env[name] !== undefined) out[name] = env[name];
@@ -51,17 +37,6 @@ export function stepEnvironment(
     out[name] = env[name];
   }
   return out;
-}
-
-/** Every value to mask: allowed secrets and anything whose name says it is one. Longest first. */
-export function secretValues(env: NodeJS.ProcessEnv = process.env): string[] {
-  const allowed = allowedSecrets(env);
-  const values = Object.entries(env)
-    // PTQ_SECRETS has SECRET in its name but holds names, which would turn `NAME=***` into `***=***`.
-    .filter(([name, value]) => value && name !== 'PTQ_SECRETS' && (allowed.has(name) || SECRET_NAME.test(name)))
-    .map(([, value]) => value as string)
-    .filter((v) => v.length >= MIN_MASKED_LENGTH);
-  return [...new Set(values)].sort((a, b) => b.length - a.length);
 }
 
 /** Replaces every secret value in `text` with `***`. The scan of the environment is cheap (tens of variables). */

@@ -4,6 +4,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { OutputLog, type LiveOutput, type ShellStep } from '../core';
 import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
+import { containedArgv, exitReason } from './containment';
 import { registerProgram } from './localCancel';
 import { watchGroup } from './reaper';
 import { mask, stepEnvironment } from './secrets';
@@ -16,19 +17,11 @@ const PROGRAM_HEARTBEAT_MS = 100;
 const LOCAL_CANCEL_WAIT_MS = 60_000;
 
 /**
- * The step's program is started through this trampoline: it waits for "go" on stdin, which the
- * worker sends only once the reaper knows the process group, then execs the program (same pid,
- * stdin from /dev/null). A worker killed in between closes the pipe, `read` fails and nothing runs,
- * so no step can outlive its worker unwatched. The program and its arguments are "$@": passed as
- * argv, never parsed by the shell.
- */
-const TRAMPOLINE = 'IFS= read -r go && [ "$go" = go ] && exec "$@" </dev/null';
-
-/**
- * Runs a program from an argv array in its own process group. No shell is involved, so values in
- * the plan are never interpreted. The program sees a minimal environment (see secrets.ts). On
- * cancel or timeout the whole group is killed: SIGTERM, then SIGKILL after a grace period; when
- * the step ends, whatever it left running in its group is killed too; if the worker dies, the
+ * Runs a program from an argv array in its own PID namespace where the kernel allows it, else in
+ * its own process group (see containment.ts). No shell is involved, so values in the plan are
+ * never interpreted. The program sees a minimal environment (see secrets.ts). On cancel or timeout
+ * the whole group is killed: SIGTERM, then SIGKILL after a grace period; when the step ends,
+ * whatever it left running is killed too; if the worker dies, the namespace dies with it and the
  * reaper kills the group.
  */
 export async function runShell(plainStep: ShellStep, options?: StepOptions): Promise<StepResult> {
@@ -115,7 +108,7 @@ export async function superviseProgram(
     }).catch((e: NodeJS.ErrnoException) => {
       throw stepFailure(`cannot start "${argv[0]}": ${e.message}`, 'CommandNotFound', '');
     });
-    const why = exit.code === null ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    const why = exitReason(exit.code, exit.signal);
     // Stopped by the worker-local cancel (localCancel.ts): end only once Temporal has the cancel.
     if (stopped === 'cancelled') await cancelArrived(ctx);
     return { code: exit.code, why, stopped };
@@ -141,7 +134,7 @@ function cancelArrived(ctx: Context): Promise<void> {
 }
 
 /**
- * Starts argv through the trampoline in its own process group, watched by the reaper; stdout goes
+ * Starts argv contained (containment.ts) in its own process group, watched by the reaper; stdout goes
  * to a pipe or a file descriptor. `release` kills whatever is left of the group and unwatches it.
  * Throws a non-retryable step failure when the program or cwd does not exist.
  */
@@ -149,10 +142,10 @@ function spawnWatched(
   argv: string[],
   options: { cwd?: string; env: Record<string, string>; stdout?: number },
 ): { child: ChildProcess; release: () => void } {
-  const [program, ...args] = argv;
-  const missing = missingProgram(program, options.env.PATH, options.cwd);
+  const missing = missingProgram(argv[0], options.env.PATH, options.cwd);
   if (missing) throw stepFailure(missing, 'CommandNotFound', '');
-  const child = spawn('/bin/sh', ['-c', TRAMPOLINE, 'ptq-step', program, ...args], {
+  const [starter, ...rest] = containedArgv(argv);
+  const child = spawn(starter, rest, {
     cwd: options.cwd,
     env: options.env,
     detached: true,

@@ -2,6 +2,7 @@ import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { APICallError, type LanguageModel } from 'ai';
 import { ExitCode, PtqError } from '../errors';
+import { workerEnv } from '../workerSecrets';
 
 export const PROVIDERS = ['openai', 'anthropic', 'offline'] as const;
 export type Provider = (typeof PROVIDERS)[number];
@@ -54,8 +55,8 @@ export function checkRequestedBaseUrl(baseUrl: string | undefined, env = process
     );
 }
 
-/** The AI SDK model for a resolved choice, with the API key taken from the environment. */
-export function languageModel(choice: ModelChoice, env = process.env): { model: LanguageModel; modelId: string } {
+/** The AI SDK model for a resolved choice, with the API key taken from what the worker holds. */
+export function languageModel(choice: ModelChoice, env = workerEnv()): { model: LanguageModel; modelId: string } {
   const { provider, model, baseUrl } = resolveChoice(choice, env);
   if (provider === 'offline')
     throw new ModelCallError('the offline planner has no model: set --provider openai or anthropic', false);

@@ -1,33 +1,53 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { runningWith } from './processes';
 
 /**
  * A ledger that tasks write to as they really run: `start`, a `tick` every 100 ms while alive, and
- * `end`, each with the task id, the process id of the attempt and the time. From it a test can
+ * `end`, each with the task id, a random number of the attempt and the time. From it a test can
  * tell what ran, how often, and whether two attempts of one task ever overlapped, whatever the
  * scheduler or Temporal believe.
  */
 
-/** `sh -c` program of a ledger task: id, ledger file and tick count come in as argv, never as code. */
+/** `sh -c` program of a ledger task: id, ledger file, tick count and attempt come in as argv, never as code. */
 const SCRIPT = [
-  'id=$1; l=$2; n=$3',
-  'echo "start $id $$ $(date +%s%3N)" >> "$l"',
-  'i=0; while [ $i -lt $n ]; do sleep 0.1; echo "tick $id $$ $(date +%s%3N)" >> "$l"; i=$((i+1)); done',
-  'echo "end $id $$ $(date +%s%3N)" >> "$l"',
+  'id=$1; l=$2; n=$3; a=$4',
+  'echo "start $id $a $(date +%s%3N)" >> "$l"',
+  'i=0; while [ $i -lt $n ]; do sleep 0.1; echo "tick $id $a $(date +%s%3N)" >> "$l"; i=$((i+1)); done',
+  'echo "end $id $a $(date +%s%3N)" >> "$l"',
 ].join('\n');
+
+/**
+ * Starts SCRIPT with a random attempt number as its last argument, in argv so that /proc shows it
+ * (`attemptAlive`): `$$` cannot tell attempts apart, every step being PID 2 of its own namespace.
+ */
+const START = 'exec sh -c "$1" ledger-task "$2" "$3" "$4" "$(od -An -N8 -tu8 /dev/urandom | tr -d " ")"';
+
+/** The argv of a ledger task: `sh -c` with its arguments, for a task's command or a step's. */
+export function ledgerCommand(id: string, ledger: string, ticks: number): string[] {
+  return ['sh', '-c', START, 'sh', SCRIPT, id, ledger, String(ticks)];
+}
 
 /** A shell task that runs about `ticks` × 100 ms and records itself in the ledger. */
 export function ledgerTask(id: string, ledger: string, ticks: number, extra: Record<string, unknown> = {}) {
-  return {
-    id,
-    run: { type: 'shell' as const, command: ['sh', '-c', SCRIPT, 'sh', id, ledger, String(ticks)] },
-    ...extra,
-  };
+  return { id, run: { type: 'shell' as const, command: ledgerCommand(id, ledger, ticks) }, ...extra };
+}
+
+/**
+ * A task whose step starts the ledger task as a daemon (`setsid -f`: a session of its own, out of
+ * the step's process group), then waits for its end in the ledger. A daemon that outlived its
+ * step would run next to the retry's, and end too.
+ */
+export function daemonTask(id: string, ledger: string, ticks: number, extra: Record<string, unknown> = {}) {
+  const wait = 'id=$1; l=$2; shift 2; setsid -f "$@"; until grep -q "^end $id " "$l"; do sleep 0.1; done';
+  const command = ['sh', '-c', wait, 'sh', id, ledger, ...ledgerCommand(id, ledger, ticks)];
+  return { id, run: { type: 'shell' as const, command }, ...extra };
 }
 
 /** One attempt of a task, as the ledger saw it. */
 export interface Attempt {
   task: string;
-  pid: number;
+  /** A random number the attempt drew when it started. */
+  attempt: string;
   start: number;
   /** Time of the last line the attempt wrote. */
   last: number;
@@ -36,15 +56,15 @@ export interface Attempt {
 
 /** Every attempt in the ledger, in order of start. */
 export function readLedger(file: string): Attempt[] {
-  const attempts = new Map<number, Attempt>();
+  const attempts = new Map<string, Attempt>();
   const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
   for (const line of text.split('\n').filter(Boolean)) {
-    const [kind, task, pid, at] = line.split(' ');
+    const [kind, task, attempt, at] = line.split(' ');
     const time = Number(at);
-    const a = attempts.get(Number(pid)) ?? { task, pid: Number(pid), start: time, last: time, ended: false };
+    const a = attempts.get(attempt) ?? { task, attempt, start: time, last: time, ended: false };
     a.last = Math.max(a.last, time);
     if (kind === 'end') a.ended = true;
-    attempts.set(a.pid, a);
+    attempts.set(attempt, a);
   }
   return [...attempts.values()].sort((x, y) => x.start - y.start);
 }
@@ -71,27 +91,17 @@ export function ledgerProblems(attempts: Attempt[], taskIds: string[], crashAt?:
     if (ends !== 1) problems.push(`${id} ended ${ends} times`);
     for (let i = 1; i < mine.length; i++) {
       if (mine[i].start <= mine[i - 1].last)
-        problems.push(`${id}: attempt ${mine[i].pid} started while ${mine[i - 1].pid} was still running`);
+        problems.push(`${id}: attempt ${mine[i].attempt} started while ${mine[i - 1].attempt} was still running`);
     }
   }
   return problems;
 }
 
 /**
- * Whether a process group still has a live member. Read from /proc, because `kill(-pgid, 0)` also
- * counts zombies: processes that have exited but that PID 1 has not reaped yet.
+ * Whether any process of an attempt still lives: the attempt's number is in its argv, and stays
+ * there in the processes it forks (`sleep` ticks aside, which end within 100 ms), whatever
+ * namespace or session they run in.
  */
-export function groupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // gone meanwhile
-    }
-    const [state, , group] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(group) === pgid && state !== 'Z') return true;
-  }
-  return false;
+export function attemptAlive(attempt: Attempt): boolean {
+  return runningWith(attempt.attempt).length > 0;
 }

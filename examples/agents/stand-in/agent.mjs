@@ -10,10 +10,10 @@
 //   @crash CODE         exit with CODE and no report
 //   @cost USD           claude: the total_cost_usd it reports (default 0.01 per task)
 //   @log FILE           append {pid, cwd, start, end, prompt} as a JSON line to FILE when done
-//   @pidfile FILE       write its pid to FILE
+//   @pidfile FILE       write its pid and PID namespace to FILE (a step runs in a namespace of its own)
 // Without directives it takes a second, then appends "TASK: title" to the first file the prompt
 // names ("Files: a, b" or "... in src/x.ts"), or to notes/TASK.md: real commits, real conflicts.
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 
 const argv = process.argv.slice(2);
@@ -42,7 +42,7 @@ for (const line of directives) {
   else if (verb === 'crash') process.exit(Number(arg));
   else if (verb === 'cost') cost = Number(arg);
   else if (verb === 'log') log = arg;
-  else if (verb === 'pidfile') writeFileSync(arg, String(process.pid));
+  else if (verb === 'pidfile') writeFileSync(arg, `${process.pid} ${readlinkSync('/proc/self/ns/pid')}`);
 }
 if (!directives.some((l) => /^@(write|append|fail)/.test(l))) {
   await sleep(1000); // a real agent takes its time: enough to see them run side by side

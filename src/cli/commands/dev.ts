@@ -9,6 +9,7 @@ import { recordWebUi } from '../../webUi';
 import { action, intOption } from '../common';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
+import { isolateWorker } from '../workerIsolation';
 
 interface DevFlags {
   port: number;
@@ -36,8 +37,10 @@ export function devCommand(): Command {
     .action(
       action(async (flags: DevFlags) => {
         const plan = flags.run ? loadPlanFile(flags.run) : undefined;
-        installRuntime();
         const log = (line: string) => process.stderr.write(`${line}\n`);
+        // First, so neither the dev server nor the worker's steps inherit the secrets.
+        isolateWorker(log);
+        installRuntime();
         // The Web UI decodes payloads that ptq gzipped (big plans) through this codec server.
         const uiPort = flags.uiPort ?? flags.port + 1000;
         const codec = flags.headless ? undefined : await startCodecServer({ uiOrigins: localUiOrigins(uiPort) });

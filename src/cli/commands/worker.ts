@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { installRuntime } from '../../runtime';
 import { createWorker, DEFAULT_SHUTDOWN_GRACE_MS } from '../../worker';
 import { action, durationOption, intOption, withConnection } from '../common';
+import { isolateWorker } from '../workerIsolation';
 
 interface WorkerFlags {
   taskQueue: string;
@@ -31,6 +32,7 @@ export function workerCommand(): Command {
     )
     .action(
       action(async (flags: WorkerFlags) => {
+        isolateWorker((line) => process.stderr.write(`${line}\n`));
         installRuntime({ metrics: flags.metrics });
         const worker = await createWorker({
           ...flags,
