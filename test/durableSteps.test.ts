@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startRun, summaryOf } from '../src/client';
+import { dataConverter } from '../src/codec';
+import type { Execution } from '../src/core';
+import { freePort, startDevServer } from '../src/devServer';
+import { plan, runId } from './helpers';
+import { reportedSteps } from './support/history';
+import { ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { waitFor } from './support/processes';
+import { startWorkerProcess, type WorkerProcess } from './support/workers';
+
+/**
+ * A step runs once even where Temporal's activities are at-least-once: a server outage longer than
+ * the heartbeat timeout leaves the running program alone for its retry to adopt, and a worker killed
+ * as steps finish leaves their results in the step journal for the retries. The tasks' own ledger
+ * says how often each really started and ended.
+ */
+jest.setTimeout(180_000);
+
+const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
+
+describe('durable steps', () => {
+  const workers: WorkerProcess[] = [];
+  afterEach(() => {
+    for (const w of workers.splice(0)) w.child.kill('SIGKILL');
+  });
+  const worker = async (queue: string, env: Record<string, string>) => {
+    const w = await startWorkerProcess(queue, [], env);
+    workers.push(w);
+    return w;
+  };
+
+  it('a 20 s server outage during 30 s steps: each step starts once, its retry adopts it and reports its result', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-outage-steps-'));
+    const ledger = join(dir, 'ledger');
+    const db = join(dir, 'temporal.db');
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let server = await startDevServer({ port, db, headless: true });
+    const ids = ['a', 'b', 'c', 'd'];
+    const p = plan({
+      maxConcurrency: ids.length,
+      defaults: { heartbeatTimeout: '2s', retry: RETRY },
+      tasks: ids.map((id) => ledgerTask(id, ledger, 300)),
+    });
+    try {
+      const queue = `durable-${randomUUID()}`;
+      await worker(queue, { TEMPORAL_ADDRESS: address, PTQ_DATA_DIR: join(dir, 'data') });
+      const connection = await Connection.connect({ address });
+      const client = new Client({ connection, dataConverter });
+      const handle = await startRun(client, p, { id: runId('outage-steps'), taskQueue: queue });
+      await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 20_000));
+      expect(readLedger(ledger).filter((a) => a.ended)).toEqual([]); // the outage ends while the steps run
+      server = await startDevServer({ port, db, headless: true });
+      expect((await summaryOf(handle)).status).toBe('succeeded');
+      const attempts = readLedger(ledger);
+      expect(attempts.map((a) => a.task).sort()).toEqual(ids); // each step started once
+      expect(ledgerProblems(attempts, ids)).toEqual([]);
+      const reported = await reportedSteps(client, handle.workflowId);
+      expect(reported).toHaveLength(ids.length);
+      // The outage timed the attempts out; the retries reported the first attempts' results.
+      const retried = reported.filter((s) => s.attempt > 1);
+      expect(retried.length).toBeGreaterThan(0);
+      for (const s of retried) {
+        expect(s.result.attempt).toBe(1);
+        expect(s.result.recovered).toMatchObject({ how: 'adopted', attempt: s.attempt });
+      }
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it.each(['child', 'inline'] as const)(
+    'kill -9 right as 8 steps finish (%s tasks): each step ends once; retries of finished ones return the journaled result',
+    async (execution: Execution) => {
+      const dir = mkdtempSync(join(tmpdir(), 'ptq-journal-'));
+      const ledger = join(dir, 'ledger');
+      const env = { PTQ_DATA_DIR: join(dir, 'data') };
+      // 8 steps of about 2 s that end 300 ms apart, so the kill falls right after one of them ends.
+      const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);
+      const p = plan({
+        maxConcurrency: ids.length,
+        defaults: { execution, heartbeatTimeout: '2s', retry: RETRY },
+        tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i)),
+      });
+      const queue = `durable-${randomUUID()}`;
+      const a = await worker(queue, env);
+      const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS }) });
+      const handle = await startRun(client, p, { id: runId(`journal-${execution}`), taskQueue: queue });
+      await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
+      while (readLedger(ledger).filter((x) => x.ended).length < 5) await new Promise((r) => setTimeout(r, 5));
+      a.child.kill('SIGKILL');
+      const endedBefore = readLedger(ledger)
+        .filter((x) => x.ended)
+        .map((x) => x.task);
+      await worker(queue, env);
+      expect((await summaryOf(handle)).status).toBe('succeeded');
+      const attempts = readLedger(ledger);
+      // Strictly once: no allowance for a report lost in the crash.
+      expect(ledgerProblems(attempts, ids)).toEqual([]);
+      for (const task of endedBefore) expect(attempts.filter((x) => x.task === task)).toHaveLength(1);
+      const reported = await reportedSteps(client, handle.workflowId);
+      expect(reported).toHaveLength(ids.length);
+      for (const s of reported.filter((r) => r.result.recovered))
+        expect(s.result.recovered).toMatchObject({ how: 'journal', attempt: s.attempt });
+      await client.connection.close();
+    },
+  );
+});
