@@ -13,6 +13,8 @@ import { startWorkerProcess, type WorkerProcess } from '../test/support/workers'
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
+/** How long after the fifth step's last line the worker is killed. */
+const KILL_AFTER_END_MS = 30;
 const OUTAGE_MS = 20_000;
 
 /**
@@ -98,6 +100,9 @@ async function killAsStepsFinish(worker: StartWorker, address: string): Promise<
     const handle = await startRun(client, plan, { taskQueue: queue });
     await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
     while (readLedger(ledger).filter((x) => x.ended).length < 5) await new Promise((r) => setTimeout(r, 5));
+    // The kill comes before the step's report is likely through, but after its journal entry: a
+    // worker killed in the few milliseconds between a program's exit and that write runs it again.
+    await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
     a.child.kill('SIGKILL');
     await worker(queue, address);
     const ok = (await summaryOf(handle)).status === 'succeeded';

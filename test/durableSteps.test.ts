@@ -6,7 +6,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startRun, summaryOf } from '../src/client';
 import { dataConverter } from '../src/codec';
 import type { Execution } from '../src/core';
-import { freePort, startDevServer } from '../src/devServer';
+import { freePort, startDevServer, type DevServer } from '../src/devServer';
 import { plan, runId } from './helpers';
 import { reportedSteps } from './support/history';
 import { ledgerProblems, ledgerTask, readLedger } from './support/ledger';
@@ -22,6 +22,8 @@ import { startWorkerProcess, type WorkerProcess } from './support/workers';
 jest.setTimeout(180_000);
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
+/** How long after the fifth step's last line the worker is killed. */
+const KILL_AFTER_END_MS = 30;
 
 describe('durable steps', () => {
   const workers: WorkerProcess[] = [];
@@ -44,7 +46,7 @@ describe('durable steps', () => {
     const ids = ['a', 'b', 'c', 'd'];
     const p = plan({
       maxConcurrency: ids.length,
-      defaults: { heartbeatTimeout: '2s', retry: RETRY },
+      defaults: { execution: 'child', heartbeatTimeout: '2s', retry: RETRY },
       tasks: ids.map((id) => ledgerTask(id, ledger, 300)),
     });
     try {
@@ -58,59 +60,87 @@ describe('durable steps', () => {
       await new Promise((r) => setTimeout(r, 20_000));
       expect(readLedger(ledger).filter((a) => a.ended)).toEqual([]); // the outage ends while the steps run
       server = await startDevServer({ port, db, headless: true });
+      const backAt = Date.now();
       expect((await summaryOf(handle)).status).toBe('succeeded');
       const attempts = readLedger(ledger);
       expect(attempts.map((a) => a.task).sort()).toEqual(ids); // each step started once
       expect(ledgerProblems(attempts, ids)).toEqual([]);
       const reported = await reportedSteps(client, handle.workflowId);
       expect(reported).toHaveLength(ids.length);
-      // The outage timed the attempts out; the retries reported the first attempts' results.
+      // The outage timed the attempts out; the retries reported the first attempts' results: they
+      // adopted a program still running, or took the result of one that had ended from the journal.
       const retried = reported.filter((s) => s.attempt > 1);
       expect(retried.length).toBeGreaterThan(0);
       for (const s of retried) {
         expect(s.result.attempt).toBe(1);
-        expect(s.result.recovered).toMatchObject({ how: 'adopted', attempt: s.attempt });
+        expect(s.result.recovered).toMatchObject({ attempt: s.attempt });
+        expect(['adopted', 'journal']).toContain(s.result.recovered?.how);
       }
+      // A step still running well after the server came back was adopted by its retry.
+      const late = attempts.filter((a) => a.last > backAt + 5_000).map((a) => a.task);
+      const tasks = reported.map((s) => s.workflowId.split('/').pop());
+      const lateRetries = late.map((task) => reported[tasks.indexOf(task)]).filter((s) => s.attempt > 1);
+      for (const s of lateRetries) expect(s.result.recovered?.how).toBe('adopted');
       await connection.close();
     } finally {
       await server.stop();
     }
   });
 
-  it.each(['child', 'inline'] as const)(
-    'kill -9 right as 8 steps finish (%s tasks): each step ends once; retries of finished ones return the journaled result',
-    async (execution: Execution) => {
-      const dir = mkdtempSync(join(tmpdir(), 'ptq-journal-'));
-      const ledger = join(dir, 'ledger');
-      const env = { PTQ_DATA_DIR: join(dir, 'data') };
-      // 8 steps of about 2 s that end 300 ms apart, so the kill falls right after one of them ends.
-      const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);
-      const p = plan({
-        maxConcurrency: ids.length,
-        defaults: { execution, heartbeatTimeout: '2s', retry: RETRY },
-        tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i)),
-      });
-      const queue = `durable-${randomUUID()}`;
-      const a = await worker(queue, env);
-      const client = new Client({ connection: await Connection.connect({ address: process.env.TEMPORAL_ADDRESS }) });
-      const handle = await startRun(client, p, { id: runId(`journal-${execution}`), taskQueue: queue });
-      await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
-      while (readLedger(ledger).filter((x) => x.ended).length < 5) await new Promise((r) => setTimeout(r, 5));
-      a.child.kill('SIGKILL');
-      const endedBefore = readLedger(ledger)
-        .filter((x) => x.ended)
-        .map((x) => x.task);
-      await worker(queue, env);
-      expect((await summaryOf(handle)).status).toBe('succeeded');
-      const attempts = readLedger(ledger);
-      // Strictly once: no allowance for a report lost in the crash.
-      expect(ledgerProblems(attempts, ids)).toEqual([]);
-      for (const task of endedBefore) expect(attempts.filter((x) => x.task === task)).toHaveLength(1);
-      const reported = await reportedSteps(client, handle.workflowId);
-      expect(reported).toHaveLength(ids.length);
-      for (const s of reported.filter((r) => r.result.recovered))
-        expect(s.result.recovered).toMatchObject({ how: 'journal', attempt: s.attempt });
-      await client.connection.close();
-    },
-  );
+  describe('kill -9 right as steps finish', () => {
+    // A server of its own, paused (SIGSTOP) while the steps finish, so their reports cannot get through.
+    let server: DevServer;
+    beforeAll(async () => {
+      server = await startDevServer({ port: await freePort(), headless: true });
+    });
+    afterAll(() => server.stop());
+
+    it.each(['child', 'inline'] as const)(
+      '%s tasks: 8 steps end while their reports are held back, the worker dies; each step ends once, from the journal',
+      async (execution: Execution) => {
+        const dir = mkdtempSync(join(tmpdir(), 'ptq-journal-'));
+        const ledger = join(dir, 'ledger');
+        const env = { TEMPORAL_ADDRESS: server.address, PTQ_DATA_DIR: join(dir, 'data') };
+        // 8 steps of about 2 s that end 300 ms apart.
+        const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);
+        const p = plan({
+          maxConcurrency: ids.length,
+          defaults: { execution, heartbeatTimeout: '2s', retry: RETRY },
+          tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i)),
+        });
+        const queue = `durable-${randomUUID()}`;
+        const a = await worker(queue, env);
+        const connection = await Connection.connect({ address: server.address });
+        const client = new Client({ connection, dataConverter });
+        const handle = await startRun(client, p, { id: runId(`journal-${execution}`), taskQueue: queue });
+        await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
+        const ended = () => readLedger(ledger).filter((x) => x.ended);
+        await waitFor(() => ended().length >= 1, 60_000);
+        process.kill(server.process.pid as number, 'SIGSTOP');
+        try {
+          while (ended().length < 5) await new Promise((r) => setTimeout(r, 5));
+          // A worker killed in the few milliseconds between a program's exit and its journal entry
+          // still runs the step again: the kill comes just after that.
+          await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
+          a.child.kill('SIGKILL');
+        } finally {
+          process.kill(server.process.pid as number, 'SIGCONT');
+        }
+        const endedBefore = ended().map((x) => x.task);
+        await worker(queue, env);
+        expect((await summaryOf(handle)).status).toBe('succeeded');
+        const attempts = readLedger(ledger);
+        // Strictly once: no allowance for a report lost in the crash.
+        expect(ledgerProblems(attempts, ids)).toEqual([]);
+        for (const task of endedBefore) expect(attempts.filter((x) => x.task === task)).toHaveLength(1);
+        // Steps whose reports were lost were retried and answered from the journal.
+        const reported = await reportedSteps(client, handle.workflowId);
+        expect(reported).toHaveLength(ids.length);
+        const journaled = reported.filter((r) => r.result.recovered);
+        expect(journaled.length).toBeGreaterThan(0);
+        for (const s of journaled) expect(s.result.recovered).toMatchObject({ how: 'journal', attempt: s.attempt });
+        await connection.close();
+      },
+    );
+  });
 });

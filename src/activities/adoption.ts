@@ -41,13 +41,13 @@ export function trackAttempt(key: string, outcome: Promise<unknown>): () => void
 /**
  * Called when a running program's activity is cancelled. If the attempt only timed out (the server
  * lost track of it) and a retry can adopt it, keeps the program running as an orphan and returns
- * true; otherwise returns false and the caller kills it. `kill` stops the program.
+ * true; otherwise returns false and the caller kills it. `kill` stops the program. Takes the
+ * activity's context: the cancel's event comes outside it.
  */
-export function keepOrphan(kill: () => void): boolean {
-  const ctx = Context.current();
+export function keepOrphan(ctx: Context, kill: () => void): boolean {
   const why = ctx.cancellationDetails;
   const lost = why && (why.timedOut || why.notFound) && !(why.cancelRequested || why.workerShutdown || why.reset);
-  const key = stepKey();
+  const key = stepKey(ctx);
   const entry = running.get(key);
   if (!lost || !entry || entry.kill) return false;
   const giveUp = () => {

@@ -106,6 +106,8 @@ export function stepCancelled(message: string, output: string): CancelledFailure
 export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
   ctx.heartbeat(details());
-  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
+  // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
+  // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
+  const timer = setInterval(() => ctx.cancellationSignal.aborted || ctx.heartbeat(details()), intervalMs);
   return () => clearInterval(timer);
 }

@@ -101,7 +101,7 @@ export async function superviseProgram(
   };
   const onCancel = () => stop('cancelled');
   // An attempt that only timed out on the server keeps its program for a retry to adopt (adoption.ts).
-  const onAbort = () => keepOrphan(onCancel) || onCancel();
+  const onAbort = () => keepOrphan(ctx, onCancel) || onCancel();
   ctx.cancellationSignal.addEventListener('abort', onAbort);
   const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
   const unregister = registerProgram({ workflowId, task: options.task, stop: onCancel });

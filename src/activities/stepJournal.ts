@@ -28,8 +28,8 @@ let lastPrune = 0;
  * child workflow, including the run id, which continue-as-new changes along with the activity
  * ids) and the activity id, which Temporal keeps for every retry of one activity.
  */
-export function stepKey(): string {
-  const { workflowExecution, activityId } = Context.current().info;
+export function stepKey(ctx = Context.current()): string {
+  const { workflowExecution, activityId } = ctx.info;
   return `${workflowExecution?.workflowId}\n${workflowExecution?.runId}\n${activityId}`;
 }
 
