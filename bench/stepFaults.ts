@@ -7,13 +7,14 @@ import { startRun, summaryOf } from '../src/client';
 import { dataConverter } from '../src/codec';
 import { Plan } from '../src/core';
 import { freePort, startDevServer } from '../src/devServer';
+import { reportedSteps } from '../test/support/history';
 import { ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
 import { waitFor } from '../test/support/processes';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/workers';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
-/** How long after the fifth step's last line the worker is killed. */
+/** How long after the fifth step's last line the worker is killed: just after its journal entry. */
 const KILL_AFTER_END_MS = 30;
 const OUTAGE_MS = 20_000;
 
@@ -21,9 +22,9 @@ const OUTAGE_MS = 20_000;
  * The two crashes that used to run a step twice, measured with the tasks' ledger: a 20 s server
  * outage while 4 steps of about 30 s run (their attempts time out on the server; the retries must
  * adopt the programs, not start them again), and a worker killed with -9 right as 8 steps finish
- * (the retries of finished steps must return their journaled results).
+ * while the server is paused (the retries of finished steps must return their journaled results).
  */
-export async function stepFaults({ address }: BenchContext): Promise<Rows> {
+export async function stepFaults({ address, serverPid }: BenchContext): Promise<Rows> {
   const workers: WorkerProcess[] = [];
   const worker = async (queue: string, at: string) => {
     const w = await startWorkerProcess(queue, [], { TEMPORAL_ADDRESS: at });
@@ -31,7 +32,7 @@ export async function stepFaults({ address }: BenchContext): Promise<Rows> {
     return w;
   };
   try {
-    return [...(await outage(worker)), ...(await killAsStepsFinish(worker, address))];
+    return [...(await outage(worker)), ...(await killAsStepsFinish(worker, address, serverPid))];
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');
   }
@@ -65,6 +66,7 @@ async function outage(worker: StartWorker): Promise<Rows> {
     server = await startDevServer({ port, db, headless: true });
     const ok = (await summaryOf(handle)).status === 'succeeded';
     const ms = Date.now() - t0;
+    const retries = (await reportedSteps(client, handle.workflowId)).filter((r) => r.attempt > 1);
     await connection.close();
     const attempts = readLedger(ledger);
     const longest = Math.max(...attempts.map((a) => a.last - a.start));
@@ -77,13 +79,20 @@ async function outage(worker: StartWorker): Promise<Rows> {
         '',
         '0',
       ],
+      [
+        'server down 20 s during 30 s steps: retries that adopted / took from the journal',
+        `${retries.filter((r) => r.result.recovered?.how === 'adopted').length} / ${retries.filter((r) => r.result.recovered?.how === 'journal').length}`,
+        '',
+        '',
+        '',
+      ],
     ];
   } finally {
     await server.stop();
   }
 }
 
-async function killAsStepsFinish(worker: StartWorker, address: string): Promise<Rows> {
+async function killAsStepsFinish(worker: StartWorker, address: string, serverPid?: number): Promise<Rows> {
   const rows: Rows = [];
   for (const execution of ['child', 'inline'] as const) {
     const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-bench-journal-')), 'ledger');
@@ -99,22 +108,38 @@ async function killAsStepsFinish(worker: StartWorker, address: string): Promise<
     const client = new Client({ connection, dataConverter });
     const handle = await startRun(client, plan, { taskQueue: queue });
     await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
-    while (readLedger(ledger).filter((x) => x.ended).length < 5) await new Promise((r) => setTimeout(r, 5));
-    // The kill comes before the step's report is likely through, but after its journal entry: a
-    // worker killed in the few milliseconds between a program's exit and that write runs it again.
-    await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
-    a.child.kill('SIGKILL');
+    const ended = () => readLedger(ledger).filter((x) => x.ended).length;
+    await waitFor(() => ended() >= 1, 60_000);
+    // The server is paused while the steps finish, so their reports are surely lost with the worker.
+    if (serverPid) process.kill(serverPid, 'SIGSTOP');
+    try {
+      while (ended() < 5) await new Promise((r) => setTimeout(r, 5));
+      await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
+      a.child.kill('SIGKILL');
+    } finally {
+      if (serverPid) process.kill(serverPid, 'SIGCONT');
+    }
     await worker(queue, address);
     const ok = (await summaryOf(handle)).status === 'succeeded';
+    const recovered = await journaledSteps(client, handle.workflowId);
     await connection.close();
     const problems = ledgerProblems(readLedger(ledger), ids);
-    rows.push([
-      `kill -9 as 8 steps finish, ${execution}: steps ended twice or lost`,
-      ok ? String(problems.length) : 'run failed',
-      '',
-      '',
-      '0',
-    ]);
+    rows.push(
+      [
+        `kill -9 as 8 steps finish, ${execution}: steps ended twice or lost`,
+        ok ? String(problems.length) : 'run failed',
+        '',
+        '',
+        '0',
+      ],
+      [`kill -9 as 8 steps finish, ${execution}: results returned from the journal`, String(recovered), '', '', ''],
+    );
   }
   return rows;
+}
+
+/** How many step results of a run (and its children) a retry returned from the journal. */
+async function journaledSteps(client: Client, runId: string): Promise<number> {
+  const steps = await reportedSteps(client, runId);
+  return steps.filter((s) => s.result.recovered?.how === 'journal').length;
 }
