@@ -7,15 +7,13 @@ import { startRun, summaryOf } from '../src/client';
 import { dataConverter } from '../src/codec';
 import { Plan } from '../src/core';
 import { freePort, startDevServer } from '../src/devServer';
-import { reportedSteps } from '../test/support/history';
+import { journalEntries, reportedSteps } from '../test/support/history';
 import { ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
 import { waitFor } from '../test/support/processes';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/workers';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
-/** How long after the fifth step's last line the worker is killed: just after its journal entry. */
-const KILL_AFTER_END_MS = 30;
 const OUTAGE_MS = 20_000;
 
 /**
@@ -26,8 +24,8 @@ const OUTAGE_MS = 20_000;
  */
 export async function stepFaults({ address, serverPid }: BenchContext): Promise<Rows> {
   const workers: WorkerProcess[] = [];
-  const worker = async (queue: string, at: string) => {
-    const w = await startWorkerProcess(queue, [], { TEMPORAL_ADDRESS: at });
+  const worker = async (queue: string, at: string, env: Record<string, string> = {}) => {
+    const w = await startWorkerProcess(queue, [], { TEMPORAL_ADDRESS: at, ...env });
     workers.push(w);
     return w;
   };
@@ -38,7 +36,7 @@ export async function stepFaults({ address, serverPid }: BenchContext): Promise<
   }
 }
 
-type StartWorker = (queue: string, address: string) => Promise<WorkerProcess>;
+type StartWorker = (queue: string, address: string, env?: Record<string, string>) => Promise<WorkerProcess>;
 
 async function outage(worker: StartWorker): Promise<Rows> {
   const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-outage-'));
@@ -95,7 +93,9 @@ async function outage(worker: StartWorker): Promise<Rows> {
 async function killAsStepsFinish(worker: StartWorker, address: string, serverPid?: number): Promise<Rows> {
   const rows: Rows = [];
   for (const execution of ['child', 'inline'] as const) {
-    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-bench-journal-')), 'ledger');
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-journal-'));
+    const ledger = join(dir, 'ledger');
+    const dataDir = join(dir, 'data');
     const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);
     const plan = Plan.parse({
       maxConcurrency: ids.length,
@@ -103,7 +103,7 @@ async function killAsStepsFinish(worker: StartWorker, address: string, serverPid
       tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i)),
     });
     const queue = `bench-journal-${randomUUID()}`;
-    const a = await worker(queue, address);
+    const a = await worker(queue, address, { PTQ_DATA_DIR: dataDir });
     const connection = await Connection.connect({ address });
     const client = new Client({ connection, dataConverter });
     const handle = await startRun(client, plan, { taskQueue: queue });
@@ -114,12 +114,13 @@ async function killAsStepsFinish(worker: StartWorker, address: string, serverPid
     if (serverPid) process.kill(serverPid, 'SIGSTOP');
     try {
       while (ended() < 5) await new Promise((r) => setTimeout(r, 5));
-      await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
+      // The moment every step that ended is journaled (a kill in the milliseconds before runs it again).
+      await waitFor(() => journalEntries(dataDir) >= ended(), 10_000);
       a.child.kill('SIGKILL');
     } finally {
       if (serverPid) process.kill(serverPid, 'SIGCONT');
     }
-    await worker(queue, address);
+    await worker(queue, address, { PTQ_DATA_DIR: dataDir });
     const ok = (await summaryOf(handle)).status === 'succeeded';
     const recovered = await journaledSteps(client, handle.workflowId);
     await connection.close();

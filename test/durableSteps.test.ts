@@ -8,7 +8,7 @@ import { dataConverter } from '../src/codec';
 import type { Execution } from '../src/core';
 import { freePort, startDevServer, type DevServer } from '../src/devServer';
 import { plan, runId } from './helpers';
-import { reportedSteps } from './support/history';
+import { journalEntries, reportedSteps } from './support/history';
 import { ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
@@ -22,8 +22,6 @@ import { startWorkerProcess, type WorkerProcess } from './support/workers';
 jest.setTimeout(180_000);
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
-/** How long after the fifth step's last line the worker is killed. */
-const KILL_AFTER_END_MS = 30;
 
 describe('durable steps', () => {
   const workers: WorkerProcess[] = [];
@@ -119,9 +117,9 @@ describe('durable steps', () => {
         process.kill(server.process.pid as number, 'SIGSTOP');
         try {
           while (ended().length < 5) await new Promise((r) => setTimeout(r, 5));
-          // A worker killed in the few milliseconds between a program's exit and its journal entry
-          // still runs the step again: the kill comes just after that.
-          await new Promise((r) => setTimeout(r, KILL_AFTER_END_MS));
+          // The kill comes the moment every step that ended is journaled: a worker killed in the few
+          // milliseconds between a program's exit and its journal entry still runs it again.
+          await waitFor(() => journalEntries(env.PTQ_DATA_DIR) >= ended().length, 10_000);
           a.child.kill('SIGKILL');
         } finally {
           process.kill(server.process.pid as number, 'SIGCONT');

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { GzipCodec } from '../../src/codec';
@@ -97,4 +99,10 @@ export async function reportedSteps(client: Client, runId: string): Promise<Repo
     }
   }
   return steps;
+}
+
+/** How many step results the workers sharing `dataDir` (their PTQ_DATA_DIR) have journaled. */
+export function journalEntries(dataDir: string): number {
+  const dir = join(dataDir, 'steps');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).length : 0;
 }
