@@ -69,17 +69,17 @@ async function outage(worker: StartWorker): Promise<Rows> {
     const attempts = readLedger(ledger);
     const longest = Math.max(...attempts.map((a) => a.last - a.start));
     return [
-      ratioRow('server down 20 s during 30 s steps: run time vs the longest step (s)', ms / 1e3, longest / 1e3),
+      ratioRow('server down 20 s, 30 s steps: run time vs longest step (s)', ms / 1e3, longest / 1e3),
       [
-        'server down 20 s during 30 s steps: steps started twice',
+        'server down 20 s, 30 s steps: steps started twice',
         ok ? String(attempts.length - ids.length) : 'run failed',
         '',
         '',
         '0',
       ],
       [
-        'server down 20 s during 30 s steps: retries that adopted / took from the journal',
-        `${retries.filter((r) => r.result.recovered?.how === 'adopted').length} / ${retries.filter((r) => r.result.recovered?.how === 'journal').length}`,
+        'server down 20 s: retries adopted / from the journal',
+        `${retries.filter((r) => r.result.recovered?.how === 'adopted').length}/${retries.filter((r) => r.result.recovered?.how === 'journal').length}`,
         '',
         '',
         '',
@@ -133,7 +133,7 @@ async function killAsStepsFinish(worker: StartWorker, address: string, serverPid
         '',
         '0',
       ],
-      [`kill -9 as 8 steps finish, ${execution}: results returned from the journal`, String(recovered), '', '', ''],
+      [`kill -9 as 8 steps finish, ${execution}: results from the journal`, String(recovered), '', '', ''],
     );
   }
   return rows;

@@ -9,7 +9,7 @@ import type { Execution } from '../src/core';
 import { freePort, startDevServer, type DevServer } from '../src/devServer';
 import { plan, runId } from './helpers';
 import { journalEntries, reportedSteps } from './support/history';
-import { ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { groupAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
@@ -79,6 +79,40 @@ describe('durable steps', () => {
       const tasks = reported.map((s) => s.workflowId.split('/').pop());
       const lateRetries = late.map((task) => reported[tasks.indexOf(task)]).filter((s) => s.attempt > 1);
       for (const s of lateRetries) expect(s.result.recovered?.how).toBe('adopted');
+      await connection.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('a step kept running through an outage is given up when its run ends meanwhile: its processes die', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ptq-orphan-'));
+    const ledger = join(dir, 'ledger');
+    const db = join(dir, 'temporal.db');
+    const port = await freePort();
+    const address = `127.0.0.1:${port}`;
+    let server = await startDevServer({ port, db, headless: true });
+    const ids = ['a', 'b'];
+    const p = plan({
+      defaults: { execution: 'child', heartbeatTimeout: '2s', retry: RETRY },
+      tasks: ids.map((id) => ledgerTask(id, ledger, 600)),
+    });
+    try {
+      const queue = `durable-${randomUUID()}`;
+      await worker(queue, { TEMPORAL_ADDRESS: address, PTQ_DATA_DIR: join(dir, 'data') });
+      const connection = await Connection.connect({ address });
+      const client = new Client({ connection, dataConverter });
+      const handle = await startRun(client, p, { id: runId('orphan'), taskQueue: queue });
+      await waitFor(() => readLedger(ledger).length === ids.length, 60_000);
+      await server.stop();
+      await new Promise((r) => setTimeout(r, 8_000)); // past the heartbeat timeout: the attempts time out
+      server = await startDevServer({ port, db, headless: true });
+      expect(readLedger(ledger).every((a) => groupAlive(a.pid))).toBe(true); // kept through the outage
+      await handle.terminate('the run ends while its steps are orphaned');
+      for (const id of ids) await client.workflow.getHandle(`${handle.workflowId}/${id}`).terminate();
+      // The worker asks the server every 2 s whether a retry will come; none will: it kills them.
+      await waitFor(() => readLedger(ledger).every((a) => !groupAlive(a.pid)), 15_000);
+      expect(readLedger(ledger).filter((a) => a.ended)).toEqual([]);
       await connection.close();
     } finally {
       await server.stop();
