@@ -8,6 +8,7 @@ import { Plan, type Execution } from '../src/core';
 import { attemptAlive, daemonTask, ledgerProblems, ledgerTask, readLedger } from '../test/support/ledger';
 import { waitFor } from '../test/support/processes';
 import { startWorkerProcess, type WorkerProcess } from '../test/support/workers';
+import { stepFaults } from './stepFaults';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
 const TASKS = 16;
@@ -17,10 +18,12 @@ const TICKS = 15; // about 1.5 s per task
 /**
  * Recovery from faults, each next to the same run without the fault: a `ptq worker` process
  * killed with -9 at 50% (another one started at once), the same with steps that daemonize
- * (`setsid -f`), and one stopped with SIGTERM inside its shutdown grace. Tasks write a ledger, so
- * the rows count what really ran, not what was reported.
+ * (`setsid -f`), and one stopped with SIGTERM inside its shutdown grace; then the server down during
+ * long steps and a kill as steps finish (stepFaults.ts). Tasks write a ledger, so the rows count what
+ * really ran, not what was reported.
  */
-export async function faults({ client, address }: BenchContext): Promise<Rows> {
+export async function faults(ctx: BenchContext): Promise<Rows> {
+  const { client, address } = ctx;
   const env = { TEMPORAL_ADDRESS: address };
   const workers: WorkerProcess[] = [];
   const worker = async (queue: string, args: string[] = []) => {
@@ -131,6 +134,7 @@ export async function faults({ client, address }: BenchContext): Promise<Rows> {
       ratioRow('SIGTERM inside a 20 s grace: run time vs without (s)', termed.ms / 1e3, clean.ms / 1e3),
       ['SIGTERM: running steps that finished on the stopping worker', finishedInGrace, '', '', 'all'],
       ['SIGTERM: steps started twice', String(termed.attempts.length - TASKS), '', '', '0'],
+      ...(await stepFaults(ctx)),
     );
   } finally {
     for (const w of workers) w.child.kill('SIGKILL');

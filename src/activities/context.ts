@@ -12,6 +12,19 @@ export interface StepResult {
   worker: string;
   /** The output parsed as JSON, when the task asked for it. */
   json?: unknown;
+  /** Set when a retry returned this result without running the step again (see kept.ts). */
+  recovered?: Recovered;
+}
+
+/**
+ * How a retry got a step's result without running it: from the step journal (the step had
+ * finished, its report was lost) or by adopting the attempt still running on its worker. `attempt`
+ * and `worker` are the retry's; the result's own `attempt` and `worker` are where the step ran.
+ */
+export interface Recovered {
+  how: 'journal' | 'adopted';
+  attempt: number;
+  worker: string;
 }
 
 /** Details attached to a step failure so the task summary can show attempts, worker and output. */
@@ -24,7 +37,7 @@ export interface StepFailureDetails {
 }
 
 /** host:pid of this worker, shown per task so people see how work spread across workers. */
-const workerIdentity = `${hostname()}:${process.pid}`;
+export const workerIdentity = `${hostname()}:${process.pid}`;
 
 /**
  * Output an inline step returns: its result is recorded in the run's own history, next to every
@@ -117,6 +130,8 @@ export function stepCancelled(message: string, output: string, release?: OutputR
 export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
   ctx.heartbeat(details());
-  const timer = setInterval(() => ctx.heartbeat(details()), intervalMs);
+  // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
+  // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
+  const timer = setInterval(() => ctx.cancellationSignal.aborted || ctx.heartbeat(details()), intervalMs);
   return () => clearInterval(timer);
 }

@@ -1,57 +1,62 @@
 import { Context } from '@temporalio/activity';
-import { keepHeartbeating } from './context';
+import { adopt, trackAttempt } from './adoption';
+import { workerIdentity, type Recovered } from './context';
+import { readJournal, stepKey, writeJournal } from './stepJournal';
+import { holdLease, waitForLease } from './stepLease';
 
 /**
- * Results of steps that finished on this worker, kept for a retry of the same activity.
- *
- * When the server is unreachable as a step finishes, the worker cannot report the result. Once
- * the server is back, the step's heartbeat timeout has passed, so Temporal schedules another
- * attempt, and without this the step would run again. A retry that reaches the worker that kept
- * the result returns it without running anything. A retry that reaches another worker, or a
- * worker restarted since, still runs the step again: activities are at-least-once.
+ * Wraps a step activity so that each step runs once as far as this folder of workers can tell,
+ * although Temporal's activities are at-least-once:
+ *   - a finished step's result is journaled before it is reported (stepJournal.ts);
+ *   - a retry returns the journaled result, or adopts the attempt that still runs in this worker
+ *     (adoption.ts), or waits while another worker sharing PTQ_DATA_DIR holds the step's lease
+ *     (stepLease.ts); only then does it run the step.
+ * A result returned without running the step says how, in `recovered`, which the history keeps.
  */
-const kept = new Map<string, unknown>();
-const MAX_KEPT = 10_000;
-
-/**
- * Attempts still running here. After an outage the server may start a new attempt while the old
- * one is still running on this worker (its cancel arrives with its next heartbeat): the new one
- * waits for the old one's result instead of running the step a second time alongside it.
- */
-const running = new Map<string, Promise<unknown>>();
-
-function key(): string {
-  const { workflowExecution, activityId } = Context.current().info;
-  return `${workflowExecution?.workflowId}\n${workflowExecution?.runId}\n${activityId}`;
-}
-
-/** Wraps a step activity so a retry after a lost report returns the kept result. */
 export function keepResults<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return async (...args: A): Promise<R> => {
-    const k = key();
+    const key = stepKey();
     if (Context.current().info.attempt > 1) {
-      if (kept.has(k)) return kept.get(k) as R;
-      const earlier = running.get(k);
-      if (earlier) {
-        const stopHeartbeats = keepHeartbeating(); // this attempt must look alive while it waits
-        const result = await earlier
-          .then(
-            (value) => ({ ok: true as const, value: value as R }),
-            () => ({ ok: false as const }),
-          )
-          .finally(stopHeartbeats);
-        if (result.ok) return result.value; // else the earlier attempt failed or was cancelled: run it
-      }
+      const earlier = await earlierResult(key);
+      if (earlier) return earlier.value as R;
     }
-    const attempt = fn(...args);
-    running.set(k, attempt);
+    const releaseLease = holdLease(key);
+    const outcome = fn(...args).then((result) => (journal(key, result), result));
+    const untrack = trackAttempt(key, outcome);
     try {
-      const result = await attempt;
-      if (kept.size >= MAX_KEPT) kept.delete(kept.keys().next().value as string);
-      kept.set(k, result);
-      return result;
+      return await outcome;
     } finally {
-      if (running.get(k) === attempt) running.delete(k);
+      untrack();
+      releaseLease();
     }
   };
+}
+
+/** The result of an earlier attempt of step `key`, if one finished or still runs; its failure is thrown. */
+async function earlierResult(key: string): Promise<{ value: unknown } | undefined> {
+  const journaled = readJournal(key);
+  if (journaled) return { value: recovered(journaled.result, 'journal') };
+  const adopted = await adopt(key);
+  if (adopted) return { value: recovered(adopted.value, 'adopted') };
+  await waitForLease(key);
+  const after = readJournal(key);
+  return after && { value: recovered(after.result, 'journal') };
+}
+
+/** Journals a result; a journal that cannot be written costs only the protection, not the step. */
+function journal(key: string, result: unknown): void {
+  try {
+    writeJournal(key, result);
+  } catch (e) {
+    Context.current().log.warn(`step result not journaled: ${(e as Error).message}`);
+  }
+}
+
+/** The result, marked with how this attempt got it without running the step. */
+function recovered(result: unknown, how: Recovered['how']): unknown {
+  const { attempt } = Context.current().info;
+  Context.current().log.info(`step result from an earlier attempt (${how}), not run again`);
+  if (result === null || typeof result !== 'object' || Array.isArray(result)) return result;
+  const mark: Recovered = { how, attempt, worker: workerIdentity };
+  return { ...result, recovered: mark };
 }

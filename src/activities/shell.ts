@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { OutputLog, type LiveOutput, type ShellStep } from '../core';
+import { keepOrphan } from './adoption';
 import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
 import { containedArgv, exitReason } from './containment';
 import { registerProgram } from './localCancel';
@@ -94,7 +95,9 @@ export async function superviseProgram(
     setTimeout(() => killGroup(child.pid, 'SIGKILL'), KILL_GRACE_MS).unref();
   };
   const onCancel = () => stop('cancelled');
-  ctx.cancellationSignal.addEventListener('abort', onCancel);
+  // An attempt that only timed out on the server keeps its program for a retry to adopt (adoption.ts).
+  const onAbort = () => keepOrphan(ctx, onCancel) || onCancel();
+  ctx.cancellationSignal.addEventListener('abort', onAbort);
   const workflowId = ctx.info.workflowExecution?.workflowId ?? '';
   const unregister = registerProgram({ workflowId, task: options.task, stop: onCancel });
   const timer = options.timeout ? setTimeout(() => stop('timeout'), options.timeout) : undefined;
@@ -117,7 +120,7 @@ export async function superviseProgram(
     release();
     stopHeartbeats();
     if (timer) clearTimeout(timer);
-    ctx.cancellationSignal.removeEventListener('abort', onCancel);
+    ctx.cancellationSignal.removeEventListener('abort', onAbort);
   }
 }
 

@@ -1,3 +1,5 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
 import { GzipCodec } from '../../src/codec';
@@ -67,4 +69,40 @@ export async function shellStepEnds(client: Client, runId: string): Promise<Reco
     }
   }
   return ends;
+}
+
+/** A completed step activity of a run (or of its children): the attempt that reported it and what it returned. */
+export interface ReportedStep {
+  workflowId: string;
+  attempt: number;
+  result: { attempt: number; worker: string; recovered?: { how: string; attempt: number; worker: string } };
+}
+
+/** The results of a run's completed `runShell` activities, decoded, with the attempt that reported each. */
+export async function reportedSteps(client: Client, runId: string): Promise<ReportedStep[]> {
+  const ids = [runId];
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${runId}/'` })) ids.push(wf.workflowId);
+  const steps: ReportedStep[] = [];
+  for (const workflowId of ids) {
+    const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const started = new Map<string, number>();
+    const shell = new Set<string>();
+    for (const e of events) {
+      if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'runShell') shell.add(String(e.eventId));
+      const s = e.activityTaskStartedEventAttributes;
+      if (s) started.set(String(e.eventId), s.attempt ?? 0);
+      const done = e.activityTaskCompletedEventAttributes;
+      if (!done || !shell.has(String(done.scheduledEventId))) continue;
+      const [payload] = await new GzipCodec().decode([done.result?.payloads?.[0] ?? {}]);
+      const result = JSON.parse(Buffer.from(payload.data ?? []).toString('utf8')) as ReportedStep['result'];
+      steps.push({ workflowId, attempt: started.get(String(done.startedEventId)) ?? 0, result });
+    }
+  }
+  return steps;
+}
+
+/** How many step results the workers sharing `dataDir` (their PTQ_DATA_DIR) have journaled. */
+export function journalEntries(dataDir: string): number {
+  const dir = join(dataDir, 'steps');
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.json')).length : 0;
 }
