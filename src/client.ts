@@ -22,8 +22,8 @@ import { connectionSettings, type ConnectionFlags } from './connection';
 import { ExitCode, PtqError, UnreachableError } from './errors';
 import { payloadProblem } from './payloadSize';
 import type { PlanRequestInput } from './planner/request';
-import { DEFAULT_TASK_QUEUE, RETRY_OF_MEMO, searchAttributes, type RunPlanInput } from './shared';
-import type { runPlan } from './workflows';
+import { DEFAULT_TASK_QUEUE, RETRY_OF_MEMO, RUN_WORKFLOW_TYPES, searchAttributes, type RunPlanInput } from './shared';
+import type { ptqRun } from './workflows';
 
 /** Opens a client, turning connection failures into one clear line with exit code 3. */
 export async function connectClient(flags: ConnectionFlags = {}): Promise<Client> {
@@ -60,7 +60,7 @@ export function startRun(
   client: Client,
   plan: Plan,
   options: StartOptions = {},
-): Promise<WorkflowHandle<typeof runPlan>> {
+): Promise<WorkflowHandle<typeof ptqRun>> {
   return startUnique(client, options.id ?? newRunId(plan.name), options, runOptions(plan, options));
 }
 
@@ -72,7 +72,7 @@ export function startPlanned(
   client: Client,
   requirements: PlanRequestInput,
   options: StartOptions & { approve?: boolean } = {},
-): Promise<WorkflowHandle<typeof runPlan>> {
+): Promise<WorkflowHandle<typeof ptqRun>> {
   const name = requirements.name ?? 'planned';
   const { approve, policy, maxConcurrency } = options;
   return startUnique(client, options.id ?? newRunId(name), options, {
@@ -86,22 +86,22 @@ export function startPlanned(
   });
 }
 
-/** Starts `runPlan` under a fresh id; an id used before (even by a finished run) is refused. */
+/** Starts `ptqRun` under a fresh id; an id used before (even by a finished run) is refused. */
 async function startUnique(
   client: Client,
   id: string,
   options: StartOptions,
   run: Pick<
-    WorkflowStartOptions<typeof runPlan>,
+    WorkflowStartOptions<typeof ptqRun>,
     'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes' | 'memo'
   >,
-): Promise<WorkflowHandle<typeof runPlan>> {
+): Promise<WorkflowHandle<typeof ptqRun>> {
   if (id.length > MAX_RUN_ID_CHARS)
     throw new PtqError(`run id is ${id.length} characters; at most ${MAX_RUN_ID_CHARS} are allowed`, ExitCode.usage);
   const tooBig = await payloadProblem(run.args[0]);
   if (tooBig) throw new PtqError(tooBig, ExitCode.usage);
   try {
-    return await client.workflow.start<typeof runPlan>('runPlan', {
+    return await client.workflow.start<typeof ptqRun>(RUN_WORKFLOW_TYPES[0], {
       ...run,
       workflowId: id,
       taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,

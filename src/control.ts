@@ -23,7 +23,7 @@ import {
 } from './shared';
 import { runStatusOf, serverView, workflowPollers, type ServerView } from './serverView';
 import { summaryOf } from './summaryOf';
-import type { runPlan } from './workflows';
+import type { ptqRun } from './workflows';
 
 /** How long a status waits for a worker to answer before showing what the server knows. */
 const QUERY_WAIT_MS = 5_000;
@@ -35,8 +35,8 @@ const QUERY_WAIT_MS = 5_000;
 export async function describedRun(
   client: Client,
   id: string,
-): Promise<{ handle: WorkflowHandle<typeof runPlan>; description: WorkflowExecutionDescription }> {
-  const handle = client.workflow.getHandle<typeof runPlan>(id);
+): Promise<{ handle: WorkflowHandle<typeof ptqRun>; description: WorkflowExecutionDescription }> {
+  const handle = client.workflow.getHandle<typeof ptqRun>(id);
   try {
     return { handle, description: await handle.describe() };
   } catch (err) {
@@ -47,7 +47,7 @@ export async function describedRun(
 }
 
 /** A handle on an existing run; fails with a clear message if there is none. */
-export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof runPlan>> {
+export async function runHandle(client: Client, id: string): Promise<WorkflowHandle<typeof ptqRun>> {
   return (await describedRun(client, id)).handle;
 }
 
@@ -59,7 +59,7 @@ async function updateRun<T>(
   client: Client,
   id: string,
   what: string,
-  send: (handle: WorkflowHandle<typeof runPlan>) => Promise<T>,
+  send: (handle: WorkflowHandle<typeof ptqRun>) => Promise<T>,
 ): Promise<T> {
   const { handle, description } = await describedRun(client, id);
   if (description.status.name !== 'RUNNING')

@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { COST_MEMO, RETRY_OF_MEMO, searchAttributes } from './shared';
+import { COST_MEMO, RETRY_OF_MEMO, RUN_WORKFLOW_TYPES, searchAttributes } from './shared';
 import { runStatusOf } from './serverView';
 
 /** Statuses a run can be listed by; `completed` is another name for `succeeded`. */
@@ -46,7 +46,8 @@ export async function listRuns(
   filter: { status?: (typeof LIST_STATUSES)[number]; plan?: string; limit: number },
 ): Promise<RunListing[]> {
   const plan = filter.plan === undefined ? '' : ` AND PtqPlan = "${filter.plan.replace(/["\\]/g, '\\$&')}"`;
-  const query = `WorkflowType = 'runPlan'${statusQuery(filter.status)}${plan}`;
+  const types = RUN_WORKFLOW_TYPES.map((type) => `WorkflowType = '${type}'`).join(' OR ');
+  const query = `(${types})${statusQuery(filter.status)}${plan}`;
   const runs: RunListing[] = [];
   for await (const wf of client.workflow.list({ query, pageSize: filter.limit })) {
     const sa = wf.typedSearchAttributes;

@@ -3,7 +3,7 @@ import { newRunId, startRun, type StartOptions } from './client';
 import { describedRun, getPlan, getResult } from './control';
 import { keptTasks, resolveParams, type Plan, type RunSummary } from './core';
 import { ExitCode, PtqError } from './errors';
-import type { runPlan } from './workflows';
+import type { ptqRun } from './workflows';
 
 /**
  * New runs made from an ended one, with its plan, parameters, policy and M. `retry` keeps what
@@ -14,7 +14,7 @@ export async function retryRun(
   client: Client,
   id: string,
   options: StartOptions & { from?: string[] },
-): Promise<WorkflowHandle<typeof runPlan>> {
+): Promise<WorkflowHandle<typeof ptqRun>> {
   const { plan, summary } = await endedRun(client, id);
   let kept: ReturnType<typeof keptTasks>;
   try {
@@ -41,7 +41,7 @@ export async function resubmitRun(
   client: Client,
   id: string,
   { given, ...options }: StartOptions & { given?: Record<string, string> },
-): Promise<WorkflowHandle<typeof runPlan>> {
+): Promise<WorkflowHandle<typeof ptqRun>> {
   const { plan, summary } = await endedRun(client, id);
   const again = sameAs(summary, plan, options);
   if (given && Object.keys(given).length) {

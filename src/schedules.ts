@@ -8,7 +8,7 @@ import {
   type ScheduleHandle,
   type ScheduleSpec,
 } from '@temporalio/client';
-import { DEFAULT_TASK_QUEUE, type RunPlanInput } from './shared';
+import { DEFAULT_TASK_QUEUE, RUN_WORKFLOW_TYPES, type RunPlanInput } from './shared';
 import { newRunId, runOptions, type StartOptions } from './client';
 import { formatDuration, type Plan } from './core';
 import { ExitCode, PtqError } from './errors';
@@ -48,7 +48,7 @@ export async function createSchedule(client: Client, plan: Plan, options: Schedu
       spec,
       action: {
         type: 'startWorkflow',
-        workflowType: 'runPlan',
+        workflowType: RUN_WORKFLOW_TYPES[0],
         workflowId: id,
         taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
         ...runOptions(plan, options),

@@ -18,6 +18,12 @@ import type { OpenWorkspace } from './activities/git';
 /** The task queue ptq workers poll unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'ptq';
 
+/**
+ * The workflow type of a run: the one the client starts, and the frozen one of runs started before
+ * it (workflows/legacy), which `ptq list` shows too.
+ */
+export const RUN_WORKFLOW_TYPES = ['ptqRun', 'runPlan'] as const;
+
 /** Input of the orchestrator workflow. Plans are validated before they get here, and again inside. */
 export interface RunPlanInput {
   /** A validated plan, or... */

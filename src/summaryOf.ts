@@ -5,7 +5,7 @@ import type { RunSummary } from './core';
 import { isFailureType } from './core/failures';
 import { ExitCode, PtqError } from './errors';
 import type { BuiltinActivities } from './activities';
-import type { runPlan } from './workflows';
+import type { ptqRun } from './workflows';
 
 /** The activity whose input keeps a cancelled run's summary. */
 const RECORD_SUMMARY_ACTIVITY: keyof BuiltinActivities = 'recordRunSummary';
@@ -16,7 +16,7 @@ const RECORD_SUMMARY_ACTIVITY: keyof BuiltinActivities = 'recordRunSummary';
  * input of the last activity it ran. Runs recorded before that simply return it. A terminated run
  * has none: one line says so. Anything else (timed out, a ptq bug) is thrown as it came.
  */
-export async function summaryOf(handle: WorkflowHandle<typeof runPlan>): Promise<RunSummary> {
+export async function summaryOf(handle: WorkflowHandle<typeof ptqRun>): Promise<RunSummary> {
   try {
     return await handle.result();
   } catch (err) {
@@ -38,7 +38,7 @@ export async function summaryOf(handle: WorkflowHandle<typeof runPlan>): Promise
 }
 
 /** The summary a cancelled run recorded just before it ended: near the end of its last run's history. */
-async function recordedSummary(handle: WorkflowHandle<typeof runPlan>): Promise<RunSummary | undefined> {
+async function recordedSummary(handle: WorkflowHandle<typeof ptqRun>): Promise<RunSummary | undefined> {
   const { workflowService, options } = handle.client;
   const page = await workflowService.getWorkflowExecutionHistoryReverse({
     namespace: options.namespace,

@@ -49,7 +49,7 @@ function released(output: string, release: OutputRelease | undefined): string {
 
 /**
  * Steps scheduled before workflows passed `release` carry none: for them the workflow type decides,
- * as it did then. Kept for runs recorded before; goes with the legacy workflow types.
+ * as it did then. Only the frozen types (workflows/legacy) schedule such steps, under these names.
  */
 function legacyRelease(): OutputRelease {
   const type = Context.current().info.workflowType;

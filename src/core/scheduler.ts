@@ -30,6 +30,33 @@ const RECENT_FAILURES = 10;
 /** How far past its estimate (or 10% of it, if more) a task may run before a planned schedule is dropped. */
 const OVERRUN_MS = 1_000;
 
+/** The seed of a plan's critical-path search: its name, so every run of it, and `ptq simulate`, get the same order. */
+export function prioritySeed(plan: Plan): string {
+  return plan.name;
+}
+
+/** The generation of runs started today (see `startSearch`). */
+export const SEARCH_GENERATION = 4;
+
+/**
+ * What a run searches at its start, by its generation: each one added a search, and a recorded run
+ * must replay with the searches it made. 0: none, longest path first; 1: a critical-path order
+ * (`searchPriority`); 2: also a planned schedule that idles a slot (`searchSchedule`); 3: each search
+ * within what it can still win (`worthSearching`); 4: justified schedules first (`searchJustified`).
+ */
+export function startSearch(
+  plan: Plan,
+  generation: number,
+): { prioritySeed?: string; planIdle?: boolean; searchWithinGain?: boolean; justify?: boolean } {
+  if (generation < 1) return {};
+  return {
+    prioritySeed: prioritySeed(plan),
+    planIdle: generation >= 2,
+    searchWithinGain: generation >= 3,
+    justify: generation >= 4,
+  };
+}
+
 /**
  * The dependency-aware ready queue. It decides what starts next; the workflow only carries out its
  * decisions. Every operation is O(log n) or O(dependents): the ready queue is fed by counting down
@@ -81,8 +108,11 @@ export class Scheduler {
       searchWithinGain?: boolean;
       /** With `planIdle`, also search justified schedules first (see `searchJustified`). */
       justify?: boolean;
+      /** The searches of this generation of runs instead of the four above (see `startSearch`). */
+      generation?: number;
     } = {},
   ): Scheduler {
+    if (options.generation !== undefined) options = { ...options, ...startSearch(plan, options.generation) };
     const levelLeft: number[] = [];
     const state: SchedulerState = {
       policy: options.policy ?? plan.policy,

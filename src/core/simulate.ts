@@ -1,6 +1,6 @@
 import { energeticBound } from './plannedSchedule';
 import type { Plan, Policy } from './plan';
-import { Scheduler } from './scheduler';
+import { prioritySeed, Scheduler } from './scheduler';
 
 /** How one policy did on one plan in virtual time. */
 export interface SimulationResult {
@@ -18,11 +18,6 @@ export interface SimulationResult {
  * (what a run does), only the list order, or neither (plain longest-path-first).
  */
 export type Search = 'planned' | 'list' | 'none';
-
-/** The seed of a plan's critical-path search: its name, so every run of it, and `ptq simulate`, get the same order. */
-export function prioritySeed(plan: Plan): string {
-  return plan.name;
-}
 
 /**
  * Runs the real scheduler in virtual time: every task takes exactly its estimate (or the given

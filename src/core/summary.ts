@@ -32,7 +32,7 @@ export interface TaskSummary {
   merge?: MergeRecord;
 }
 
-/** The result of a run: what `runPlan` returns and `ptq start --wait --json` prints. */
+/** The result of a run: what `ptqRun` returns and `ptq start --wait --json` prints. */
 export interface RunSummary {
   id: string;
   plan: string;

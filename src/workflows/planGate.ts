@@ -4,7 +4,6 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -37,9 +36,6 @@ const { planTasks } = proxyActivities<BuiltinActivities>({
 /** What the approver decided; a cancel while waiting counts as a refusal. */
 export type Decision = { approved: true } | { approved: false; reason: string };
 
-/** Runs started before this change let a cancel wait until approval (see PlanGate). */
-const GATE_CONTROL_PATCH = 'gate-handles-cancel-and-concurrency';
-
 /**
  * Everything before the first task starts: get a validated plan (check the given one, or ask the
  * AI planning activity), make it visible (query and Web UI), and optionally wait for approval.
@@ -71,7 +67,7 @@ export class PlanGate {
     const validator = () => {
       if (!this.waiting) throw new Error('this run is not waiting for approval');
     };
-    if (patched(GATE_CONTROL_PATCH)) this.handleControl();
+    this.handleControl();
     setHandler(approveUpdate, () => this.decide({ approved: true }, 'approved'), { validator });
     setHandler(
       rejectUpdate,

@@ -64,7 +64,7 @@ const mapActivities = proxyActivities<BuiltinActivities>({
  * tolerance are checked on every completion (core/map.ts decides). Results go to a JSONL file in
  * batches, and the workflow continues as new when its history grows, so 100,000 items are fine.
  */
-export async function runMap(input: RunMapInput): Promise<TaskResult> {
+export async function ptqMap(input: RunMapInput): Promise<TaskResult> {
   const opened =
     input.resume?.opened ??
     (await mapActivities.openItems({
@@ -314,7 +314,7 @@ class MapRun {
     this.flush(true);
     await this.writesDone();
     const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
-    return continueAsNew<typeof runMap>({ ...this.input, resume });
+    return continueAsNew<typeof ptqMap>({ ...this.input, resume });
   }
 
   /** The map's bar in the Web UI, rate-limited. */

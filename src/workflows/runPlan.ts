@@ -12,7 +12,7 @@ import { PlanRun } from './planRun';
  * outlive clients) or made from written requirements by the AI planning activity. It ends as its
  * outcome: Completed, Failed or Cancelled, with the summary kept either way (see `endAs`).
  */
-export async function runPlan(input: RunPlanInput): Promise<RunSummary> {
+export async function ptqRun(input: RunPlanInput): Promise<RunSummary> {
   try {
     return await endAs(await orchestrate(input));
   } catch (err) {

@@ -4,7 +4,6 @@ import {
   ApplicationFailure,
   TemporalFailure,
   isCancellation,
-  patched,
   proxyActivities,
   sleep,
   type ActivityOptions,
@@ -57,8 +56,6 @@ const DEFAULT_HEARTBEAT_MS = 10_000;
  */
 const RESULT_OUTPUT_CHARS = 4_000;
 const ERROR_CHARS = 1_000;
-/** Runs from before a user activity's result was read in its step's own `.then` replay with one more. */
-const ONE_THEN_PATCH = 'user-activity-one-then';
 
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
@@ -72,7 +69,7 @@ const ONE_THEN_PATCH = 'user-activity-one-then';
  * still takes as many microtask turns from its activity's end to the next step as it did with
  * `await`, so histories recorded before replay with their commands in the same order.
  */
-export function runTask(input: RunTaskInput, label?: string): Promise<TaskResult> {
+export function ptqTask(input: RunTaskInput, label?: string): Promise<TaskResult> {
   try {
     return stepsFrom({ input, label, steps: stepsOf(input.task) }, 0, { attempts: 0, output: '' });
   } catch (err) {
@@ -188,8 +185,7 @@ function startStep(
       const started = callUserActivity(step, options, stepOpts);
       const read = (returned: unknown) => userStepResult(returned, stepOpts);
       // Each promise costs the SDK a stack trace: the result is read in the step's own `.then`.
-      if (patched(ONE_THEN_PATCH)) return { started, read };
-      return { started: started.then(read), read: asStepResult };
+      return { started, read };
     }
   }
 }

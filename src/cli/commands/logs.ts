@@ -1,5 +1,5 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { runPlan } from '../../workflows';
+import type { ptqRun } from '../../workflows';
 import { Command } from 'commander';
 import { isTerminal, LineBuffer, notYetPrinted, unseen, type TaskSummary } from '../../core';
 import { describedRun, taskOfRun } from '../../control';
@@ -158,7 +158,7 @@ async function printLogs(
  * whose end fell into the outage is printed from the summary at the latest.
  */
 async function follow(
-  handle: WorkflowHandle<typeof runPlan>,
+  handle: WorkflowHandle<typeof ptqRun>,
   wanted: string[],
   finished: Set<string>,
   printLive: (partial: boolean) => Promise<void>,

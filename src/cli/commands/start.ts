@@ -5,7 +5,7 @@ import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
 import type { ConnectionFlags } from '../../connection';
 import { type ExitCode, PtqError } from '../../errors';
-import type { runPlan } from '../../workflows';
+import type { ptqRun } from '../../workflows';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { rideOutOutage } from '../../outage';
@@ -77,7 +77,7 @@ export interface FollowFlags extends ConnectionFlags {
 
 export async function followStart(
   client: Client,
-  handle: WorkflowHandle<typeof runPlan>,
+  handle: WorkflowHandle<typeof ptqRun>,
   flags: FollowFlags,
 ): Promise<ExitCode | undefined> {
   const id = handle.workflowId;
