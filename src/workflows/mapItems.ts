@@ -1,9 +1,9 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
-import { ITEM_OUTPUT_CHARS, type ItemResult } from '../core/map';
-import type { Plan, Task } from '../core/plan';
-import { stepsOf } from '../core/steps';
-import type { TemplateContext } from '../core/template';
+import { ITEM_OUTPUT_CHARS, type ItemResult } from '../core/schedule/map';
+import type { Plan, Task } from '../core/plan/plan';
+import { stepsOf } from '../core/plan/steps';
+import type { TemplateContext } from '../core/plan/template';
 import { failureOutcome } from './failure';
 import { activityOptions, ptqTask, type TaskResult } from './runTask';
 

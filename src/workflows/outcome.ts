@@ -1,7 +1,7 @@
 import { ApplicationFailure, CancelledFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf } from '../core/failures';
-import { outcomeLine, type RunSummary } from '../core/summary';
+import { outcomeLine, type RunSummary } from '../core/report/summary';
 
 const { recordRunSummary } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',

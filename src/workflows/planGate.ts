@@ -11,9 +11,9 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf, isFailureType, type FailureType } from '../core/failures';
-import type { Plan } from '../core/plan';
-import { assertConcurrency } from '../core/limits';
-import { emptyCounts } from '../core/status';
+import type { Plan } from '../core/plan/plan';
+import { assertConcurrency } from '../core/plan/limits';
+import { emptyCounts } from '../core/schedule/status';
 import {
   approveUpdate,
   cancelSignal,

@@ -19,15 +19,15 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf } from '../core/failures';
-import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
-import type { Plan, Task } from '../core/plan';
-import { executionOf, stepsOf } from '../core/steps';
-import { stepTemplates } from '../core/stepTemplates';
-import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
-import { EventLog } from '../core/events';
-import { progressMarkdown, progressOf } from '../core/progress';
-import { Scheduler, SEARCH_GENERATION } from '../core/scheduler';
-import { summarize, taskSummary, type RunSummary } from '../core/summary';
+import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/plan/limits';
+import type { Plan, Task } from '../core/plan/plan';
+import { executionOf, stepsOf } from '../core/plan/steps';
+import { stepTemplates } from '../core/plan/stepTemplates';
+import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/plan/template';
+import { EventLog } from '../core/report/events';
+import { progressMarkdown, progressOf } from '../core/report/progress';
+import { Scheduler, SEARCH_GENERATION } from '../core/schedule/scheduler';
+import { summarize, taskSummary, type RunSummary } from '../core/report/summary';
 import {
   cancelSignal,
   eventsQuery,

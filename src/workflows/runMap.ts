@@ -14,11 +14,11 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenedItems } from '../activities';
 import { failureOf } from '../core/failures';
-import { assertMaxParallel } from '../core/limits';
-import { mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/map';
-import type { MapSpec, Plan, Task, Usage } from '../core/plan';
-import type { TemplateContext } from '../core/template';
-import { sumUsage } from '../core/usage';
+import { assertMaxParallel } from '../core/plan/limits';
+import { mapMarkdown, MapMachine, type ItemResult, type MapState } from '../core/schedule/map';
+import type { MapSpec, Plan, Task, Usage } from '../core/plan/plan';
+import type { TemplateContext } from '../core/plan/template';
+import { sumUsage } from '../core/report/usage';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';

@@ -1,6 +1,6 @@
 import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import { failureOf } from '../core/failures';
-import { summarizeUnplanned, type RunSummary } from '../core/summary';
+import { summarizeUnplanned, type RunSummary } from '../core/report/summary';
 import type { RunPlanInput } from '../shared';
 import { endAs } from './outcome';
 import { PlanGate } from './planGate';

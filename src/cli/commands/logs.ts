@@ -2,14 +2,14 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { ptqRun } from '../../workflows';
 import { Command } from 'commander';
 import { isTerminal, LineBuffer, notYetPrinted, unseen, type TaskSummary } from '../../core';
-import { describedRun, taskOfRun } from '../../control';
-import { cancelledOutput, liveOutputs } from '../../logs';
+import { describedRun, taskOfRun } from '../../client/control';
+import { cancelledOutput, liveOutputs } from '../../client/logs';
 import { planQuery, progressQuery, taskQuery } from '../../shared';
-import { summaryOf } from '../../summaryOf';
+import { summaryOf } from '../../client/summaryOf';
 import { ExitCode, PtqError } from '../../errors';
-import { rideOutOutage } from '../../outage';
+import { rideOutOutage } from '../../client/outage';
 import { action, addressOf, clientFor, waitingClientFor, withConnection } from '../common';
-import { EventCursor } from '../../runEvents';
+import { EventCursor } from '../../client/runEvents';
 
 interface LogsFlags {
   follow?: boolean;

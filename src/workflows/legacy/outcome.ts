@@ -13,7 +13,7 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../../activities';
 import { failureOf } from '../../core/failures';
-import { outcomeLine, type RunSummary } from '../../core/summary';
+import { outcomeLine, type RunSummary } from '../../core/report/summary';
 
 /** Runs recorded before this patch completed whatever their outcome; they must replay that way. */
 export const OUTCOME_PATCH = 'run-ends-as-its-outcome';

@@ -16,14 +16,14 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
-import type { MapItems } from '../../core/map';
-import type { Plan, Step, Task, Usage } from '../../core/plan';
+import type { MapItems } from '../../core/schedule/map';
+import type { Plan, Step, Task, Usage } from '../../core/plan/plan';
 import { failureOf } from '../../core/failures';
-import { sumUsage } from '../../core/usage';
-import { describeStep, stepsOf } from '../../core/steps';
+import { sumUsage } from '../../core/report/usage';
+import { describeStep, stepsOf } from '../../core/plan/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../../activities';
-import type { StepOptions } from '../../activities/stepOptions';
-import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/template';
+import type { StepOptions } from '../../activities/steps/stepOptions';
+import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/plan/template';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
