@@ -8,7 +8,7 @@ import type { Progress } from './core/report/progress';
 import type { SchedulerState } from './core/schedule/scheduler';
 import type { TaskSummary } from './core/report/summary';
 import type { PlanRequestInput } from './planner/request';
-import type { OpenWorkspace } from './activities/workspace/git';
+import type { OpenWorkspace } from './core/workspace';
 
 /**
  * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot

@@ -19,7 +19,7 @@ import { syncTaskStatus } from './statusSync';
 export type { StepFailureDetails, StepResult } from './steps/context';
 export type { LlmResult } from './steps/llm';
 export type { OpenedItems } from './map/items';
-export type { MergeOutcome, OpenWorkspace, TaskPlace } from './workspace/git';
+export type { MergeOutcome, OpenWorkspace, TaskPlace } from '../core/workspace';
 export type { FinishedResults } from './map/results';
 export type { StopTasksInput } from './localCancel';
 

@@ -3,6 +3,7 @@ import { join, resolve, sep } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../../core/failures';
 import { isGitUrl, type Workspace } from '../../core';
+import type { MergeOutcome, OpenWorkspace, TaskPlace } from '../../core/workspace';
 import { resolveString } from '../../core/plan/template';
 import { keepHeartbeating } from '../steps/context';
 import {
@@ -27,34 +28,6 @@ export { branchName } from './gitCli';
  * Temporal retries it after a crash: a worktree is recreated, a merge already done is not done
  * twice, a half-done merge is undone first.
  */
-
-/** What the workflow keeps of an opened workspace and hands to every git activity. */
-export interface OpenWorkspace {
-  /** The repo on the worker that opened it (with `remote`: that worker's clone). */
-  repo: string;
-  /** A repo given as a git URL: the shared state every worker fetches from and pushes to. */
-  remote?: string;
-  base: string;
-  /** The integration branch. */
-  branch: string;
-  /** Its worktree, where merges happen. */
-  integration: string;
-  /** The folder holding the run's worktrees. */
-  root: string;
-  include: string[];
-  merge: Workspace['merge'];
-}
-
-/** Where a task works. */
-export interface TaskPlace {
-  worktree: string;
-  branch: string;
-  /** With a remote repo: its URL, for the step to check the branch out from and push to. */
-  remote?: string;
-}
-
-/** How a task's work came back: merged (with how many commits), or the files in conflict. */
-export type MergeOutcome = { ok: true; commits: number; head: string } | { ok: false; conflicts: string[] };
 
 export async function openWorkspace(input: { runId: string; workspace: Workspace }): Promise<OpenWorkspace> {
   const { runId, workspace } = input;

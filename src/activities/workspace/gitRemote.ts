@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../../core/failures';
 import { bringIn, commitAll, git, gitOk, head, removeWorktree } from './gitCli';
-import type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
+import type { MergeOutcome, OpenWorkspace, TaskPlace } from '../../core/workspace';
 import { dataRoot } from '../map/mapFiles';
 
 /**

@@ -146,6 +146,17 @@ export function progressBar(done: number, total: number, width = 24): string {
 
 const MAX_RUNNING_ROWS = 15;
 
+/** A map's bar for the Web UI (its workflow's current details). */
+export function mapMarkdown(p: MapProgress): string {
+  const lines = [
+    `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
+    '',
+    `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
+  ];
+  if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
+  return lines.join('\n');
+}
+
 /** The Markdown progress view shown in the Temporal Web UI (setCurrentDetails). */
 export function progressMarkdown(p: Progress, now: number): string {
   const done = doneCount(p);

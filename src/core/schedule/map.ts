@@ -1,6 +1,5 @@
 import { evaluateCondition } from '../plan/expr';
 import type { ItemSource, MapSpec } from '../plan/plan';
-import { progressBar } from '../report/progress';
 import { toleratedCount } from './tolerance';
 
 /**
@@ -286,17 +285,6 @@ export function mapNote(items: MapItems, stop?: string): string {
   if (items.cancelled) parts.push(`${items.cancelled} cancelled`);
   if (items.notStarted) parts.push(`${items.notStarted} not started`);
   return `${items.total} items: ${parts.join(', ')}${stop ? ` (stopped early: ${stop})` : ''}`;
-}
-
-/** A map's bar for the Web UI (its workflow's current details). */
-export function mapMarkdown(p: MapProgress): string {
-  const lines = [
-    `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
-    '',
-    `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
-  ];
-  if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
-  return lines.join('\n');
 }
 
 /** How many items a source has, when that is known before the map runs (a list, a range). */

@@ -21,7 +21,8 @@ import {
 import type { BuiltinActivities, OpenedItems } from '../../activities';
 import { failureOf } from '../../core/failures';
 import { assertMaxParallel } from '../../core/plan/limits';
-import { mapMarkdown, MapMachine, type ItemResult, type MapState } from '../../core/schedule/map';
+import { MapMachine, type ItemResult, type MapState } from '../../core/schedule/map';
+import { mapMarkdown } from '../../core/report/progress';
 import type { MapSpec, Plan, Task, Usage } from '../../core/plan/plan';
 import type { TemplateContext } from '../../core/plan/template';
 import { sumUsage } from '../../core/report/usage';
