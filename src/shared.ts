@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Plan, Policy } from './core/plan/plan';
-import type { RetryOf } from './core/schedule/retry';
+import type { RetryOf } from './core/schedule/retryOf';
 import type { MapProgress } from './core/schedule/map';
 import type { EventPage } from './core/report/events';
 import type { Progress } from './core/report/progress';

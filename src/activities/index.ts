@@ -16,7 +16,7 @@ import { finishResults, writeResults } from './map/results';
 import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
 
-export type { StepFailureDetails, StepResult } from './steps/context';
+export type { StepFailureDetails, StepResult } from './steps/stepResult';
 export type { LlmResult } from './steps/llm';
 export type { OpenedItems } from './map/items';
 export type { MergeOutcome, OpenWorkspace, TaskPlace } from '../core/workspace';

@@ -5,7 +5,7 @@ import type { Plan } from '../core';
 import { failureOf } from '../core/failures';
 import { ModelCallError, planTasks as plan, type PlanRequestInput } from '../planner';
 import { checkRequestedBaseUrl } from '../llm/providers';
-import { keepHeartbeating } from './steps/context';
+import { keepHeartbeating } from './steps/stepResult';
 
 /**
  * The AI planning activity. Rate limits and server errors are thrown as retryable so Temporal's

@@ -5,7 +5,7 @@ import { progressQuery } from '../shared';
 import { rideOutOutage } from '../client/outage';
 import { summaryOf } from '../client/summaryOf';
 import { progressView } from './render';
-import { RetryWatch, type Retrying } from '../client/retryWatch';
+import { RetryWatch, type Retrying } from '../client/stepRetries';
 import { EventFeed, type FeedEvent } from '../client/runEvents';
 
 const POLL_MS = 500;

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { RunEvent } from '../core';
-import { RetryWatch, type Retrying } from './retryWatch';
+import { RetryWatch, type Retrying } from './stepRetries';
 import { eventsQuery } from '../shared';
 
 /** What `ptq watch --json` prints and `GET /runs/{id}/events` sends: task events, and retries as they happen. */

@@ -5,7 +5,7 @@ import type { Plan, Task } from '../core/plan/plan';
 import { stepsOf } from '../core/plan/steps';
 import type { TemplateContext } from '../core/plan/template';
 import { failureOutcome } from './failure';
-import { activityOptions, ptqTask, type TaskResult } from './runTask';
+import { activityOptions, ptqTask, type TaskResult } from './ptqTask';
 
 /** How the items of a map run: one at a time through `ptqTask`, or several in one batch activity. */
 

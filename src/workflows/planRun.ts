@@ -44,8 +44,8 @@ import {
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
-import { ptqMap, type RunMapInput } from './runMap';
-import { ptqTask, type RunTaskInput } from './runTask';
+import { ptqMap, type RunMapInput } from './ptqMap';
+import { ptqTask, type RunTaskInput } from './ptqTask';
 import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
 import { stopLocally } from './stopLocally';

@@ -4,7 +4,7 @@ import { failureOf, neverRetried } from '../core/failures';
 import type { MergeRecord } from '../core/schedule/scheduler';
 import type { Task, Usage, Workspace } from '../core/plan/plan';
 import { sumUsage } from '../core/report/usage';
-import type { TaskResult } from './runTask';
+import type { TaskResult } from './ptqTask';
 
 const git = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '10 minutes',

@@ -4,7 +4,7 @@ import { failureOf } from '../../core/failures';
 import type { Usage } from '../../core';
 import type { ItemResult } from '../../core/schedule/map';
 import { ModelCallError } from '../../llm/providers';
-import { keepHeartbeating } from '../steps/context';
+import { keepHeartbeating } from '../steps/stepResult';
 import { callModel } from '../../llm/call';
 
 /** What a map's model check sees: the question, the counts and the latest results. */

@@ -4,7 +4,7 @@ import type { Step, Usage } from '../../core';
 import { ITEM_OUTPUT_CHARS } from '../../core/schedule/map';
 import type { TemplateContext } from '../../core/plan/template';
 import { sumUsage } from '../../core/report/usage';
-import type { StepResult } from '../steps/context';
+import type { StepResult } from '../steps/stepResult';
 import { runHttp } from '../steps/http';
 import { runLlm } from '../steps/llm';
 import { runShell } from '../steps/shell';

@@ -19,7 +19,7 @@ import type { ItemSource, Usage } from '../../core';
 import { MAX_MAP_ITEMS, MAX_SPOOL_BYTES } from '../../core/plan/limits';
 import { failureOf } from '../../core/failures';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/plan/template';
-import { keepHeartbeating } from '../steps/context';
+import { keepHeartbeating } from '../steps/stepResult';
 import { itemsFromModel } from './itemsFromModel';
 import { mapDir, mapFiles, writeAtomically } from './mapFiles';
 import { mask, maskValue, secretValues, stepEnvironment } from '../steps/secrets';

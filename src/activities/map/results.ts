@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../../core/failures';
 import type { ItemResult } from '../../core/schedule/map';
-import { keepHeartbeating } from '../steps/context';
+import { keepHeartbeating } from '../steps/stepResult';
 import { mapFiles, writeAtomically } from './mapFiles';
 import { maskValue, secretValues } from '../steps/secrets';
 

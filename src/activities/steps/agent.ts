@@ -2,7 +2,7 @@ import type { AgentStep, Usage } from '../../core';
 import { readAgentOutput, type AgentOutputFormat } from '../../core/report/agentOutput';
 import { agentName } from '../../core/plan/steps';
 import { addUsage, noUsage } from '../../llm/prices';
-import { stepCancelled, stepFailure, stepResult } from './context';
+import { stepCancelled, stepFailure, stepResult } from './stepResult';
 import type { LlmResult } from './llm';
 import { stepEnvironment } from './secrets';
 import { superviseProgram } from './shell';

@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import { fetch, type Response } from 'undici';
 import type { HttpStep } from '../../core';
-import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
+import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './stepResult';
 import { BlockedAddressError, checkHost, guardedAgent } from './netGuard';
 import { jsonOf, prepare, type StepOptions } from './stepOptions';
 import { OUTPUT_CAP_BYTES } from './tail';

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { keepHeartbeating } from './context';
+import { keepHeartbeating } from './stepResult';
 
 /**
  * Results of steps that finished on this worker, kept for a retry of the same activity.

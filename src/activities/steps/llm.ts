@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
 import type { LlmStep, Usage } from '../../core';
 import { ModelCallError } from '../../llm/providers';
-import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './context';
+import { keepHeartbeating, stepFailure, stepResult, type StepResult } from './stepResult';
 import { callModel } from '../../llm/call';
 import { asStepOptions, jsonOf, prepare } from './stepOptions';
 

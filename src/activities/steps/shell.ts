@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { OutputLog, type LiveOutput, type ShellStep } from '../../core';
-import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './context';
+import { keepHeartbeating, stepCancelled, stepFailure, stepResult, type StepResult } from './stepResult';
 import { registerProgram } from '../localCancel';
 import { watchGroup } from '../reaper';
 import { mask, stepEnvironment } from './secrets';

@@ -4,7 +4,7 @@ import type { Step } from '../../core';
 import { parseJsonOutput } from '../../core/report/jsonOutput';
 import { resolveStep } from '../../core/plan/stepTemplates';
 import { outputsContext, TemplateError, type TemplateContext } from '../../core/plan/template';
-import { stepFailure, type OutputRelease } from './context';
+import { stepFailure, type OutputRelease } from './stepResult';
 import { enterWorktree } from '../workspace/git';
 import { enterRemote, leaveRemote } from '../workspace/gitRemote';
 

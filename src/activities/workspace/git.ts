@@ -5,7 +5,7 @@ import { failureOf } from '../../core/failures';
 import { isGitUrl, type Workspace } from '../../core';
 import type { MergeOutcome, OpenWorkspace, TaskPlace } from '../../core/workspace';
 import { resolveString } from '../../core/plan/template';
-import { keepHeartbeating } from '../steps/context';
+import { keepHeartbeating } from '../steps/stepResult';
 import {
   branchName,
   bringIn,

@@ -3,7 +3,7 @@ import type { ptqRun } from '../../workflows';
 import { Command } from 'commander';
 import { isTerminal, LineBuffer, notYetPrinted, unseen, type TaskSummary } from '../../core';
 import { describedRun, taskOfRun } from '../../client/control';
-import { cancelledOutput, liveOutputs } from '../../client/logs';
+import { cancelledOutput, liveOutputs } from '../../client/taskLogs';
 import { planQuery, progressQuery, taskQuery } from '../../shared';
 import { summaryOf } from '../../client/summaryOf';
 import { ExitCode, PtqError } from '../../errors';

@@ -6,7 +6,7 @@ import { decideRun } from './runDecision';
 import { MAX_PLANNED_TASKS, nodesWithinGain, searchSchedule } from './plannedSchedule';
 import { JUSTIFY_STEPS, searchJustified } from './justify';
 import { listSchedule, searchPriority, SEARCH_STEP_MS } from './priority';
-import type { RetryOf } from './retry';
+import type { RetryOf } from './retryOf';
 import type { Plan, Policy } from '../plan/plan';
 import { toleratedCount } from './tolerance';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';

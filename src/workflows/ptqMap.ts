@@ -23,7 +23,7 @@ import { sumUsage } from '../core/report/usage';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
-import type { TaskResult } from './runTask';
+import type { TaskResult } from './ptqTask';
 import { stopLocally } from './stopLocally';
 
 /** Input of a map task's workflow. */

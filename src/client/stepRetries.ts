@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { heartbeatOutput } from './logs';
+import { heartbeatOutput } from './taskLogs';
 import { taskWorkflowId } from '../shared';
 
 type PendingActivity = temporal.api.workflow.v1.IPendingActivityInfo;
