@@ -25,6 +25,11 @@ import type { PlanRequestInput } from '../planner/request';
 import { DEFAULT_TASK_QUEUE, RETRY_OF_MEMO, RUN_WORKFLOW_TYPES, searchAttributes, type RunPlanInput } from '../shared';
 import type { ptqRun } from '../workflows';
 
+/*
+ * The client library (`ptq/dist/client`): connect, start runs and plans under fresh ids. The rest
+ * of this folder controls and reads runs: control, results, events, logs, listings, schedules.
+ */
+
 /** Opens a client, turning connection failures into one clear line with exit code 3. */
 export async function connectClient(flags: ConnectionFlags = {}): Promise<Client> {
   const settings = connectionSettings(flags);

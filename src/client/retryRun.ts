@@ -7,7 +7,7 @@ import type { ptqRun } from '../workflows';
 
 /**
  * New runs made from an ended one, with its plan, parameters, policy and M. `retry` keeps what
- * succeeded (see core/retry.ts); `resubmit` starts over. A workspace plan's retry starts from the
+ * succeeded (see core/schedule/retryOf.ts); `resubmit` starts over. A workspace plan's retry starts from the
  * ended run's integration branch, where the kept tasks' work is.
  */
 export async function retryRun(

@@ -3,6 +3,11 @@ import type { Usage } from '../core';
 import { addUsage, noUsage } from './prices';
 import { classifyModelError, languageModel } from './providers';
 
+/*
+ * The model layer's one call, for every llm step, `llm` item source and map `until` check on the
+ * worker (the planner's repair loop, planner/model.ts, uses the same providers and prices).
+ */
+
 /** One model call from an activity: the worker's provider, no SDK retries, the call's cost. */
 export interface ModelCall {
   model?: string;

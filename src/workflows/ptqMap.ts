@@ -62,7 +62,7 @@ const mapActivities = proxyActivities<BuiltinActivities>({
 /**
  * A map task: the task's steps once per item, each item's steps as activities of this workflow.
  * Items start in order, at most min(maxParallel, M) at once; `until`/`while` and the failure
- * tolerance are checked on every completion (core/map.ts decides). Results go to a JSONL file in
+ * tolerance are checked on every completion (core/schedule/map.ts decides). Results go to a JSONL file in
  * batches, and the workflow continues as new when its history grows, so 100,000 items are fine.
  */
 export async function ptqMap(input: RunMapInput): Promise<TaskResult> {

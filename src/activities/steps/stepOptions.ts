@@ -16,7 +16,7 @@ export interface StepOptions {
   jsonLimit?: number;
   /** The task the step belongs to: its heartbeats name it, so `ptq logs` finds an inline task's output. */
   task?: string;
-  /** How much of the output leaves the activity; steps scheduled before it existed have none (see context.ts). */
+  /** How much of the output leaves the activity; steps scheduled before it existed have none (see stepResult.ts). */
   release?: OutputRelease;
 }
 

@@ -5,6 +5,11 @@ import type { Usage } from '../../core';
 import { isRetried, type FailureType, type RetriedSometimes } from '../../core/failures';
 import { mask, maskValue } from './secrets';
 
+/*
+ * What a step activity hands back and how: its result (output released as the workflow says), its
+ * failures as typed, bounded errors, and the heartbeats that carry its live output.
+ */
+
 /** What every step activity returns: small, so histories stay small. */
 export interface StepResult {
   output: string;
