@@ -16,7 +16,7 @@ import { sumUsage } from '../core/report/usage';
 import { describeStep, stepsOf } from '../core/plan/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
 import type { StepOptions } from '../activities/steps/stepOptions';
-import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../core/plan/template';
+import { resolveValue, TemplateError, type TemplateContext } from '../core/plan/template';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
@@ -26,8 +26,6 @@ export interface RunTaskInput {
   context?: TemplateContext;
   /** Set when the task's output is JSON: the most bytes it may have. */
   jsonLimit?: number;
-  /** Runs started before templates: dependency outputs for llm prompts. */
-  inputs?: Record<string, string>;
 }
 
 /** What a finished task reports to its run. Failures are thrown as `TaskFailed` with the same details. */
@@ -65,9 +63,7 @@ const ERROR_CHARS = 1_000;
  *
  * The steps are one promise chain, a `.then` per step, without async functions: the SDK records a
  * stack trace for every promise a workflow makes (for the stack-trace query), and that was most of
- * an inline task's cost in the run's workflow task (15 promises a task, 11 now). Each kind of step
- * still takes as many microtask turns from its activity's end to the next step as it did with
- * `await`, so histories recorded before replay with their commands in the same order.
+ * an inline task's cost in the run's workflow task (15 promises a task, 11 now).
  */
 export function ptqTask(input: RunTaskInput, label?: string): Promise<TaskResult> {
   try {
@@ -148,14 +144,8 @@ function asTaskFailure(err: unknown): unknown {
  * `label`) records its steps' results in the run's own history, so they release only their tail.
  */
 function stepOptions(input: RunTaskInput, last: boolean, label: string | undefined): StepOptions {
-  const template = input.context ?? legacyContext(input);
   const release = label === undefined ? 'full' : 'tail';
-  return { template, jsonLimit: last ? input.jsonLimit : undefined, task: input.task.id, release };
-}
-
-/** Runs started before templates sent llm tasks their dependencies' outputs as `inputs`. */
-function legacyContext({ inputs, task }: RunTaskInput): TemplateContext | undefined {
-  return inputs && outputsContext(inputs, task.id);
+  return { template: input.context, jsonLimit: last ? input.jsonLimit : undefined, task: input.task.id, release };
 }
 
 /** A step's activity, started, and how to read what it returns. */
