@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
-import { dataConverter } from '../src/codec';
+import { dataConverter } from '../src/temporal/codec';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
 import { HEARTBEAT_THROTTLE } from '../src/worker';

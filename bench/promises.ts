@@ -3,7 +3,7 @@ import { promiseHooks } from 'node:v8';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../src/activities';
 import { startRun, summaryOf } from '../src/client';
-import { dataConverter } from '../src/codec';
+import { dataConverter } from '../src/temporal/codec';
 import { Plan } from '../src/core';
 import { noop, noopTask, ratioRow, type BenchContext, type Rows } from './support';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
-import { openItems, type OpenedItems } from '../src/activities/items';
+import { openItems, type OpenedItems } from '../src/activities/map/items';
 import type { ItemSource } from '../src/core';
 
 async function main(): Promise<void> {

@@ -1,6 +1,6 @@
 import { ActivityCancellationType, executeChild, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../src/activities';
-import type { ShellStep } from '../src/core/plan';
+import type { ShellStep } from '../src/core/plan/plan';
 
 /** ptq's own workflows plus the baselines below, bundled together for the benchmarks. */
 export * from '../src/workflows';

@@ -1,14 +1,14 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { Plan, Policy } from './core/plan';
-import type { RetryOf } from './core/retry';
-import type { MapProgress } from './core/map';
-import type { EventPage } from './core/events';
-import type { Progress } from './core/progress';
-import type { SchedulerState } from './core/scheduler';
-import type { TaskSummary } from './core/summary';
+import type { Plan, Policy } from './core/plan/plan';
+import type { RetryOf } from './core/schedule/retryOf';
+import type { MapProgress } from './core/schedule/map';
+import type { EventPage } from './core/report/events';
+import type { Progress } from './core/report/progress';
+import type { SchedulerState } from './core/schedule/scheduler';
+import type { TaskSummary } from './core/report/summary';
 import type { PlanRequestInput } from './planner/request';
-import type { OpenWorkspace } from './activities/git';
+import type { OpenWorkspace } from './core/workspace';
 
 /**
  * Names shared by the client, the worker and the workflows. Kept in one file so a rename cannot
@@ -17,6 +17,12 @@ import type { OpenWorkspace } from './activities/git';
 
 /** The task queue ptq workers poll unless told otherwise. */
 export const DEFAULT_TASK_QUEUE = 'ptq';
+
+/**
+ * The workflow type of a run: the one the client starts, and the frozen one of runs started before
+ * it (workflows/legacy), which `ptq list` shows too.
+ */
+export const RUN_WORKFLOW_TYPES = ['ptqRun', 'runPlan'] as const;
 
 /** Input of the orchestrator workflow. Plans are validated before they get here, and again inside. */
 export interface RunPlanInput {

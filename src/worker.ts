@@ -1,9 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
-import { dataConverter } from './codec';
-import { connectionSettings, type ConnectionFlags } from './connection';
-import { containment } from './activities/containment';
-import { logTaskInterceptor } from './activities/logTask';
+import { dataConverter } from './temporal/codec';
+import { connectionSettings, type ConnectionFlags } from './temporal/connection';
+import { containment } from './activities/steps/containment';
+import { logTaskInterceptor } from './activities/steps/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
 /**

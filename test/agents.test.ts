@@ -13,8 +13,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cancelRun } from '../src/control';
-import { freePort } from '../src/devServer';
+import { cancelRun } from '../src/client/control';
+import { freePort } from '../src/temporal/devServer';
 import { connectClient, startRun } from '../src/client';
 import type { RunSummary } from '../src/core';
 import { plan, runId, withWorker } from './helpers';

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../src/devServer';
+import { freePort } from '../src/temporal/devServer';
 import { connectClient, startRun } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, ptqDevRun, spawnPtq } from './support/cli';

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../src/devServer';
+import { freePort } from '../src/temporal/devServer';
 import { runId, withWorker } from './helpers';
 import { ptq, spawnPtq } from './support/cli';
 import { waitFor } from './support/processes';

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { temporal } from '@temporalio/proto';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { GzipCodec } from '../src/codec';
-import { startCodecServer } from '../src/codecServer';
-import { freePort } from '../src/devServer';
-import { encodedJsonSize, encodedSize } from '../src/payloadSize';
+import { GzipCodec } from '../src/temporal/codec';
+import { startCodecServer } from '../src/temporal/codecServer';
+import { freePort } from '../src/temporal/devServer';
+import { encodedJsonSize, encodedSize } from '../src/temporal/payloadSize';
 import { ptq, spawnPtq } from './support/cli';
 import { waitFor } from './support/processes';
 

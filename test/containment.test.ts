@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, startRun } from '../src/client';
-import { cancelRun } from '../src/control';
+import { cancelRun } from '../src/client/control';
 import { plan, runId, withWorker } from './helpers';
 import { attemptAlive, daemonTask, ledgerProblems, readLedger, type Attempt } from './support/ledger';
 import { waitFor } from './support/processes';

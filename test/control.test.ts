@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { startRun } from '../src/client';
-import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../src/control';
+import { cancelRun, getProgress, pauseRun, resumeRun, setConcurrency } from '../src/client/control';
 import { plan, runId, withWorker } from './helpers';
 import { alive, readPid, waitFor, writePid } from './support/processes';
 import { maxOverlap, recorder, workTask } from './support/recorder';

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
-import { cancelRun } from '../src/control';
+import { cancelRun } from '../src/client/control';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, ptqDevRun } from './support/cli';
 import { FakeLlm } from './support/fakeLlm';

@@ -33,7 +33,7 @@ describe('end to end on the real dev server', () => {
 
       const children: string[] = [];
       for await (const wf of client.workflow.list({
-        query: `WorkflowType = 'runTask' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
+        query: `WorkflowType = 'ptqTask' AND WorkflowId STARTS_WITH '${handle.workflowId}/'`,
       })) {
         children.push(wf.workflowId);
       }

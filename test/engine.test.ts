@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { runOptions, startRun } from '../src/client';
-import { getProgress } from '../src/control';
+import { getProgress } from '../src/client/control';
 import { MAX_PAYLOAD_BYTES } from '../src/core';
-import { encodedSize } from '../src/payloadSize';
+import { encodedSize } from '../src/temporal/payloadSize';
 import { validatePlan } from '../src/core';
 import { randomDag } from '../bench/dags';
 import { generationsOf, plan, runId, withWorker } from './helpers';
@@ -286,7 +286,7 @@ describe('engine on the real server', () => {
   it('rejects an invalid plan inside the workflow too (histories outlive clients)', async () => {
     await withWorker(async ({ client, taskQueue }) => {
       const bad = { tasks: [{ id: 'a', dependsOn: ['a'], run: { type: 'sleep', duration: 1 } }] };
-      const handle = await client.workflow.start('runPlan', {
+      const handle = await client.workflow.start('ptqRun', {
         workflowId: runId('invalid'),
         taskQueue,
         args: [{ plan: bad }],
@@ -321,7 +321,7 @@ describe('runs end, and say how they ended', () => {
 
   it('a task workflow given input no validator checked fails the task with a message instead of hanging', async () => {
     await withWorker(async ({ client, taskQueue }) => {
-      const broken = client.workflow.execute('runTask', {
+      const broken = client.workflow.execute('ptqTask', {
         taskQueue,
         workflowId: runId('broken'),
         args: [{ task: { id: 'x' }, defaults: {} }],
@@ -336,7 +336,7 @@ describe('runs end, and say how they ended', () => {
     const p = plan({ tasks: [{ id: 'a', run: { type: 'shell', command: ['true'] } }] });
     await withWorker(async ({ client, taskQueue }) => {
       // A corrupt carried state (as a bug or a hand-made input would give) breaks the orchestrator.
-      const broken = client.workflow.execute('runPlan', {
+      const broken = client.workflow.execute('ptqRun', {
         taskQueue,
         workflowId: runId('internal'),
         args: [{ plan: p, resume: { state: { tasks: [] }, startedAt: 0, generation: 1 } }],

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger } from '@temporalio/worker';
-import { dataConverter } from '../src/codec';
+import { dataConverter } from '../src/temporal/codec';
 import { Plan, type PlanInput } from '../src/core';
 import { createWorker, type PtqWorkerOptions } from '../src/worker';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient, startRun } from '../src/client';
-import { freePort } from '../src/devServer';
+import { freePort } from '../src/temporal/devServer';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, ptqLive, spawnPtq } from './support/cli';
 import { alive, readPid, waitFor, writePid } from './support/processes';

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun, summaryOf } from '../src/client';
-import { cancelRun } from '../src/control';
+import { cancelRun } from '../src/client/control';
 import { plan, runId, withWorker } from './helpers';
 import { ptq, spawnPtq } from './support/cli';
 import { waitFor } from './support/processes';

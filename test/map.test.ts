@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRun } from '../src/client';
-import { getProgress, pauseRun, resumeRun } from '../src/control';
+import { getProgress, pauseRun, resumeRun } from '../src/client/control';
 import type { ItemResult, RunSummary } from '../src/core';
 import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';

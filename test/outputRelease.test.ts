@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { temporal } from '@temporalio/proto';
-import { RUN_OUTPUT_CHARS } from '../src/activities/context';
+import { RUN_OUTPUT_CHARS } from '../src/activities/steps/stepResult';
 import { startRun, summaryOf } from '../src/client';
 import { taskWorkflowId } from '../src/shared';
 import { plan, runId, withWorker } from './helpers';

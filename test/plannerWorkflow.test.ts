@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { startPlanned, startRun } from '../src/client';
-import { cancelRun, decide, getPlan, getProgress } from '../src/control';
+import { cancelRun, decide, getPlan, getProgress } from '../src/client/control';
 import { plan, runId, withWorker } from './helpers';
 import { waitFor } from './support/processes';
 import { ptq } from './support/cli';

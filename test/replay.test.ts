@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { dataConverter } from '../src/codec';
+import { dataConverter } from '../src/temporal/codec';
 
 Runtime.install({ logger: new DefaultLogger('WARN') }); // worker state changes are noise; nondeterminism is a WARN
 const dir = join(__dirname, 'fixtures/histories');

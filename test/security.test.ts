@@ -5,7 +5,7 @@ import { startRun } from '../src/client';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskValue } from '../src/activities/secrets';
+import { maskValue } from '../src/activities/steps/secrets';
 import { connectClient } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';

@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { freePort } from '../src/devServer';
+import { freePort } from '../src/temporal/devServer';
 import { runId, withWorker } from './helpers';
 import { launchChromium } from './support/browser';
 import { ptq, spawnPtq } from './support/cli';

@@ -60,7 +60,7 @@ describe('templates inside shell code, against the real CLI and server', () => {
 
   it('a run started without validation fails on its own check before any task starts', async () => {
     await withWorker(async ({ client, taskQueue }) => {
-      const handle = await client.workflow.start('runPlan', {
+      const handle = await client.workflow.start('ptqRun', {
         workflowId: runId('shell-template'),
         taskQueue,
         args: [{ plan: unsafe, params: { name: evil } }],

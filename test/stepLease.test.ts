@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { keepResults } from '../src/activities/kept';
-import { stepFile } from '../src/activities/stepJournal';
+import { keepResults } from '../src/activities/steps/kept';
+import { stepFile } from '../src/activities/steps/stepJournal';
 import { waitFor } from './support/processes';
 
 /**

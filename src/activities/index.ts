@@ -1,26 +1,26 @@
-import { runAgent } from './agent';
-import { askModelToStop } from './askModel';
+import { runAgent } from './steps/agent';
+import { askModelToStop } from './map/askModel';
 import { checkPlan } from './checkPlan';
-import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './git';
-import { runHttp } from './http';
-import { openItems, readItems } from './items';
-import { runItemBatch } from './itemBatch';
-import { keepResults } from './kept';
+import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './workspace/git';
+import { runHttp } from './steps/http';
+import { openItems, readItems } from './map/items';
+import { runItemBatch } from './map/itemBatch';
+import { keepResults } from './steps/kept';
 import { stopTasks } from './localCancel';
-import { runLlm } from './llm';
+import { runLlm } from './steps/llm';
 import { measurePayload } from './measure';
 import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
 import { recordRunSummary } from './recordSummary';
-import { finishResults, writeResults } from './results';
-import { runShell } from './shell';
+import { finishResults, writeResults } from './map/results';
+import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
 
-export type { StepFailureDetails, StepResult } from './context';
-export type { LlmResult } from './llm';
-export type { OpenedItems } from './items';
-export type { MergeOutcome, OpenWorkspace, TaskPlace } from './git';
-export type { FinishedResults } from './results';
+export type { StepFailureDetails, StepResult } from './steps/stepResult';
+export type { LlmResult } from './steps/llm';
+export type { OpenedItems } from './map/items';
+export type { MergeOutcome, OpenWorkspace, TaskPlace } from '../core/workspace';
+export type { FinishedResults } from './map/results';
 export type { StopTasksInput } from './localCancel';
 
 /** A user activity callable from a plan's `activity` step. */

@@ -1,4 +1,4 @@
-import { encodedJsonSize } from '../payloadSize';
+import { encodedJsonSize } from '../temporal/payloadSize';
 
 /**
  * How big a value is on the wire, gzipped by ptq's codec, given its JSON text. A local activity of

@@ -1,8 +1,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Notify } from '../core';
-import type { RunSummary } from '../core/summary';
-import { runHttp } from './http';
-import { mask, maskValue, stepEnvironment } from './secrets';
+import type { RunSummary } from '../core/report/summary';
+import { runHttp } from './steps/http';
+import { mask, maskValue, stepEnvironment } from './steps/secrets';
 
 /**
  * Posts a run's summary to a webhook (`notify` in the plan). The URL or headers may come from the

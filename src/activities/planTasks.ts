@@ -4,8 +4,8 @@ import { ZodError } from 'zod';
 import type { Plan } from '../core';
 import { failureOf } from '../core/failures';
 import { ModelCallError, planTasks as plan, type PlanRequestInput } from '../planner';
-import { checkRequestedBaseUrl } from '../planner/providers';
-import { keepHeartbeating } from './context';
+import { checkRequestedBaseUrl } from '../llm/providers';
+import { keepHeartbeating } from './steps/stepResult';
 
 /**
  * The AI planning activity. Rate limits and server errors are thrown as retryable so Temporal's

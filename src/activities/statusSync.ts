@@ -3,7 +3,7 @@ import { readFile, realpath, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { ApplicationFailure, log } from '@temporalio/activity';
 import { failureOf } from '../core/failures';
-import type { StatusSync } from '../core/plan';
+import type { StatusSync } from '../core/plan/plan';
 
 /** A TaskMaster status ptq writes. */
 export type SyncedStatus = 'in-progress' | 'done' | 'pending';

@@ -18,12 +18,12 @@ import {
   resumeRun,
   setConcurrency,
   terminateRun,
-} from '../control';
+} from '../client/control';
 import { NotFoundError, PlanError, PtqError, UnreachableError } from '../errors';
-import { listRuns } from '../listRuns';
-import { EventFeed } from '../runEvents';
-import { summaryOf } from '../summaryOf';
-import { sameToken } from '../tokens';
+import { listRuns } from '../client/listRuns';
+import { EventFeed } from '../client/runEvents';
+import { summaryOf } from '../client/summaryOf';
+import { sameToken } from './tokens';
 import * as s from './schemas';
 
 /** What the API serves and how it is guarded. */

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { POLICIES } from '../core';
-import { LIST_STATUSES } from '../listRuns';
+import { LIST_STATUSES } from '../client/listRuns';
 
 // The HTTP API's requests and answers. These schemas validate every request and are the OpenAPI
 // document (`GET /openapi.json`), so the two cannot drift apart. A plan is checked by the same

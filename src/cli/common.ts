@@ -3,9 +3,9 @@ import { ZodError } from 'zod';
 import { isGrpcServiceError } from '@temporalio/client';
 import { parseDuration, parseParamFlags, resolveParams, type ParamValue, type Plan } from '../core';
 import { ExitCode, PtqError, UnreachableError } from '../errors';
-import { connectionSettings, type ConnectionFlags } from '../connection';
+import { connectionSettings, type ConnectionFlags } from '../temporal/connection';
 import { connectClient } from '../client';
-import { rideOutOutage } from '../outage';
+import { rideOutOutage } from '../client/outage';
 
 /** Adds the connection flags every server-facing command takes. */
 export function withConnection(cmd: Command): Command {

@@ -1,5 +1,5 @@
 import { mapNote, type TaskSummary } from '../core';
-import { formatDuration } from '../core/duration';
+import { formatDuration } from '../core/plan/duration';
 import { printJson } from './common';
 
 /** `ptq status RUN/TASK` and `ptq result RUN/TASK`: one task, as JSON or as a few lines. */

@@ -1,12 +1,12 @@
 import type { Client } from '@temporalio/client';
 import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
-import { describedRun, whyNoWorker, withMapProgress } from '../control';
+import { describedRun, whyNoWorker, withMapProgress } from '../client/control';
 import { progressQuery } from '../shared';
-import { rideOutOutage } from '../outage';
-import { summaryOf } from '../summaryOf';
+import { rideOutOutage } from '../client/outage';
+import { summaryOf } from '../client/summaryOf';
 import { progressView } from './render';
-import { RetryWatch, type Retrying } from '../retryWatch';
-import { EventFeed, type FeedEvent } from '../runEvents';
+import { RetryWatch, type Retrying } from '../client/stepRetries';
+import { EventFeed, type FeedEvent } from '../client/runEvents';
 
 const POLL_MS = 500;
 /** Polls between two looks for a worker on the run's task queue (about every 3 s). */

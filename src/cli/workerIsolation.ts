@@ -1,4 +1,4 @@
-import { containment, describeContainment } from '../activities/containment';
+import { containment, describeContainment } from '../activities/steps/containment';
 import { holdWorkerSecrets } from '../workerSecrets';
 
 /**

@@ -1,4 +1,4 @@
-import type { PlanInput } from '../core/plan';
+import type { PlanInput } from '../core/plan/plan';
 import { importMarkdown, markdownDialect } from './markdown';
 import { importTaskMaster, isTaskMaster } from './taskmaster';
 import { stepsFor, type StepChoice } from './steps';

@@ -1,4 +1,4 @@
-import { envReadIn, scriptArg } from '../core/scriptArgs';
+import { envReadIn, scriptArg } from '../core/plan/scriptArgs';
 import { ImportError, type ImportedTask } from './types';
 
 /**

@@ -1,11 +1,11 @@
 import type { Plan } from '../core';
 import { planWithModel } from './model';
 import { planOffline } from './offline';
-import { resolveChoice } from './providers';
+import { resolveChoice } from '../llm/providers';
 import { PlanRequest, type PlanRequestInput } from './request';
 
 export { PlannerOutputError } from './model';
-export { ModelCallError, PROVIDERS, type Provider } from './providers';
+export { ModelCallError, PROVIDERS, type Provider } from '../llm/providers';
 export { PlanRequest, type PlanRequestInput } from './request';
 
 /**

@@ -1,9 +1,9 @@
 import { generateText, jsonSchema, NoObjectGeneratedError, Output, type ModelMessage } from 'ai';
 import type { Plan, Usage } from '../core';
 import { planFromAnswer } from './answer';
-import { addUsage, noUsage } from './prices';
+import { addUsage, noUsage } from '../llm/prices';
 import { repairPrompt, requirementsPrompt, systemPrompt } from './prompt';
-import { classifyModelError, languageModel, ModelCallError, resolveChoice } from './providers';
+import { classifyModelError, languageModel, ModelCallError, resolveChoice } from '../llm/providers';
 import { answerJsonSchema, type PlanRequest } from './request';
 
 /** Thrown when the model's answers still do not fit the plan schema after the repair rounds. */

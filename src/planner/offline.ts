@@ -1,7 +1,7 @@
 import { parseDuration, validatePlan, type Plan, type PlanInput, type Step } from '../core';
 import { openGroups } from './answer';
-import { noUsage } from './prices';
-import { ModelCallError } from './providers';
+import { noUsage } from '../llm/prices';
+import { ModelCallError } from '../llm/providers';
 import type { PlanRequest } from './request';
 
 type TaskInput = PlanInput['tasks'][number];

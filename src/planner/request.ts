@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Concurrency, STEP_TYPES, Task } from '../core';
-import { PROVIDERS } from './providers';
+import { PROVIDERS } from '../llm/providers';
 
 /** What the planner is asked: written requirements and a worker budget M. No secrets in here. */
 export const PlanRequest = z

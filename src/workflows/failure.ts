@@ -1,8 +1,8 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
-import type { MapItems } from '../core/map';
-import type { Usage } from '../core/plan';
+import type { MapItems } from '../core/schedule/map';
+import type { Usage } from '../core/plan/plan';
 import { isFailureType } from '../core/failures';
-import type { MergeRecord, TaskOutcome } from '../core/scheduler';
+import type { MergeRecord, TaskOutcome } from '../core/schedule/scheduler';
 
 /** What a failed task hands back in its `TaskFailed` details. */
 export interface TaskFailedDetails {

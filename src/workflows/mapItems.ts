@@ -1,13 +1,13 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
-import { ITEM_OUTPUT_CHARS, type ItemResult } from '../core/map';
-import type { Plan, Task } from '../core/plan';
-import { stepsOf } from '../core/steps';
-import type { TemplateContext } from '../core/template';
+import { ITEM_OUTPUT_CHARS, type ItemResult } from '../core/schedule/map';
+import type { Plan, Task } from '../core/plan/plan';
+import { stepsOf } from '../core/plan/steps';
+import type { TemplateContext } from '../core/plan/template';
 import { failureOutcome } from './failure';
-import { activityOptions, runTask, type TaskResult } from './runTask';
+import { activityOptions, ptqTask, type TaskResult } from './ptqTask';
 
-/** How the items of a map run: one at a time through `runTask`, or several in one batch activity. */
+/** How the items of a map run: one at a time through `ptqTask`, or several in one batch activity. */
 
 /** An item as the map reads it from its spool. */
 export interface MapItem {
@@ -33,8 +33,8 @@ export interface ItemSetting {
 export function runItem(s: ItemSetting, { index, item }: MapItem): Promise<ItemDone[]> {
   const startedAt = Date.now();
   const input = { task: s.task, defaults: s.defaults, context: { ...s.context, item, index }, jsonLimit: s.jsonLimit };
-  // A `.then`, not `await`: every promise costs the map's workflow task a stack trace (see runTask).
-  return runTask(input, `${s.task.title ?? s.task.id} [${index}]`).then(
+  // A `.then`, not `await`: every promise costs the map's workflow task a stack trace (see ptqTask).
+  return ptqTask(input, `${s.task.title ?? s.task.id} [${index}]`).then(
     (result): ItemDone[] => [{ index, item, startedAt, ok: true, result }],
     (error: unknown): ItemDone[] => [{ index, item, startedAt, ok: false, error }],
   );

@@ -1,8 +1,8 @@
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { neverRetried } from '../core/failures';
-import type { Notify } from '../core/plan';
-import type { RunSummary } from '../core/summary';
+import type { Notify } from '../core/plan/plan';
+import type { RunSummary } from '../core/report/summary';
 
 const { notifyRun } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',

@@ -1,16 +1,7 @@
-import {
-  ApplicationFailure,
-  CancelledFailure,
-  CancellationScope,
-  patched,
-  proxyActivities,
-} from '@temporalio/workflow';
+import { ApplicationFailure, CancelledFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf } from '../core/failures';
-import { outcomeLine, type RunSummary } from '../core/summary';
-
-/** Runs recorded before this patch completed whatever their outcome; they must replay that way. */
-export const OUTCOME_PATCH = 'run-ends-as-its-outcome';
+import { outcomeLine, type RunSummary } from '../core/report/summary';
 
 const { recordRunSummary } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',
@@ -24,7 +15,7 @@ const { recordRunSummary } = proxyActivities<BuiltinActivities>({
  * Cancelled, after recording its summary for `ptq result` (a cancel carries no details).
  */
 export async function endAs(summary: RunSummary): Promise<RunSummary> {
-  if (summary.status === 'succeeded' || summary.status === 'running' || !patched(OUTCOME_PATCH)) return summary;
+  if (summary.status === 'succeeded' || summary.status === 'running') return summary;
   const line = outcomeLine(summary);
   if (summary.status === 'failed') {
     throw ApplicationFailure.create({ ...failureOf('RunFailed', line), details: [summary] });

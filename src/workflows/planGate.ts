@@ -4,7 +4,6 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -12,9 +11,9 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf, isFailureType, type FailureType } from '../core/failures';
-import type { Plan } from '../core/plan';
-import { assertConcurrency } from '../core/limits';
-import { emptyCounts } from '../core/status';
+import type { Plan } from '../core/plan/plan';
+import { assertConcurrency } from '../core/plan/limits';
+import { emptyCounts } from '../core/schedule/status';
 import {
   approveUpdate,
   cancelSignal,
@@ -36,9 +35,6 @@ const { planTasks } = proxyActivities<BuiltinActivities>({
 
 /** What the approver decided; a cancel while waiting counts as a refusal. */
 export type Decision = { approved: true } | { approved: false; reason: string };
-
-/** Runs started before this change let a cancel wait until approval (see PlanGate). */
-const GATE_CONTROL_PATCH = 'gate-handles-cancel-and-concurrency';
 
 /**
  * Everything before the first task starts: get a validated plan (check the given one, or ask the
@@ -71,7 +67,7 @@ export class PlanGate {
     const validator = () => {
       if (!this.waiting) throw new Error('this run is not waiting for approval');
     };
-    if (patched(GATE_CONTROL_PATCH)) this.handleControl();
+    this.handleControl();
     setHandler(approveUpdate, () => this.decide({ approved: true }, 'approved'), { validator });
     setHandler(
       rejectUpdate,

@@ -1,5 +1,5 @@
-import type { Plan } from '../core/plan';
-import { formatDuration } from '../core/duration';
+import type { Plan } from '../core/plan/plan';
+import { formatDuration } from '../core/plan/duration';
 
 const MAX_ROWS = 50;
 

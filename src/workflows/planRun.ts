@@ -9,7 +9,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
-  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -20,16 +19,15 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { failureOf } from '../core/failures';
-import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
-import type { Plan, Task } from '../core/plan';
-import { executionOf, stepsOf } from '../core/steps';
-import { stepTemplates } from '../core/stepTemplates';
-import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/template';
-import { EventLog } from '../core/events';
-import { progressMarkdown, progressOf } from '../core/progress';
-import { Scheduler } from '../core/scheduler';
-import { prioritySeed } from '../core/simulate';
-import { summarize, taskSummary, type RunSummary } from '../core/summary';
+import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/plan/limits';
+import type { Plan, Task } from '../core/plan/plan';
+import { executionOf, stepsOf } from '../core/plan/steps';
+import { stepTemplates } from '../core/plan/stepTemplates';
+import { parseRef, templatesIn, type TemplateContext, type TemplateRef } from '../core/plan/template';
+import { EventLog } from '../core/report/events';
+import { progressMarkdown, progressOf } from '../core/report/progress';
+import { Scheduler, SEARCH_GENERATION } from '../core/schedule/scheduler';
+import { summarize, taskSummary, type RunSummary } from '../core/report/summary';
 import {
   cancelSignal,
   eventsQuery,
@@ -46,10 +44,9 @@ import {
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
-import { runMap, type RunMapInput } from './runMap';
-import { runTask, type RunTaskInput } from './runTask';
+import { ptqMap, type RunMapInput } from './ptqMap';
+import { ptqTask, type RunTaskInput } from './ptqTask';
 import { notifyHooks } from './notify';
-import { OUTCOME_PATCH } from './outcome';
 import { StatusWriter } from './statusSync';
 import { stopLocally } from './stopLocally';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
@@ -64,21 +61,6 @@ const MEASURE_ABOVE_CHARS = MAX_PAYLOAD_BYTES;
 
 const DETAILS_EVERY_MS = 1_000;
 const SEARCH_ATTRIBUTES_EVERY_MS = 10_000;
-const COST_MEMO_PATCH = 'cost-memo';
-/** Tasks without an execution of their own are `auto` (see core/steps.ts executionOf). */
-const AUTO_PATCH = 'execution-auto';
-/** Runs search their critical-path order at start (see core/priority.ts). */
-const PRIORITY_PATCH = 'searched-critical-path-order';
-/** Runs from before planned schedules (see core/plannedSchedule.ts) replay with the list order alone. */
-const PLANNED_PATCH = 'planned-schedule';
-/** Runs from before search within its gain (see core/priority.ts worthSearching) replay with fixed budgets. */
-const SEARCH_GAIN_PATCH = 'search-within-gain';
-/** Runs from before shared task scopes (see `PlanRun.scopeFor`) replay with a scope per task. */
-const SHARED_SCOPE_PATCH = 'shared-task-scopes';
-/** Runs from before justified schedules (see core/justify.ts) replay without them. */
-const JUSTIFY_PATCH = 'justified-schedule';
-/** Runs from before batched starts (see `PlanRun.startReady`) replay with a scope run per task. */
-const BATCH_LAUNCH_PATCH = 'one-scope-run-per-batch';
 
 /** A task's work, started in the scope that is current (in a batch, the batch's). */
 const startNow = (work: () => Promise<WorkspaceResult>): Promise<WorkspaceResult> => {
@@ -130,11 +112,7 @@ export class PlanRun {
           params: input.params,
           retry: input.retry,
           now: Date.now(),
-          // Runs started before the searched order keep longest-path-first when replayed.
-          prioritySeed: patched(PRIORITY_PATCH) ? prioritySeed(plan) : undefined,
-          planIdle: patched(PLANNED_PATCH),
-          searchWithinGain: patched(SEARCH_GAIN_PATCH),
-          justify: patched(JUSTIFY_PATCH),
+          generation: SEARCH_GENERATION,
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
@@ -183,7 +161,7 @@ export class PlanRun {
       if (!isCancellation(err)) throw err;
       // `ptq cancel` signals its reason, then asks Temporal to cancel: that is one cancel, not a second.
       const signalled = this.scheduler.state.halt?.kind === 'cancelled';
-      if (!signalled || !patched(OUTCOME_PATCH)) this.cancelRun('workflow cancelled');
+      if (!signalled) this.cancelRun('workflow cancelled');
     }
     // Cancellation of the workflow cancels the root scope; finishing up must not be cancellable,
     // and neither are the tasks of `finally`, which run once the cancelled tasks have stopped.
@@ -235,13 +213,6 @@ export class PlanRun {
    * stack trace, so that is 2 of the 6 promises an inline no-op task made.
    */
   private startReady(): void {
-    if (!patched(BATCH_LAUNCH_PATCH)) {
-      for (let id = this.startNext(); id !== undefined; id = this.startNext()) {
-        const scope = this.scopeFor(this.taskOf(id));
-        this.launch(id, scope, (work) => scope.run(work));
-      }
-      return;
-    }
     let id = this.startNext();
     while (id !== undefined) {
       const scope = this.scopeFor(this.taskOf(id));
@@ -251,7 +222,7 @@ export class PlanRun {
       void scope.run(() => {
         try {
           do {
-            this.launch(id as string, scope, startNow);
+            this.launch(id as string, scope);
             id = this.startNext();
           } while (id !== undefined && this.scopeFor(this.taskOf(id)) === scope);
         } catch (error) {
@@ -280,12 +251,8 @@ export class PlanRun {
     return this.plan.tasks[this.scheduler.graph.index[id]];
   }
 
-  /** Starts a task's work (`start` calls `work` in the task's scope) and sends its end to the inbox. */
-  private launch(
-    id: string,
-    scope: CancellationScope,
-    start: (work: () => Promise<WorkspaceResult>) => Promise<WorkspaceResult>,
-  ): void {
+  /** Starts a task's work in the scope that is current, `scope`, and sends its end to the inbox. */
+  private launch(id: string, scope: CancellationScope): void {
     const task = this.taskOf(id);
     this.scopes.set(id, scope);
     const done = (c: Completion) => {
@@ -301,14 +268,13 @@ export class PlanRun {
     };
     const runIt = (place?: TaskPlace) => {
       const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };
-      // Runs from before `auto` replay with their default then: a child per task.
-      const chosen = task.execution ?? this.plan.defaults.execution ?? (patched(AUTO_PATCH) ? 'auto' : 'child');
-      if (executionOf(task, chosen) !== 'inline') return executeChild(runTask, { ...child, args: [input] });
+      const chosen = task.execution ?? this.plan.defaults.execution ?? 'auto';
+      if (executionOf(task, chosen) !== 'inline') return executeChild(ptqTask, { ...child, args: [input] });
       this.inline.add(id);
-      return runTask(input, task.title ?? id);
+      return ptqTask(input, task.title ?? id);
     };
-    start((): Promise<WorkspaceResult> => {
-      if (task.map) return executeChild(runMap, { ...child, args: [this.mapInput({ ...task, map: task.map })] });
+    startNow((): Promise<WorkspaceResult> => {
+      if (task.map) return executeChild(ptqMap, { ...child, args: [this.mapInput({ ...task, map: task.map })] });
       return this.workspace ? this.workspace.run(task, runIt) : runIt();
     }).then(
       (result) => done({ id, ok: true, result }),
@@ -324,7 +290,6 @@ export class PlanRun {
    * 7.3 shared). A cancelled scope is not reused.
    */
   private scopeFor(task: Task): CancellationScope {
-    if (!patched(SHARED_SCOPE_PATCH)) return new CancellationScope();
     const kind = task.final ? 'final' : 'main';
     const scope = this.shared[kind];
     if (scope && !scope.consideredCancelled) return scope;
@@ -447,11 +412,11 @@ export class PlanRun {
   /**
    * A payload over Temporal's limit would fail the continue-as-new command again and again and the
    * run would hang: fail it with the reason instead. Only big inputs are measured (gzip runs in a
-   * local activity); runs recorded before this check keep replaying without it.
+   * local activity).
    */
   private async checkCarriedSize(next: RunPlanInput): Promise<void> {
     const json = JSON.stringify(next);
-    if (json.length <= MEASURE_ABOVE_CHARS || !patched('measure-before-continue-as-new')) return;
+    if (json.length <= MEASURE_ABOVE_CHARS) return;
     // The JSON text, not the value: the local activity need not parse and stringify megabytes again.
     const size = await measurePayload(json);
     if (size <= MAX_PAYLOAD_BYTES) return;
@@ -488,9 +453,9 @@ export class PlanRun {
       { key: searchAttributes.done, value: done },
     ]);
     // What it cost so far, for `ptq list`: a memo, not a search attribute, so clusters set up
-    // for older ptq versions need no new registration. Older histories never recorded it.
+    // for older ptq versions need no new registration.
     const spent = this.scheduler.spentUsd();
-    if (spent !== this.memoCostUsd && patched(COST_MEMO_PATCH)) {
+    if (spent !== this.memoCostUsd) {
       upsertMemo({ [COST_MEMO]: spent });
       this.memoCostUsd = spent;
     }

@@ -2,8 +2,8 @@ import { CancellationScope, condition, log, proxyActivities } from '@temporalio/
 import type { BuiltinActivities } from '../activities';
 import { neverRetried } from '../core/failures';
 import type { SyncedStatus } from '../activities/statusSync';
-import type { StatusSync } from '../core/plan';
-import type { TaskStatus } from '../core/status';
+import type { StatusSync } from '../core/plan/plan';
+import type { TaskStatus } from '../core/schedule/status';
 
 const { syncTaskStatus } = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',

@@ -1,4 +1,4 @@
-import { CancellationScope, patched, proxyLocalActivities, sleep } from '@temporalio/workflow';
+import { CancellationScope, proxyLocalActivities, sleep } from '@temporalio/workflow';
 import type { BuiltinActivities, StopTasksInput } from '../activities';
 
 /** Best effort and idempotent: what it misses still stops on its next heartbeat. */
@@ -6,11 +6,6 @@ const { stopTasks } = proxyLocalActivities<BuiltinActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 1 },
 });
-
-/** Workflows from before the worker-local cancel replay without its local activity. */
-const LOCAL_CANCEL_PATCH = 'local-cancel';
-/** Workflows from before the cancel was recorded ahead of the local stop replay without the timer. */
-const CANCEL_FIRST_PATCH = 'cancel-recorded-before-local-stop';
 
 /**
  * After cancelling scopes: stops their programs in this worker at once (activities/localCancel.ts),
@@ -26,10 +21,8 @@ const CANCEL_FIRST_PATCH = 'cancel-recorded-before-local-stop';
  * workflow tasks queue behind this one, and waiting for them cost a second at M=50.
  */
 export function stopLocally(input: StopTasksInput, ownActivities: boolean): void {
-  if (!patched(LOCAL_CANCEL_PATCH)) return;
-  const cancelFirst = ownActivities && patched(CANCEL_FIRST_PATCH);
   CancellationScope.nonCancellable(async () => {
-    if (cancelFirst) await sleep(1);
+    if (ownActivities) await sleep(1);
     await stopTasks(input);
   }).catch(() => undefined);
 }

@@ -1,10 +1,10 @@
 import { ApplicationFailure, CancellationScope, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenWorkspace, TaskPlace } from '../activities';
 import { failureOf, neverRetried } from '../core/failures';
-import type { MergeRecord } from '../core/scheduler';
-import type { Task, Usage, Workspace } from '../core/plan';
-import { sumUsage } from '../core/usage';
-import type { TaskResult } from './runTask';
+import type { MergeRecord } from '../core/schedule/scheduler';
+import type { Task, Usage, Workspace } from '../core/plan/plan';
+import { sumUsage } from '../core/report/usage';
+import type { TaskResult } from './ptqTask';
 
 const git = proxyActivities<BuiltinActivities>({
   startToCloseTimeout: '10 minutes',

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheDir } from '../../src/temporalCli';
+import { cacheDir } from '../../src/temporal/temporalCli';
 
 /** The Temporal server release the cluster test runs (the one the dev server of CLI 1.5.1 embeds). */
 export const SERVER_VERSION = '1.29.1';

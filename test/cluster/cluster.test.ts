@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSecureServer, type IncomingHttpHeaders } from 'node:http2';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/devServer';
+import { freePort } from '../../src/temporal/devServer';
 import { ptq, spawnPtq } from '../support/cli';
 import { waitFor } from '../support/processes';
 import { HISTORY_SHARDS, startCluster, type Cluster } from './cluster';

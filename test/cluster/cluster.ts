@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
-import { freePort } from '../../src/devServer';
-import { ensureTemporalCli } from '../../src/temporalCli';
+import { freePort } from '../../src/temporal/devServer';
+import { ensureTemporalCli } from '../../src/temporal/temporalCli';
 import { ensureServerBinaries, SERVER_VERSION } from './binaries';
 
 // A production-shaped Temporal cluster on this machine, without Docker: the server built from

@@ -1,5 +1,5 @@
 import { MapSpec, simulate, validatePlan, type ItemResult } from '../../src/core';
-import { MapMachine } from '../../src/core/map';
+import { MapMachine } from '../../src/core/schedule/map';
 import { plan } from '../helpers';
 
 const spec = (input: Record<string, unknown>) => MapSpec.parse({ items: [], ...input });

@@ -1,5 +1,5 @@
 import { validatePlan } from '../../src/core';
-import { scriptArg } from '../../src/core/scriptArgs';
+import { scriptArg } from '../../src/core/plan/scriptArgs';
 
 describe('inline code in an argv', () => {
   it.each([

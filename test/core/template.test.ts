@@ -1,6 +1,6 @@
 import { parseJsonOutput, Plan, resolveParams, Scheduler, validatePlan, type PlanInput } from '../../src/core';
-import { resolveStep } from '../../src/core/stepTemplates';
-import { parseRef, resolveValue, type TemplateContext } from '../../src/core/template';
+import { resolveStep } from '../../src/core/plan/stepTemplates';
+import { parseRef, resolveValue, type TemplateContext } from '../../src/core/plan/template';
 
 const ctx: TemplateContext = {
   tasks: { extract: { output: 'a.csv\n', json: { files: ['a.csv', 'b c.csv'], count: 2, user: { id: 7 } } } },

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { startDevServer, type DevServer } from '../../src/devServer';
+import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 
 declare global {
   var ptqDevServer: DevServer | undefined;

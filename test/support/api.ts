@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../src/devServer';
+import { freePort } from '../../src/temporal/devServer';
 import { spawnPtq } from './cli';
 import { waitFor } from './processes';
 

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { freePort } from '../../src/devServer';
+import { freePort } from '../../src/temporal/devServer';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'ptq.js');
 

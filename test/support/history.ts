@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { GzipCodec } from '../../src/codec';
+import { GzipCodec } from '../../src/temporal/codec';
 
 /**
  * Everything a run's histories hold, as text: the run's own and every child's, with gzipped

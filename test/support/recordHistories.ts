@@ -12,8 +12,8 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { startPlanned, startRun } from '../../src/client';
 import { Plan, type PlanInput } from '../../src/core';
-import { startDevServer } from '../../src/devServer';
-import { ensureTemporalCli } from '../../src/temporalCli';
+import { startDevServer } from '../../src/temporal/devServer';
+import { ensureTemporalCli } from '../../src/temporal/temporalCli';
 import { createWorker } from '../../src/worker';
 import { makeRepo, STAND_IN_BIN } from './gitRepo';
 

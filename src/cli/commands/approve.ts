@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { decide } from '../../control';
+import { decide } from '../../client/control';
 import { action, clientFor, withConnection } from '../common';
 
 /** `ptq approve ID`: let a run started with --approve go ahead with its plan. */

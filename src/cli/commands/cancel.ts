@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { cancelRun } from '../../control';
+import { cancelRun } from '../../client/control';
 import { action, clientFor, withConnection } from '../common';
 
 /** `ptq cancel ID`: stops a run; running tasks are cancelled and their processes killed. */

@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
-import { cleanWorktrees, runWorktrees } from '../../activities/git';
-import { dataRoot } from '../../activities/mapFiles';
+import { cleanWorktrees, runWorktrees } from '../../activities/workspace/git';
+import { dataRoot } from '../../activities/map/mapFiles';
 import { action, printJson } from '../common';
 
 /** `ptq clean RUN`: removes a run's worktrees and task branches by hand (runs do it themselves). */

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { localUiOrigins, startCodecServer } from '../../codecServer';
-import { readTokenFile } from '../../tokens';
+import { localUiOrigins, startCodecServer } from '../../temporal/codecServer';
+import { readTokenFile } from '../../api/tokens';
 import { action, intOption } from '../common';
 
 interface CodecServerFlags {

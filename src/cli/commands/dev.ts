@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { connectClient, exitCodeFor, runLink, startRun } from '../../client';
-import { localUiOrigins, startCodecServer } from '../../codecServer';
-import { startDevServer } from '../../devServer';
+import { localUiOrigins, startCodecServer } from '../../temporal/codecServer';
+import { startDevServer } from '../../temporal/devServer';
 import { loadPlanFile } from '../../planFile';
-import { installRuntime } from '../../runtime';
+import { installRuntime } from '../../temporal/runtime';
 import { createWorker } from '../../worker';
-import { recordWebUi } from '../../webUi';
+import { recordWebUi } from '../../client/webUi';
 import { action, intOption } from '../common';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { LIST_STATUSES, listRuns } from '../../listRuns';
+import { LIST_STATUSES, listRuns } from '../../client/listRuns';
 import { formatDuration } from '../../core';
 import { action, clientFor, intOption, printJson, withConnection } from '../common';
 import { table } from '../render';

@@ -1,15 +1,15 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import type { runPlan } from '../../workflows';
+import type { ptqRun } from '../../workflows';
 import { Command } from 'commander';
 import { isTerminal, LineBuffer, notYetPrinted, unseen, type TaskSummary } from '../../core';
-import { describedRun, taskOfRun } from '../../control';
-import { cancelledOutput, liveOutputs } from '../../logs';
+import { describedRun, taskOfRun } from '../../client/control';
+import { cancelledOutput, liveOutputs } from '../../client/taskLogs';
 import { planQuery, progressQuery, taskQuery } from '../../shared';
-import { summaryOf } from '../../summaryOf';
+import { summaryOf } from '../../client/summaryOf';
 import { ExitCode, PtqError } from '../../errors';
-import { rideOutOutage } from '../../outage';
+import { rideOutOutage } from '../../client/outage';
 import { action, addressOf, clientFor, waitingClientFor, withConnection } from '../common';
-import { EventCursor } from '../../runEvents';
+import { EventCursor } from '../../client/runEvents';
 
 interface LogsFlags {
   follow?: boolean;
@@ -158,7 +158,7 @@ async function printLogs(
  * whose end fell into the outage is printed from the summary at the latest.
  */
 async function follow(
-  handle: WorkflowHandle<typeof runPlan>,
+  handle: WorkflowHandle<typeof ptqRun>,
   wanted: string[],
   finished: Set<string>,
   printLive: (partial: boolean) => Promise<void>,

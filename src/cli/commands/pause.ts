@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { pauseRun, resumeRun } from '../../control';
+import { pauseRun, resumeRun } from '../../client/control';
 import { action, clientFor, withConnection } from '../common';
 
 /** `ptq pause ID`: no new tasks start; running ones finish. */

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { buildGraph, formatDuration, plural } from '../../core';
 import { ExitCode, PtqError } from '../../errors';
 import { ModelCallError, planTasks } from '../../planner';
-import { getPlan } from '../../control';
+import { getPlan } from '../../client/control';
 import { action, clientFor, withConnection } from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { exitCodeFor } from '../../client';
-import { getResult, findTask } from '../../control';
-import { rideOutOutage } from '../../outage';
+import { getResult, findTask } from '../../client/control';
+import { rideOutOutage } from '../../client/outage';
 import { action, addressOf, printJson, waitingClientFor, withConnection } from '../common';
 import { summaryTable } from '../render';
 import { printTask } from '../taskView';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { resubmitRun, retryRun } from '../../retry';
+import { resubmitRun, retryRun } from '../../client/retryRun';
 import { action, clientFor, intOption, withConnection, withParams } from '../common';
 import { parseParamFlags } from '../../core';
 import { PtqError } from '../../errors';

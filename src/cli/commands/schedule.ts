@@ -4,7 +4,7 @@ import { parseDuration, plural } from '../../core';
 import { PtqError } from '../../errors';
 import { searchAttributes } from '../../shared';
 import { loadPlanFile } from '../../planFile';
-import { createSchedule, OVERLAP, scheduleInfo, withSchedule, type Overlap } from '../../schedules';
+import { createSchedule, OVERLAP, scheduleInfo, withSchedule, type Overlap } from '../../client/schedules';
 import { action, clientFor, paramsFor, printJson, withConnection, withParams } from '../common';
 
 interface CreateFlags {

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { createApi } from '../../api/app';
 import { PtqError } from '../../errors';
 import { DEFAULT_TASK_QUEUE } from '../../shared';
-import { readTokenFile } from '../../tokens';
+import { readTokenFile } from '../../api/tokens';
 import { action, clientFor, intOption, withConnection } from '../common';
 
 interface ServeFlags {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { MAX_CONCURRENCY, MAX_MAP_PARALLEL } from '../../core';
-import { setConcurrency, setMaxParallel } from '../../control';
+import { setConcurrency, setMaxParallel } from '../../client/control';
 import { action, clientFor, intOption, withConnection } from '../common';
 
 /** `ptq set-concurrency ID N`: change M of a live run. */

@@ -24,7 +24,7 @@ export function simulateCommand(): Command {
         const policies = flags.policy === 'all' ? POLICIES : [flags.policy as Policy];
         const g = buildGraph(plan);
         const runs = policies.map((p) => simulate(plan, p, m));
-        // What critical-path's search gains over plain longest-path-first (see core/priority.ts).
+        // What critical-path's search gains over plain longest-path-first (see core/schedule/priority.ts).
         const plain = policies.includes('critical-path')
           ? simulate(plan, 'critical-path', m, undefined, 'none')
           : undefined;

@@ -3,13 +3,13 @@ import { Command, Option } from 'commander';
 import { POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
-import type { ConnectionFlags } from '../../connection';
+import type { ConnectionFlags } from '../../temporal/connection';
 import { type ExitCode, PtqError } from '../../errors';
-import type { runPlan } from '../../workflows';
+import type { ptqRun } from '../../workflows';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
-import { rideOutOutage } from '../../outage';
-import { summaryOf } from '../../summaryOf';
+import { rideOutOutage } from '../../client/outage';
+import { summaryOf } from '../../client/summaryOf';
 import { action, addressOf, clientFor, intOption, paramsFor, printJson, withConnection, withParams } from '../common';
 import { planRequest, withPlannerFlags, type RequirementsFlags } from '../requirements';
 import { summaryTable } from '../render';
@@ -77,7 +77,7 @@ export interface FollowFlags extends ConnectionFlags {
 
 export async function followStart(
   client: Client,
-  handle: WorkflowHandle<typeof runPlan>,
+  handle: WorkflowHandle<typeof ptqRun>,
   flags: FollowFlags,
 ): Promise<ExitCode | undefined> {
   const id = handle.workflowId;

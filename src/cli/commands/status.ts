@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { progressBar } from '../../core';
-import type { ServerView } from '../../serverView';
+import type { ServerView } from '../../client/serverView';
 import { runLink } from '../../client';
-import { describedRun, findTask, progressOrServerView } from '../../control';
+import { describedRun, findTask, progressOrServerView } from '../../client/control';
 import { action, clientFor, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 import { printTask } from '../taskView';

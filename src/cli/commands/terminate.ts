@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { terminateRun } from '../../control';
+import { terminateRun } from '../../client/control';
 import { action, clientFor, printJson, withConnection } from '../common';
 
 /**

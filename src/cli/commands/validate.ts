@@ -10,9 +10,9 @@ import {
   simulate,
   type Plan,
 } from '../../core';
-import { fileOverlaps } from '../../core/files';
+import { fileOverlaps } from '../../core/plan/files';
 import { ExitCode, PlanError } from '../../errors';
-import { payloadProblem } from '../../payloadSize';
+import { payloadProblem } from '../../temporal/payloadSize';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
 import { action, printJson } from '../common';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { installRuntime } from '../../runtime';
+import { installRuntime } from '../../temporal/runtime';
 import { createWorker, DEFAULT_SHUTDOWN_GRACE_MS } from '../../worker';
 import { action, durationOption, intOption, withConnection } from '../common';
 import { isolateWorker } from '../workerIsolation';

@@ -1,0 +1,142 @@
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import type { Usage } from '../../core';
+import { isRetried, type FailureType, type RetriedSometimes } from '../../core/failures';
+import { mask, maskValue } from './secrets';
+
+/*
+ * What a step activity hands back and how: its result (output released as the workflow says), its
+ * failures as typed, bounded errors, and the heartbeats that carry its live output.
+ */
+
+/** What every step activity returns: small, so histories stay small. */
+export interface StepResult {
+  output: string;
+  attempt: number;
+  worker: string;
+  /** The output parsed as JSON, when the task asked for it. */
+  json?: unknown;
+  /** Set when a retry returned this result without running the step again (see kept.ts). */
+  recovered?: Recovered;
+}
+
+/**
+ * How a retry got a step's result without running it: from the step journal (the step had
+ * finished, its report was lost) or by adopting the attempt still running on its worker. `attempt`
+ * and `worker` are the retry's; the result's own `attempt` and `worker` are where the step ran.
+ */
+export interface Recovered {
+  how: 'journal' | 'adopted';
+  attempt: number;
+  worker: string;
+}
+
+/** Details attached to a step failure so the task summary can show attempts, worker and output. */
+export interface StepFailureDetails {
+  attempt: number;
+  worker: string;
+  output: string;
+  /** What a failed agent or llm call cost anyway: it counts toward the run's cost and budget. */
+  usage?: Usage;
+}
+
+/** host:pid of this worker, shown per task so people see how work spread across workers. */
+export const workerIdentity = `${hostname()}:${process.pid}`;
+
+/**
+ * Output an inline step returns: its result is recorded in the run's own history, next to every
+ * other task's, so it gets the same small tail a child hands back to the run.
+ */
+export const RUN_OUTPUT_CHARS = 4_000;
+
+/** Longest error message a step reports; the output tail holds the rest. */
+export const ERROR_MESSAGE_CHARS = 1_000;
+
+/**
+ * How much of a step's output leaves its activity, as the workflow says in the step's options: the
+ * `tail` when the result is recorded in the run's own history (an inline task, a map's item), all
+ * of it (`full`) when it goes to a task's own child workflow.
+ */
+export type OutputRelease = 'tail' | 'full';
+
+/** What may leave this activity of its output: secrets masked, the tail only when the run records it. */
+function released(output: string, release: OutputRelease | undefined): string {
+  return mask((release ?? legacyRelease()) === 'tail' ? output.slice(-RUN_OUTPUT_CHARS) : output);
+}
+
+/**
+ * Steps scheduled before workflows passed `release` carry none: for them the workflow type decides,
+ * as it did then. Only the frozen types (workflows/legacy) schedule such steps, under these names.
+ */
+function legacyRelease(): OutputRelease {
+  const type = Context.current().info.workflowType;
+  return type === 'runPlan' || type === 'runMap' ? 'tail' : 'full';
+}
+
+/** Wraps a step's output with the attempt number and worker identity. */
+export function stepResult(output: string, json?: unknown, release?: OutputRelease): StepResult {
+  const result: StepResult = {
+    output: released(output, release),
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+  };
+  // Secrets are masked in JSON too: it is recorded in histories like the text.
+  if (json !== undefined) result.json = maskValue(json);
+  return result;
+}
+
+/** What a step failure carries besides its message, type and output. */
+export interface StepFailureExtras {
+  release?: OutputRelease;
+  usage?: Usage;
+}
+
+/**
+ * A step failure that carries its context. Temporal retries it as the failure table says; for a
+ * type retried in some cases only, the step says whether this one is (`retryable`).
+ */
+export function stepFailure<T extends FailureType>(
+  message: string,
+  type: T,
+  output: string,
+  ...[extras]: T extends RetriedSometimes ? [StepFailureExtras & { retryable: boolean }] : [StepFailureExtras?]
+): ApplicationFailure {
+  const { release, usage, retryable } = (extras ?? {}) as StepFailureExtras & { retryable?: boolean };
+  const details: StepFailureDetails = {
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+    output: released(output, release),
+    ...(usage ? { usage } : {}),
+  };
+  return ApplicationFailure.create({
+    message: mask(message).slice(0, ERROR_MESSAGE_CHARS),
+    type,
+    nonRetryable: !isRetried(type, retryable),
+    details: [details],
+  });
+}
+
+/** A cancelled step, with its output so far: the task summary keeps it, so a cancelled task's log is not lost. */
+export function stepCancelled(message: string, output: string, release?: OutputRelease): CancelledFailure {
+  const details: StepFailureDetails = {
+    attempt: Context.current().info.attempt,
+    worker: workerIdentity,
+    output: released(output, release),
+  };
+  return new CancelledFailure(message, [details]);
+}
+
+/**
+ * Heartbeats on an interval until stopped. Cancellation reaches an activity only through heartbeat
+ * responses, so long steps must keep heartbeating for cancel to land promptly. The server keeps the
+ * last `details` of a running activity: a shell step's recent output, for `ptq logs`.
+ */
+export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
+  const ctx = Context.current();
+  ctx.heartbeat(details());
+  // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
+  // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
+  const timer = setInterval(() => ctx.cancellationSignal.aborted || ctx.heartbeat(details()), intervalMs);
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,334 @@
+/*
+ * FROZEN: a copy of the workflow code of ptq 0.1 before its workflow types were renamed, with its
+ * patched() calls. Runs recorded on the old types (runPlan, runTask, runMap) replay on this code:
+ * in-flight runs and test/fixtures/histories v1-v8. Never edit it, except import paths; a change
+ * belongs in the live types (../ptqRun and its parts). See README, Layout: replay.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  continueAsNew,
+  ContinueAsNew,
+  isCancellation,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BuiltinActivities, OpenedItems } from '../../activities';
+import { failureOf } from '../../core/failures';
+import { assertMaxParallel } from '../../core/plan/limits';
+import { MapMachine, type ItemResult, type MapState } from '../../core/schedule/map';
+import { mapMarkdown } from '../../core/report/progress';
+import type { MapSpec, Plan, Task, Usage } from '../../core/plan/plan';
+import type { TemplateContext } from '../../core/plan/template';
+import { sumUsage } from '../../core/report/usage';
+import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../../shared';
+import type { TaskFailedDetails } from '../failure';
+import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
+import type { TaskResult } from './runTask';
+import { stopLocally } from './stopLocally';
+
+/** Input of a map task's workflow. */
+export interface RunMapInput {
+  task: Task & { map: MapSpec };
+  defaults: Plan['defaults'];
+  /** Template values for the steps; each item adds `item` and `index`. */
+  context: TemplateContext;
+  /** Template values for the item source, kept apart: they are not copied into every item. */
+  sourceContext?: TemplateContext;
+  /** JSON cap of each item's output (task `"output": "json"`). */
+  itemJsonLimit?: number;
+  /** Most bytes of results handed to dependents as `{{tasks.ID.json}}`. */
+  jsonLimit: number;
+  /** The run's M when the map started. */
+  runCap: number;
+  /** Continue as new after starting this many items in one run (tests force the boundary). */
+  continueAsNewAfter?: number;
+  /** Set by continue-as-new. */
+  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
+}
+
+/** Items read per page; a page is also capped at 256 KB by the activity. */
+const PAGE_ITEMS = 500;
+/** Results are written to their file in batches of about this many. */
+const BATCH_ITEMS = 500;
+const BATCH_CHARS = 512 * 1024;
+const DETAILS_EVERY_MS = 1_000;
+
+const mapActivities = proxyActivities<BuiltinActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+/**
+ * A map task: the task's steps once per item, each item's steps as activities of this workflow.
+ * Items start in order, at most min(maxParallel, M) at once; `until`/`while` and the failure
+ * tolerance are checked on every completion (core/map.ts decides). Results go to a JSONL file in
+ * batches, and the workflow continues as new when its history grows, so 100,000 items are fine.
+ */
+export async function runMap(input: RunMapInput): Promise<TaskResult> {
+  const opened =
+    input.resume?.opened ??
+    (await mapActivities.openItems({
+      mapId: workflowInfo().workflowId,
+      source: input.task.map.items,
+      context: input.sourceContext,
+    }));
+  const run = new MapRun(input, opened);
+  run.registerHandlers();
+  return run.execute();
+}
+
+class MapRun {
+  private readonly machine: MapMachine;
+  private readonly scopes = new Map<number, CancellationScope>();
+  private readonly itemTask: Task;
+  /** Items per activity; maps started before batches have none. */
+  private readonly batchSize: number;
+  private inbox: ItemDone[] = [];
+  private buffer: ItemResult[] = [];
+  private bufferChars = 0;
+  private batches: number;
+  private usage: Usage | undefined;
+  private page = { from: 0, items: [] as unknown[] };
+  /** The page after `page`, read ahead while the current one is used (undefined if that read failed). */
+  private nextPage: { from: number; items: Promise<unknown[] | undefined> } | undefined;
+  /** Result batches being written; the map waits for them before it ends or continues as new. */
+  private writes: Array<Promise<void>> = [];
+  private wake = false;
+  private draining = false;
+  private startedThisRun = 0;
+  private lastDetails = 0;
+
+  constructor(
+    private readonly input: RunMapInput,
+    private readonly opened: OpenedItems,
+  ) {
+    const spec = input.task.map;
+    this.machine = input.resume
+      ? MapMachine.restore(spec, input.resume.state)
+      : MapMachine.create(spec, opened.total, input.runCap);
+    this.batches = input.resume?.batches ?? 0;
+    this.usage = input.resume ? input.resume.usage : opened.usage;
+    this.itemTask = { ...input.task, map: undefined };
+    this.batchSize = input.task.map.batch ?? 1;
+  }
+
+  registerHandlers(): void {
+    const poke = (change: () => void) => {
+      change();
+      this.wake = true;
+    };
+    setHandler(mapProgressQuery, () => this.machine.progress());
+    setHandler(pauseSignal, () => poke(() => this.machine.setPaused(true)));
+    setHandler(resumeSignal, () => poke(() => this.machine.setPaused(false)));
+    setHandler(runConcurrencySignal, (n) => poke(() => this.machine.setRunCap(n)));
+    setHandler(
+      setMaxParallelUpdate,
+      (n) => {
+        poke(() => this.machine.setMaxParallel(n));
+        return n;
+      },
+      { validator: assertMaxParallel },
+    );
+  }
+
+  async execute(): Promise<TaskResult> {
+    let cancelled = false;
+    let broken: unknown;
+    try {
+      await this.loop();
+    } catch (err) {
+      if (err instanceof ContinueAsNew) throw err;
+      // A cancel, or the map's own failure (its spool unreadable): either way, running items stop.
+      cancelled = isCancellation(err);
+      broken = cancelled ? undefined : err;
+      this.machine.halt(cancelled ? 'map cancelled' : 'map failed');
+      if (!cancelled) this.cancelRunning();
+    }
+    // Whatever happened, the results of every item that ran reach the file.
+    return CancellationScope.nonCancellable(async () => {
+      await this.settle();
+      this.flush(true);
+      await this.writesDone();
+      const finished = await mapActivities.finishResults({
+        dir: this.opened.dir,
+        batches: this.batches,
+        jsonLimit: this.input.jsonLimit,
+      });
+      await condition(allHandlersFinished);
+      this.publish(true);
+      if (broken !== undefined) throw broken;
+      const output = this.machine.summary();
+      const stop = this.machine.state.stop;
+      if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
+      // The counts and the reason of an early stop, for the run summary and its text views.
+      const items = { items: this.machine.items(), ...(stop ? { stop: stop.reason } : {}) };
+      if (stop?.failed) {
+        const details: TaskFailedDetails = { attempts: 1, output, results: finished.path, ...items };
+        throw ApplicationFailure.create({ ...failureOf('TaskFailed', output.split('\n')[0]), details: [details] });
+      }
+      return { attempts: 1, output, json: finished.json, results: finished.path, usage: this.usage, ...items };
+    });
+  }
+
+  private async loop(): Promise<void> {
+    const m = this.machine;
+    while (!m.isDone()) {
+      await this.startReady();
+      if (this.draining && m.state.counts.running === 0) await this.continueAsNew();
+      this.flush(false);
+      if (m.isDone()) break;
+      await condition(() => this.inbox.length > 0 || this.wake);
+      this.wake = false;
+      this.takeInbox();
+      if (this.machine.modelCheckDue()) await this.askModel();
+      this.publish(false);
+    }
+  }
+
+  /** `until: {llm}`: the model's "yes" stops the map like a true `until`. */
+  private async askModel(): Promise<void> {
+    const until = this.input.task.map.until;
+    if (until === undefined || typeof until === 'string') return;
+    const p = this.machine.progress();
+    const verdict = await mapActivities.askModelToStop({
+      prompt: until.llm.prompt,
+      model: until.llm.model,
+      counts: { done: p.done, total: p.total, succeeded: p.succeeded, failed: p.failed },
+      latest: this.machine.latest(50),
+    });
+    this.usage = sumUsage(this.usage, verdict.usage);
+    if (!verdict.stop) return;
+    const stop = this.machine.halt(`until (model) said stop ${this.machine.when()}`, false);
+    if (stop && this.input.task.map.onStop === 'cancel') this.cancelRunning();
+  }
+
+  private cancelRunning(): void {
+    for (const scope of this.scopes.values()) scope.cancel();
+    if (this.scopes.size > 0) stopLocally({ workflowId: workflowInfo().workflowId }, true);
+  }
+
+  private async startReady(): Promise<void> {
+    if (this.draining) return;
+    const size = this.batchSize;
+    for (let index = this.machine.next(); index !== undefined; index = this.machine.next()) {
+      const unit = [{ index, item: await this.itemAt(index) }];
+      for (let more = unit.length < size ? this.machine.next() : undefined; more !== undefined;) {
+        unit.push({ index: more, item: await this.itemAt(more) });
+        more = unit.length < size ? this.machine.next() : undefined;
+      }
+      this.launch(unit);
+      this.startedThisRun += unit.length;
+      const limit = this.input.continueAsNewAfter;
+      this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
+      if (this.draining) return;
+    }
+  }
+
+  /**
+   * The item at `index`. Pages of the spool are read ahead: once half of a page has started, the
+   * next one is requested, so starting items rarely waits for a read.
+   */
+  private async itemAt(index: number): Promise<unknown> {
+    const { from, items } = this.page;
+    if (index < from || index >= from + items.length) {
+      const ahead = this.nextPage?.from === index ? await this.nextPage.items : undefined;
+      this.nextPage = undefined;
+      const page = ahead ?? (await this.readPage(index));
+      if (page.length === 0)
+        throw ApplicationFailure.create(failureOf('TaskFailed', `item ${index} is missing from the spool`));
+      this.page = { from: index, items: page };
+    }
+    const end = this.page.from + this.page.items.length;
+    if (!this.nextPage && index - this.page.from >= this.page.items.length / 2 && end < this.machine.state.total)
+      this.nextPage = { from: end, items: this.readPage(end).catch(() => undefined) };
+    return this.page.items[index - this.page.from];
+  }
+
+  private readPage(from: number): Promise<unknown[]> {
+    return mapActivities.readItems({ dir: this.opened.dir, from, max: PAGE_ITEMS });
+  }
+
+  /** Starts one item, or a batch of them, in its own cancellation scope. */
+  private launch(unit: MapItem[]): void {
+    const scope = new CancellationScope();
+    for (const { index } of unit) this.scopes.set(index, scope);
+    const setting = {
+      task: this.itemTask,
+      defaults: this.input.defaults,
+      context: this.input.context,
+      jsonLimit: this.input.itemJsonLimit,
+    };
+    void scope
+      .run(() => (unit.length === 1 && this.batchSize === 1 ? runItem(setting, unit[0]) : runBatch(setting, unit)))
+      .then((ends) => {
+        for (const d of ends) {
+          this.scopes.delete(d.index);
+          this.inbox.push(d);
+        }
+      });
+  }
+
+  private takeInbox(): void {
+    const m = this.machine;
+    for (const d of this.inbox.splice(0)) {
+      const result = itemResult(d, Date.now());
+      if (d.ok) this.usage = d.result.usage ? sumUsage(this.usage, d.result.usage) : this.usage;
+      const stop = m.record(result, this.input.context.params);
+      this.buffer.push(result);
+      this.bufferChars += JSON.stringify(result).length;
+      if (stop && (stop.failed || this.input.task.map.onStop === 'cancel')) this.cancelRunning();
+    }
+  }
+
+  /** Waits for every running item to report back (after a stop or a cancel). */
+  private async settle(): Promise<void> {
+    while (this.machine.state.counts.running > 0) {
+      await condition(() => this.inbox.length > 0);
+      this.takeInbox();
+    }
+  }
+
+  /** Writes buffered results as the next batch, when there are enough of them (or `force`). */
+  /**
+   * Writes buffered results as the next batch when there are enough of them (or `force`), in the
+   * background; `writesDone` waits for every batch. A batch's number and content are fixed here.
+   */
+  private flush(force: boolean): void {
+    if (this.buffer.length === 0) return;
+    if (!force && this.buffer.length < BATCH_ITEMS && this.bufferChars < BATCH_CHARS) return;
+    const results = this.buffer.splice(0);
+    this.bufferChars = 0;
+    const batch = { dir: this.opened.dir, seq: this.batches++, results };
+    // Not cancellable: a cancel of the map must not lose results that already left the buffer.
+    const write = CancellationScope.nonCancellable(() => mapActivities.writeResults(batch));
+    write.catch(() => undefined); // handled in writesDone; a failure must not be an unhandled rejection
+    this.writes.push(write);
+  }
+
+  private async writesDone(): Promise<void> {
+    await Promise.all(this.writes.splice(0));
+  }
+
+  private async continueAsNew(): Promise<never> {
+    await condition(allHandlersFinished);
+    this.flush(true);
+    await this.writesDone();
+    const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
+    return continueAsNew<typeof runMap>({ ...this.input, resume });
+  }
+
+  /** The map's bar in the Web UI, rate-limited. */
+  private publish(force: boolean): void {
+    const now = Date.now();
+    if (!force && now - this.lastDetails < DETAILS_EVERY_MS) return;
+    this.lastDetails = now;
+    setCurrentDetails(mapMarkdown(this.machine.progress()));
+  }
+}
