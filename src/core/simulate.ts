@@ -45,6 +45,7 @@ export function simulate(
     planIdle: search === 'planned',
     searchWithinGain: true,
     justify: true,
+    finallyLast: true,
   });
   const { graph } = scheduler;
   const running: Array<{ id: string; end: number }> = [];

@@ -70,6 +70,11 @@ export interface SchedulerState {
    * on purpose: the queue then keeps to it (see `Scheduler.next`).
    */
   hold?: boolean;
+  /**
+   * Under `levels`, the tasks of `finally` have levels after all others (see `barrierLevels`).
+   * Absent in runs from before, which replay with their old levels.
+   */
+  finallyLast?: boolean;
 }
 
 /** What a finished child reports back. */

@@ -76,8 +76,14 @@ const SEARCH_GAIN_PATCH = 'search-within-gain';
 const SHARED_SCOPE_PATCH = 'shared-task-scopes';
 /** Runs from before justified schedules (see core/justify.ts) replay without them. */
 const JUSTIFY_PATCH = 'justified-schedule';
+/** Runs from before `barrierLevels` (core/scheduler.ts) replay with `finally` at its own levels. */
+const FINALLY_LAST_PATCH = 'levels-finally-last';
 /** Runs from before batched starts (see `PlanRun.startReady`) replay with a scope run per task. */
 const BATCH_LAUNCH_PATCH = 'one-scope-run-per-batch';
+
+/** Whether the run's levels depend on where `finally` goes: `levels` and a plan with `finally`. */
+const finallyLevels = (plan: Plan, input: RunPlanInput): boolean =>
+  (input.policy ?? plan.policy) === 'levels' && plan.tasks.some((t) => t.final);
 
 /** A task's work, started in the scope that is current (in a batch, the batch's). */
 const startNow = (work: () => Promise<WorkspaceResult>): Promise<WorkspaceResult> => {
@@ -134,6 +140,7 @@ export class PlanRun {
           planIdle: patched(PLANNED_PATCH),
           searchWithinGain: patched(SEARCH_GAIN_PATCH),
           justify: patched(JUSTIFY_PATCH),
+          finallyLast: finallyLevels(plan, input) && patched(FINALLY_LAST_PATCH),
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
