@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { validatePlan, type Plan } from '../core';
+import { fileLocks } from '../core/files';
 
 /**
  * Validates a plan with the zod schema on the worker. Workflows call it as a local activity
@@ -9,4 +10,13 @@ export async function checkPlan(plan: unknown): Promise<Plan> {
   const checked = validatePlan(plan);
   if (!checked.ok) throw ApplicationFailure.nonRetryable(checked.error.join('; '), 'PlanValidationError');
   return checked.value;
+}
+
+/**
+ * Each task's file mutexes, as indices into the distinct patterns (see `FileLocks`). Finding them
+ * takes about a second for 50,000 tasks: a local activity, so it never counts against the time
+ * limit of a workflow task. The workflow rebuilds the pattern list itself, so the result stays small.
+ */
+export async function planFileLocks(files: Array<string[] | undefined>): Promise<number[][]> {
+  return fileLocks(files).held;
 }

@@ -1,6 +1,6 @@
 import { runAgent } from './agent';
 import { askModelToStop } from './askModel';
-import { checkPlan } from './checkPlan';
+import { checkPlan, planFileLocks } from './checkPlan';
 import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './git';
 import { runHttp } from './http';
 import { openItems, readItems } from './items';
@@ -36,6 +36,7 @@ export interface ActivityDeps {
 export const builtinActivities = {
   askModelToStop,
   checkPlan,
+  planFileLocks,
   closeWorkspace,
   mergeTask,
   openWorkspace,

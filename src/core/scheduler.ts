@@ -1,4 +1,4 @@
-import { taskResources } from './files';
+import { taskResources, type FileLocks } from './files';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from './limits';
@@ -51,9 +51,10 @@ export class Scheduler {
   private constructor(
     readonly plan: Plan,
     readonly state: SchedulerState,
+    locks?: FileLocks,
   ) {
     this.graph = buildGraph(plan);
-    this.resources = taskResources(plan);
+    this.resources = taskResources(plan, locks);
     this.level = state.finallyLast ? barrierLevels(plan, this.graph) : this.graph.level;
     const { level } = this;
     const { rank } = this.graph;
@@ -87,6 +88,8 @@ export class Scheduler {
       justify?: boolean;
       /** Under `levels`, put the tasks of `finally` in levels after all others (see `barrierLevels`). */
       finallyLast?: boolean;
+      /** The plan's file mutexes, found outside workflow code (see `fileLocks`); found here if absent. */
+      fileLocks?: FileLocks;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -109,7 +112,7 @@ export class Scheduler {
       mainLeft: plan.tasks.filter((t) => !t.final).length,
       ...(options.finallyLast ? { finallyLast: true } : {}),
     };
-    const scheduler = new Scheduler(plan, state);
+    const scheduler = new Scheduler(plan, state, options.fileLocks);
     const searched =
       options.prioritySeed === undefined
         ? undefined
@@ -178,9 +181,9 @@ export class Scheduler {
     return { rank: inverse(byStart), hold: true };
   }
 
-  /** Resumes from a snapshot, e.g. after continue-as-new. */
-  static restore(plan: Plan, state: SchedulerState): Scheduler {
-    return new Scheduler(plan, state);
+  /** Resumes from a snapshot, e.g. after continue-as-new (file mutexes as in `create`). */
+  static restore(plan: Plan, state: SchedulerState, fileLocks?: FileLocks): Scheduler {
+    return new Scheduler(plan, state, fileLocks);
   }
 
   /** Ready task ids, best first. */

@@ -20,6 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import { assertConcurrency, DEFAULT_JSON_OUTPUT_LIMIT, MAX_PAYLOAD_BYTES } from '../core/limits';
+import type { FileLocks } from '../core/files';
 import type { Plan, Task } from '../core/plan';
 import { executionOf, stepsOf } from '../core/steps';
 import { stepTemplates } from '../core/stepTemplates';
@@ -126,10 +127,12 @@ export class PlanRun {
   constructor(
     private readonly plan: Plan,
     private readonly input: RunPlanInput,
+    fileLocks?: FileLocks,
   ) {
     this.scheduler = input.resume
-      ? Scheduler.restore(plan, input.resume.state)
+      ? Scheduler.restore(plan, input.resume.state, fileLocks)
       : Scheduler.create(plan, {
+          fileLocks,
           policy: input.policy,
           maxConcurrency: input.maxConcurrency,
           params: input.params,
