@@ -1,4 +1,3 @@
-import type { Plan } from '../src/core';
 import { patternsOverlap } from '../src/core/files';
 
 /**
@@ -7,8 +6,11 @@ import { patternsOverlap } from '../src/core/files';
  * (`--only files`) times the index against, and the tests check it gives the same answer.
  */
 
+/** What these read of a plan: each task's id and files. */
+type Tasks = { tasks: Array<{ id: string; files?: string[] }> };
+
 /** Every pair of tasks whose files overlap, with one pattern pair that shows it. */
-export function quadraticOverlaps(plan: Pick<Plan, 'tasks'>): Array<{ a: string; b: string; files: [string, string] }> {
+export function quadraticOverlaps(plan: Tasks): Array<{ a: string; b: string; files: [string, string] }> {
   const out: Array<{ a: string; b: string; files: [string, string] }> = [];
   const withFiles = plan.tasks.filter((t) => t.files?.length);
   for (let i = 0; i < withFiles.length; i++) {
@@ -26,7 +28,7 @@ function firstOverlap(a: string[], b: string[]): [string, string] | undefined {
 }
 
 /** The `file:PATTERN` mutexes of each task, by task index (resources and worktrees left out). */
-export function quadraticFileLocks(plan: Pick<Plan, 'tasks'>): string[][] {
+export function quadraticFileLocks(plan: Tasks): string[][] {
   const patterns = [...new Set(plan.tasks.flatMap((t) => t.files ?? []))];
   const held = plan.tasks.map((task) => patterns.filter((p) => task.files?.some((f) => patternsOverlap(f, p))));
   const holders = new Map<string, number>();
