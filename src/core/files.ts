@@ -100,7 +100,9 @@ export function indexPatterns(patterns: string[], maxChecks = Number.POSITIVE_IN
       shape.matcher ??= picomatch(patterns[glob], { dot: true });
       return shape.matcher(shapes[path].dir);
     }
-    return a.dir === '' || b.dir === '' || a.dir === b.dir || b.dir.startsWith(`${a.dir}/`) || a.dir.startsWith(`${b.dir}/`);
+    return (
+      a.dir === '' || b.dir === '' || a.dir === b.dir || b.dir.startsWith(`${a.dir}/`) || a.dir.startsWith(`${b.dir}/`)
+    );
   };
   const overlapping: number[][] = [];
   for (let k = 0; k < patterns.length && checks <= maxChecks; k++) {
@@ -187,7 +189,9 @@ export function fileOverlaps(
   const position = new Map(patterns.map((p, k) => [p, k] as const));
   // Which tasks list each pattern, and where in their list.
   const users: Array<Array<{ task: number; at: number }>> = patterns.map(() => []);
-  plan.tasks.forEach((t, task) => (t.files ?? []).forEach((f, at) => users[position.get(f) as number].push({ task, at })));
+  plan.tasks.forEach((t, task) =>
+    (t.files ?? []).forEach((f, at) => users[position.get(f) as number].push({ task, at })),
+  );
   const pairs: Array<{ a: string; b: string; files: [string, string] }> = [];
   for (let i = 0; i < plan.tasks.length; i++) {
     const own = plan.tasks[i].files ?? [];

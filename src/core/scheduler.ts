@@ -90,6 +90,8 @@ export class Scheduler {
       finallyLast?: boolean;
       /** The plan's file mutexes, found outside workflow code (see `fileLocks`); found here if absent. */
       fileLocks?: FileLocks;
+      /** Count the steps of conditions against the run's budget (see core/expr.ts). */
+      boundConditions?: boolean;
     } = {},
   ): Scheduler {
     const levelLeft: number[] = [];
@@ -111,6 +113,7 @@ export class Scheduler {
       params: options.params ?? {},
       mainLeft: plan.tasks.filter((t) => !t.final).length,
       ...(options.finallyLast ? { finallyLast: true } : {}),
+      ...(options.boundConditions ? { conditionSteps: 0 } : {}),
     };
     const scheduler = new Scheduler(plan, state, options.fileLocks);
     const searched =

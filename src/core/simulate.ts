@@ -52,6 +52,7 @@ export function simulate(
     searchWithinGain: true,
     justify: true,
     finallyLast: true,
+    boundConditions: true,
   });
   const { graph } = scheduler;
   const running: Array<{ id: string; end: number }> = [];
@@ -89,9 +90,19 @@ export function simulate(
  * the bounds of the two phases (each one with the other's tasks taking no time). It is at most
  * the simulated makespan: each phase's bound is at most that phase's best schedule.
  */
-function playedBound(plan: Plan, graph: Graph, took: number[], m: number, at: { mainEnd: number; end: number }): number {
+function playedBound(
+  plan: Plan,
+  graph: Graph,
+  took: number[],
+  m: number,
+  at: { mainEnd: number; end: number },
+): number {
   const finals = plan.tasks.map((t) => Boolean(t.final));
   if (!finals.includes(true)) return energeticBound(withEstimates(graph, took), m, at.end);
-  const phase = (final: boolean) => withEstimates(graph, took.map((d, i) => (finals[i] === final ? d : 0)));
+  const phase = (final: boolean) =>
+    withEstimates(
+      graph,
+      took.map((d, i) => (finals[i] === final ? d : 0)),
+    );
   return energeticBound(phase(false), m, at.mainEnd) + energeticBound(phase(true), m, at.end - at.mainEnd);
 }

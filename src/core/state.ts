@@ -75,6 +75,11 @@ export interface SchedulerState {
    * Absent in runs from before, which replay with their old levels.
    */
   finallyLast?: boolean;
+  /**
+   * Steps the run's conditions have taken (see core/expr.ts); they may take MAX_RUN_CONDITION_STEPS
+   * in all. Absent in runs from before the budget, whose conditions replay unbounded.
+   */
+  conditionSteps?: number;
 }
 
 /** What a finished child reports back. */

@@ -79,6 +79,8 @@ const SHARED_SCOPE_PATCH = 'shared-task-scopes';
 const JUSTIFY_PATCH = 'justified-schedule';
 /** Runs from before `barrierLevels` (core/scheduler.ts) replay with `finally` at its own levels. */
 const FINALLY_LAST_PATCH = 'levels-finally-last';
+/** Runs from before condition budgets (core/expr.ts) replay with unbounded conditions. */
+const CONDITION_BUDGET_PATCH = 'condition-budget';
 /** Runs from before batched starts (see `PlanRun.startReady`) replay with a scope run per task. */
 const BATCH_LAUNCH_PATCH = 'one-scope-run-per-batch';
 
@@ -144,6 +146,7 @@ export class PlanRun {
           searchWithinGain: patched(SEARCH_GAIN_PATCH),
           justify: patched(JUSTIFY_PATCH),
           finallyLast: finallyLevels(plan, input) && patched(FINALLY_LAST_PATCH),
+          boundConditions: plan.tasks.some((t) => t.when !== undefined) && patched(CONDITION_BUDGET_PATCH),
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;

@@ -1,4 +1,5 @@
 import {
+  patched,
   allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
@@ -45,6 +46,11 @@ export interface RunMapInput {
 }
 
 /** Items read per page; a page is also capped at 256 KB by the activity. */
+/** Maps from before condition budgets (core/expr.ts) replay with unbounded `until`/`while`. */
+const CONDITION_BUDGET_PATCH = 'condition-budget';
+/** Whether the map has CEL conditions to bound. */
+const hasConditions = (spec: MapSpec): boolean => typeof spec.until === 'string' || spec.while !== undefined;
+
 const PAGE_ITEMS = 500;
 /** Results are written to their file in batches of about this many. */
 const BATCH_ITEMS = 500;
@@ -104,7 +110,7 @@ class MapRun {
     const spec = input.task.map;
     this.machine = input.resume
       ? MapMachine.restore(spec, input.resume.state)
-      : MapMachine.create(spec, opened.total, input.runCap);
+      : MapMachine.create(spec, opened.total, input.runCap, hasConditions(spec) && patched(CONDITION_BUDGET_PATCH));
     this.batches = input.resume?.batches ?? 0;
     this.usage = input.resume ? input.resume.usage : opened.usage;
     this.itemTask = { ...input.task, map: undefined };
