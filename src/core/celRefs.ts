@@ -71,7 +71,11 @@ function memberChain(node: ASTNode): { root: ASTNode; path: string[] } | undefin
     if (at.op === '.' || at.op === '.?') {
       path.unshift(at.args[1]);
       at = at.args[0];
-    } else if ((at.op === '[]' || at.op === '[?]') && at.args[1].op === 'value' && typeof at.args[1].args === 'string') {
+    } else if (
+      (at.op === '[]' || at.op === '[?]') &&
+      at.args[1].op === 'value' &&
+      typeof at.args[1].args === 'string'
+    ) {
       path.unshift(at.args[1].args);
       at = at.args[0];
     } else break;

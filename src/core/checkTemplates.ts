@@ -103,7 +103,19 @@ function refProblem(
 /** What a `when` sees, and what a map's `until` and `while` see (see runDecision.ts, map.ts), besides CEL's type names. */
 const WHEN_NAMES = ['tasks', 'params'];
 const MAP_NAMES = ['results', 'last', 'done', 'succeeded', 'failed', 'running', 'total', 'params'];
-const TYPE_NAMES = new Set(['int', 'uint', 'double', 'bool', 'string', 'bytes', 'list', 'map', 'null_type', 'type', 'dyn']);
+const TYPE_NAMES = new Set([
+  'int',
+  'uint',
+  'double',
+  'bool',
+  'string',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+  'dyn',
+]);
 const TASK_FIELDS = ['status', 'output', 'json'];
 
 /**
