@@ -7,11 +7,12 @@
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
+ *   7. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
  * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
  * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
- * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale]
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|files]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { startDevServer } from '../src/temporal/devServer';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { cancellation } from './cancellation';
 import { faults } from './faults';
+import { files } from './files';
 import { map, mapScale } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
     : undefined;
   const all = process.argv.includes('--all');
   if (stgDir && !all) return printTable(['benchmark', 'ptq', 'worst', 'hits', 'target'], await stg(stgDir, exact));
+  if (only === 'files') return printTable(HEADER, files(quick));
   // Maps keep their spools and results here, not in the home directory.
   process.env.PTQ_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ptq-bench-data-'));
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });
@@ -78,6 +81,7 @@ async function main(): Promise<void> {
       if (only === 'scale') return void rows.push(...(await scale(ctx)));
       if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
+      if (!only) rows.push(...files(quick));
       if (all) rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
     });
   } finally {
@@ -87,8 +91,10 @@ async function main(): Promise<void> {
   }
   // The STG rows put the worst case and the hits where the others have the baseline and the ratio.
   if (stgDir) rows.push(...(await stg(stgDir, exact)));
-  printTable(['benchmark', 'ptq', 'baseline', 'ptq / baseline', 'target'], rows);
+  printTable(HEADER, rows);
 }
+
+const HEADER = ['benchmark', 'ptq', 'baseline', 'ptq / baseline', 'target'];
 
 function printTable(header: string[], rows: string[][]): void {
   const all = [header, ...rows];

@@ -1,6 +1,6 @@
 import { runAgent } from './steps/agent';
 import { askModelToStop } from './map/askModel';
-import { checkPlan } from './checkPlan';
+import { checkPlan, planFileLocks } from './checkPlan';
 import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './workspace/git';
 import { runHttp } from './steps/http';
 import { openItems, readItems } from './map/items';
@@ -36,6 +36,7 @@ export interface ActivityDeps {
 export const builtinActivities = {
   askModelToStop,
   checkPlan,
+  planFileLocks,
   closeWorkspace,
   mergeTask,
   openWorkspace,

@@ -28,6 +28,7 @@ import { EventLog } from '../core/report/events';
 import { progressMarkdown, progressOf } from '../core/report/progress';
 import { Scheduler, SEARCH_GENERATION } from '../core/schedule/scheduler';
 import { summarize, taskSummary, type RunSummary } from '../core/report/summary';
+import type { FileLocks } from '../core/plan/files';
 import {
   cancelSignal,
   eventsQuery,
@@ -103,16 +104,20 @@ export class PlanRun {
   constructor(
     private readonly plan: Plan,
     private readonly input: RunPlanInput,
+    fileLocks?: FileLocks,
   ) {
     this.scheduler = input.resume
-      ? Scheduler.restore(plan, input.resume.state)
+      ? Scheduler.restore(plan, input.resume.state, fileLocks)
       : Scheduler.create(plan, {
+          fileLocks,
           policy: input.policy,
           maxConcurrency: input.maxConcurrency,
           params: input.params,
           retry: input.retry,
           now: Date.now(),
           generation: SEARCH_GENERATION,
+          finallyLast: true,
+          boundConditions: true,
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;

@@ -106,7 +106,7 @@ class MapRun {
     const spec = input.task.map;
     this.machine = input.resume
       ? MapMachine.restore(spec, input.resume.state)
-      : MapMachine.create(spec, opened.total, input.runCap);
+      : MapMachine.create(spec, opened.total, input.runCap, true);
     this.batches = input.resume?.batches ?? 0;
     this.usage = input.resume ? input.resume.usage : opened.usage;
     this.itemTask = { ...input.task, map: undefined };

@@ -2,6 +2,7 @@ import { ApplicationFailure, ContinueAsNew, isCancellation, TemporalFailure, wor
 import { failureOf } from '../core/failures';
 import { summarizeUnplanned, type RunSummary } from '../core/report/summary';
 import type { RunPlanInput } from '../shared';
+import { fileLocksOf } from './fileLocks';
 import { endAs } from './outcome';
 import { PlanGate } from './planGate';
 import { PlanRun } from './planRun';
@@ -33,12 +34,12 @@ async function orchestrate(input: RunPlanInput): Promise<RunSummary> {
     return summarizeUnplanned(workflowInfo().workflowId, name, reason, gate.maxConcurrency ?? 0, startedAt, Date.now());
   }
   const decision = await gate.approval(plan);
-  const run = new PlanRun(plan, {
-    ...input,
+  const locks = await fileLocksOf(plan);
+  const run = new PlanRun(
     plan,
-    requirements: undefined,
-    maxConcurrency: gate.maxConcurrency ?? input.maxConcurrency,
-  });
+    { ...input, plan, requirements: undefined, maxConcurrency: gate.maxConcurrency ?? input.maxConcurrency },
+    locks,
+  );
   run.registerHandlers();
   if (gate.cancelReason !== undefined) run.reject(gate.cancelReason);
   else if (!decision.approved) run.reject(`plan rejected: ${decision.reason}`);

@@ -39,4 +39,38 @@ describe('virtual-time simulator', () => {
     const g = buildGraph(plan);
     expect(lowerBoundMs(g, 2)).toBe(Math.max(g.criticalPathMs, g.workMs / 2));
   });
+
+  it('plays levels with finally and a dependency chain to the end, finally last (it stalled before)', () => {
+    const plan = Plan.parse({
+      policy: 'levels',
+      tasks: [
+        { id: 'a', run: { type: 'sleep', duration: 1000 } },
+        { id: 'b', dependsOn: ['a'], run: { type: 'sleep', duration: 1000 } },
+      ],
+      finally: [
+        { id: 'f', run: { type: 'sleep', duration: 1000 } },
+        { id: 'g', dependsOn: ['f'], run: { type: 'sleep', duration: 1000 } },
+      ],
+    });
+    expect(simulate(plan, 'levels')).toMatchObject({ makespanMs: 4000, lowerBoundMs: 4000, ratio: 1 });
+  });
+
+  it('never shows a lower bound above the schedule, with conditions, runIf failure and finally (200 random DAGs)', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const dag = randomDag(seed, 12 + (seed % 20), 1 + (seed % 4));
+      const plan = Plan.parse({
+        ...dag,
+        tasks: dag.tasks.map((t, i) => ({
+          ...t,
+          ...(i % 3 === 1 && t.dependsOn.length ? { when: `tasks.${t.dependsOn[0]}.output == "x"` } : {}),
+          ...(i % 7 === 5 ? { runIf: 'failure' } : {}),
+          ...(i % 5 === 4 && !dag.tasks.some((u) => u.dependsOn.includes(t.id)) ? { final: true, dependsOn: [] } : {}),
+        })),
+      });
+      for (const policy of ['critical-path', 'fifo', 'levels'] as const) {
+        const r = simulate(plan, policy);
+        expect([seed, policy, r.makespanMs >= r.lowerBoundMs]).toEqual([seed, policy, true]);
+      }
+    }
+  });
 });

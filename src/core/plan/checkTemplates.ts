@@ -1,4 +1,5 @@
-import { exprProblem } from './expr';
+import { conditionReads } from './celRefs';
+import { exprAst, exprProblem } from './expr';
 import type { Plan, Task } from './plan';
 import { scriptTemplateProblem } from './scriptArgs';
 import { stepsOf } from './steps';
@@ -11,7 +12,8 @@ import { parseRef, templatesIn, TemplateError } from './template';
  * dependencies (they may not have run yet), `.json` of a task without `"output": "json"`,
  * `task.attempt` in activity input (only a running step knows its attempt), `item` outside a map,
  * a template inside the code of `sh -c` or `node -e` (its value would be parsed as code); and the
- * CEL of `when`, `until` and `while`.
+ * CEL of `when`, `until` and `while`: its cost (see celCost.ts) and what it reads, the same way
+ * (see `readProblem`).
  */
 export function templateProblems(plan: Plan): string[] {
   const problems: string[] = [];
@@ -46,8 +48,15 @@ export function templateProblems(plan: Plan): string[] {
       'map.while': task.map?.while,
     };
     for (const [field, expression] of Object.entries(conditions)) {
-      const problem = expression === undefined ? undefined : exprProblem(expression);
+      if (expression === undefined) continue;
+      const problem = exprProblem(expression);
       if (problem) problems.push(`task "${task.id}": ${field}: ${problem}`);
+      const ast = problem ? undefined : exprAst(expression);
+      const names = field === 'when' ? WHEN_NAMES : MAP_NAMES;
+      for (const read of ast ? conditionReads(ast) : []) {
+        const bad = readProblem(read, names, task, plan, byId);
+        if (bad) problems.push(`task "${task.id}": ${field}: ${bad}`);
+      }
     }
     if (task.map && task.execution === 'inline')
       problems.push(`task "${task.id}": a map runs as its own workflow, not inline: remove "execution": "inline"`);
@@ -99,6 +108,57 @@ function refProblem(
       return undefined;
     }
   }
+}
+
+/** What a `when` sees, and what a map's `until` and `while` see (see runDecision.ts, map.ts), besides CEL's type names. */
+const WHEN_NAMES = ['tasks', 'params'];
+const MAP_NAMES = ['results', 'last', 'done', 'succeeded', 'failed', 'running', 'total', 'params'];
+const TYPE_NAMES = new Set([
+  'int',
+  'uint',
+  'double',
+  'bool',
+  'string',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+  'dyn',
+]);
+const TASK_FIELDS = ['status', 'output', 'json'];
+
+/**
+ * Why a name a condition reads would not be there when it runs, or undefined: `tasks.ID` of a task
+ * that is not a direct dependency (a condition sees its task's dependencies; one of `finally` sees
+ * every task), a field other than status, output and json, `.json` of a task without JSON output,
+ * or an undeclared parameter.
+ */
+function readProblem(
+  [root, second, third]: string[],
+  names: string[],
+  task: Task,
+  plan: Plan,
+  byId: Map<string, Task>,
+): string | undefined {
+  const shown = [root, second, third].filter((p) => p !== undefined).join('.');
+  if (!names.includes(root) && !TYPE_NAMES.has(root))
+    return `unknown name "${root}": a condition here reads ${names.join(', ')}`;
+  if (root === 'params')
+    return second === undefined || Object.hasOwn(plan.params, second)
+      ? undefined
+      : `${shown}: unknown parameter "${second}": declare it in "params"`;
+  if (root !== 'tasks' || second === undefined) return undefined;
+  const target = byId.get(second);
+  if (!target) return `${shown}: unknown task "${second}"`;
+  const visible = task.final || task.dependsOn.includes(second);
+  if (!visible)
+    return `${shown}: task "${second}" is not a dependency of "${task.id}", so its condition cannot see it: add it to dependsOn`;
+  if (third === undefined) return undefined;
+  if (!TASK_FIELDS.includes(third)) return `${shown}: a task has ${TASK_FIELDS.join(', ')}, not "${third}"`;
+  if (third === 'json' && target.output !== 'json' && !target.map)
+    return `${shown}: task "${second}" has no JSON output: set "output": "json" on it`;
+  return undefined;
 }
 
 /** Transitive dependencies of a task, computed on demand and memoized. */

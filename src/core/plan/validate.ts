@@ -1,4 +1,5 @@
 import { templateProblems } from './checkTemplates';
+import { filesProblem } from './files';
 import { formatIssue } from './issues';
 import { BATCH_STEP_TYPES } from '../schedule/map';
 import { isGitUrl, Plan, retryProblem } from './plan';
@@ -98,6 +99,8 @@ function graphProblems(plan: Plan): string[] {
       problems.push(`workspace.include: a git URL has no checkout to copy ${ws.include[0]} from: use a repo path`);
   }
   if (problems.length === 0) problems.push(...templateProblems(plan));
+  const files = filesProblem(plan);
+  if (files) problems.push(files);
   const cycle = findCycle(plan);
   if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
   return problems;

@@ -44,13 +44,7 @@ export function buildGraph(plan: Plan): Graph {
   const order = topologicalOrder(deps, dependents);
   const level = new Array<number>(n).fill(0);
   for (const i of order) for (const d of deps[i]) level[i] = Math.max(level[i], level[d] + 1);
-  const bottom = new Array<number>(n).fill(0);
-  for (let k = order.length - 1; k >= 0; k--) {
-    const i = order[k];
-    let tail = 0;
-    for (const c of dependents[i]) tail = Math.max(tail, bottom[c]);
-    bottom[i] = estimate[i] + tail;
-  }
+  const { bottom, criticalPathMs, workMs } = timing(order, dependents, estimate);
 
   const byPriority = ids.map((_, i) => i);
   byPriority.sort((a, b) => bottom[b] - bottom[a] || plan.tasks[b].priority - plan.tasks[a].priority || a - b);
@@ -66,10 +60,37 @@ export function buildGraph(plan: Plan): Graph {
     level,
     bottom,
     rank,
-    criticalPathMs: bottom.reduce((m, b) => Math.max(m, b), 0),
-    workMs: estimate.reduce((s, e) => s + e, 0),
+    criticalPathMs,
+    workMs,
     levels: level.reduce((m, l) => Math.max(m, l + 1), 0),
     order,
+  };
+}
+
+/**
+ * The same graph with other durations, e.g. what a simulation played (0 for a task it skipped), so
+ * a lower bound is of the schedule it is compared with. The priority order is left as it was.
+ */
+export function withEstimates(graph: Graph, estimate: number[]): Graph {
+  return { ...graph, estimate, ...timing(graph.order, graph.dependents, estimate) };
+}
+
+function timing(
+  order: number[],
+  dependents: number[][],
+  estimate: number[],
+): Pick<Graph, 'bottom' | 'criticalPathMs' | 'workMs'> {
+  const bottom = new Array<number>(estimate.length).fill(0);
+  for (let k = order.length - 1; k >= 0; k--) {
+    const i = order[k];
+    let tail = 0;
+    for (const c of dependents[i]) tail = Math.max(tail, bottom[c]);
+    bottom[i] = estimate[i] + tail;
+  }
+  return {
+    bottom,
+    criticalPathMs: bottom.reduce((m, b) => Math.max(m, b), 0),
+    workMs: estimate.reduce((s, e) => s + e, 0),
   };
 }
 

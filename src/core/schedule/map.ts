@@ -1,4 +1,4 @@
-import { evaluateCondition } from '../plan/expr';
+import { evaluateCondition, MAX_RUN_CONDITION_STEPS } from '../plan/expr';
 import type { ItemSource, MapSpec } from '../plan/plan';
 import { toleratedCount } from './tolerance';
 
@@ -48,6 +48,8 @@ export interface MapState {
   failures: Array<{ index: number; item: string; error: string }>;
   /** Items done when the model was last asked (an `until: {llm}` map). */
   askedAt?: number;
+  /** Steps `until`/`while` have taken (see core/expr.ts); absent in maps from before the budget. */
+  conditionSteps?: number;
 }
 
 /** What conditions see of the results: at most this much JSON (it crosses continue-as-new). */
@@ -101,8 +103,10 @@ export class MapMachine {
       [this.until, spec.while].some((c) => c !== undefined && /\bresults\b/.test(c));
   }
 
-  static create(spec: MapSpec, total: number, runCap: number): MapMachine {
+  /** A fresh map; `boundConditions` counts the steps of its conditions against a budget (see core/expr.ts). */
+  static create(spec: MapSpec, total: number, runCap: number, boundConditions = false): MapMachine {
     return new MapMachine(spec, {
+      ...(boundConditions ? { conditionSteps: 0 } : {}),
       total,
       next: 0,
       maxParallel: spec.maxParallel,
@@ -171,7 +175,10 @@ export class MapMachine {
       ['while', this.spec.while, false],
     ] as const) {
       if (expression === undefined) continue;
-      const verdict = evaluateCondition(expression, context);
+      const used = s.conditionSteps;
+      const budget = used === undefined ? undefined : { left: MAX_RUN_CONDITION_STEPS - used };
+      const verdict = evaluateCondition(expression, context, budget);
+      if (budget) s.conditionSteps = MAX_RUN_CONDITION_STEPS - budget.left;
       if (!verdict.ok) return { failed: true, reason: `${name}: ${verdict.error}` };
       if (verdict.value === stopWhen)
         return { failed: false, reason: `${name} condition ${stopWhen ? 'met' : 'no longer held'} ${when}` };

@@ -1,4 +1,4 @@
-import { evaluateCondition } from '../plan/expr';
+import { evaluateCondition, MAX_RUN_CONDITION_STEPS } from '../plan/expr';
 import type { Graph } from './graph';
 import type { Plan } from '../plan/plan';
 import type { SchedulerState } from './state';
@@ -10,8 +10,9 @@ export type RunDecision =
 /**
  * Whether task i runs, now that its dependencies have ended: a task of `finally` waits for every
  * other task; then `runIf` (default "success", "always" for `finally`) looks at how the
- * dependencies ended; then the `when` condition, in CEL, over them and the params. Pure: the
- * scheduler carries the decision out.
+ * dependencies ended; then the `when` condition, in CEL, over them and the params. The scheduler
+ * carries the decision out; the only change made here is the steps the condition took, counted
+ * against the run's budget (`conditionSteps`).
  */
 export function decideRun(plan: Plan, graph: Graph, state: SchedulerState, i: number): RunDecision {
   const task = plan.tasks[i];
@@ -24,7 +25,10 @@ export function decideRun(plan: Plan, graph: Graph, state: SchedulerState, i: nu
   if (runIf === 'failure' && !anyFailed)
     return { kind: 'skip', reason: 'skipped: runs only after a failure, and none failed' };
   if (task.when === undefined) return { kind: 'run' };
-  const result = evaluateCondition(task.when, conditionContext(plan, graph, state, i));
+  const used = state.conditionSteps;
+  const budget = used === undefined ? undefined : { left: MAX_RUN_CONDITION_STEPS - used };
+  const result = evaluateCondition(task.when, conditionContext(plan, graph, state, i), budget);
+  if (budget) state.conditionSteps = MAX_RUN_CONDITION_STEPS - budget.left;
   if (!result.ok) return { kind: 'fail', error: `${result.error} (in: when ${task.when})` };
   return result.value ? { kind: 'run' } : { kind: 'skip', reason: `condition false: ${task.when}` };
 }

@@ -1,4 +1,4 @@
-import { taskResources } from '../plan/files';
+import { taskResources, type FileLocks } from '../plan/files';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency } from '../plan/limits';
@@ -67,6 +67,8 @@ export class Scheduler {
   private readonly key: Key;
   /** Each task's mutexes: its `resources` and those of its overlapping `files`. */
   private readonly resources: string[][];
+  /** Each task's level for the `levels` policy (see `barrierLevels`). */
+  private readonly level: number[];
   /** Told of every status change, e.g. by the run's event log. */
   onStatus?: (task: string, to: TaskStatus) => void;
   /** With a planned schedule (`state.hold`): tasks by planned start, and the first not started. */
@@ -76,10 +78,13 @@ export class Scheduler {
   private constructor(
     readonly plan: Plan,
     readonly state: SchedulerState,
+    locks?: FileLocks,
   ) {
     this.graph = buildGraph(plan);
-    this.resources = taskResources(plan);
-    const { level, rank } = this.graph;
+    this.resources = taskResources(plan, locks);
+    this.level = state.finallyLast ? barrierLevels(plan, this.graph) : this.graph.level;
+    const { level } = this;
+    const { rank } = this.graph;
     const n = plan.tasks.length;
     const key: Record<Policy, Key> = {
       // A searched order, when `create` found one, before anything was queued.
@@ -110,6 +115,12 @@ export class Scheduler {
       justify?: boolean;
       /** The searches of this generation of runs instead of the four above (see `startSearch`). */
       generation?: number;
+      /** Under `levels`, put the tasks of `finally` in levels after all others (see `barrierLevels`). */
+      finallyLast?: boolean;
+      /** The plan's file mutexes, found outside workflow code (see `fileLocks`); found here if absent. */
+      fileLocks?: FileLocks;
+      /** Count the steps of conditions against the run's budget (see core/expr.ts). */
+      boundConditions?: boolean;
     } = {},
   ): Scheduler {
     if (options.generation !== undefined) options = { ...options, ...startSearch(plan, options.generation) };
@@ -131,8 +142,10 @@ export class Scheduler {
       recentFailures: [],
       params: options.params ?? {},
       mainLeft: plan.tasks.filter((t) => !t.final).length,
+      ...(options.finallyLast ? { finallyLast: true } : {}),
+      ...(options.boundConditions ? { conditionSteps: 0 } : {}),
     };
-    const scheduler = new Scheduler(plan, state);
+    const scheduler = new Scheduler(plan, state, options.fileLocks);
     const searched =
       options.prioritySeed === undefined
         ? undefined
@@ -142,7 +155,7 @@ export class Scheduler {
             justify: Boolean(options.justify),
           });
     if (searched) Object.assign(state, searched);
-    scheduler.graph.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
+    scheduler.level.forEach((l) => (levelLeft[l] = (levelLeft[l] ?? 0) + 1));
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
     scheduler.propagate(roots.filter((i) => i >= 0));
     if (options.retry) scheduler.keep(options.retry, options.now ?? 0);
@@ -201,9 +214,9 @@ export class Scheduler {
     return { rank: inverse(byStart), hold: true };
   }
 
-  /** Resumes from a snapshot, e.g. after continue-as-new. */
-  static restore(plan: Plan, state: SchedulerState): Scheduler {
-    return new Scheduler(plan, state);
+  /** Resumes from a snapshot, e.g. after continue-as-new (file mutexes as in `create`). */
+  static restore(plan: Plan, state: SchedulerState, fileLocks?: FileLocks): Scheduler {
+    return new Scheduler(plan, state, fileLocks);
   }
 
   /** Ready task ids, best first. */
@@ -224,7 +237,7 @@ export class Scheduler {
     for (;;) {
       const top = s.ready[0];
       if (top === undefined) return undefined;
-      if (s.policy === 'levels' && this.graph.level[top] > s.currentLevel) return undefined;
+      if (s.policy === 'levels' && this.level[top] > s.currentLevel) return undefined;
       const blocker = this.blocker(top);
       if (!blocker) return this.graph.ids[top];
       heapPop(s.ready, this.key);
@@ -590,7 +603,7 @@ export class Scheduler {
     this.onStatus?.(this.graph.ids[i], to);
     if (isTerminal(to)) {
       if (!this.plan.tasks[i].final && s.mainLeft !== undefined && s.mainLeft > 0) s.mainLeft--;
-      s.levelLeft[this.graph.level[i]]--;
+      s.levelLeft[this.level[i]]--;
       while (s.currentLevel < s.levelLeft.length - 1 && s.levelLeft[s.currentLevel] === 0) s.currentLevel++;
     }
   }
@@ -602,6 +615,23 @@ export class Scheduler {
     if (expected && actual !== expected) throw new Error(`task "${id}" is ${actual}, not ${expected}`);
     return i;
   }
+}
+
+/**
+ * Levels for the `levels` barrier in which the tasks of `finally` come after every other level: they
+ * wait for every other task anyway, so one at a low level (no dependencies: level 0) would hold the
+ * barrier at that level while tasks above it waited for it, and the run would hang. A task of
+ * `finally` is one level above the last other level, or above its deepest dependency.
+ */
+export function barrierLevels(plan: Plan, graph: Graph): number[] {
+  const level = graph.level.slice();
+  const last = plan.tasks.reduce((max, t, i) => (t.final ? max : Math.max(max, level[i])), -1);
+  for (const i of graph.order) {
+    if (!plan.tasks[i].final) continue;
+    level[i] = last + 1;
+    for (const d of graph.deps[i]) level[i] = Math.max(level[i], level[d] + 1);
+  }
+  return level;
 }
 
 /** The inverse of a permutation: ranks from an order, or the order from ranks. */

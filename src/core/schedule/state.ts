@@ -74,6 +74,16 @@ export interface SchedulerState {
    * on purpose: the queue then keeps to it (see `Scheduler.next`).
    */
   hold?: boolean;
+  /**
+   * Under `levels`, the tasks of `finally` have levels after all others (see `barrierLevels`).
+   * Absent in runs from before, which replay with their old levels.
+   */
+  finallyLast?: boolean;
+  /**
+   * Steps the run's conditions have taken (see core/expr.ts); they may take MAX_RUN_CONDITION_STEPS
+   * in all. Absent in runs from before the budget, whose conditions replay unbounded.
+   */
+  conditionSteps?: number;
 }
 
 /** What a finished child reports back. */
