@@ -39,7 +39,7 @@ export function devCommand(): Command {
         const plan = flags.run ? loadPlanFile(flags.run) : undefined;
         const log = (line: string) => process.stderr.write(`${line}\n`);
         // First, so neither the dev server nor the worker's steps inherit the secrets.
-        isolateWorker(log);
+        const isolation = isolateWorker();
         installRuntime();
         // The Web UI decodes payloads that ptq gzipped (big plans) through this codec server.
         const uiPort = flags.uiPort ?? flags.port + 1000;
@@ -53,6 +53,7 @@ export function devCommand(): Command {
           // Every command that talks to this server links to this UI, or prints no link without one.
           await recordWebUi(client, server.uiUrl);
           const worker = await createWorker({ address: server.address });
+          log(isolation);
           log(
             `Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`,
           );

@@ -32,14 +32,14 @@ export function workerCommand(): Command {
     )
     .action(
       action(async (flags: WorkerFlags) => {
-        isolateWorker((line) => process.stderr.write(`${line}\n`));
+        const isolation = isolateWorker();
         installRuntime({ metrics: flags.metrics });
         const worker = await createWorker({
           ...flags,
           maxConcurrentActivityTaskExecutions: flags.maxConcurrentActivities,
           shutdownGraceMs: flags.shutdownGrace,
         });
-        process.stderr.write(`ptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`);
+        process.stderr.write(`${isolation}\nptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`);
         if (flags.metrics) process.stderr.write(`Prometheus metrics: http://${flags.metrics}/metrics\n`);
         // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops and
         // running steps get the shutdown grace to finish.
