@@ -56,4 +56,36 @@ describe("how much of a step's output its activity hands back", () => {
       expect(child.completed).toEqual([`${'a'.repeat(9000)}END`]);
     });
   });
+
+  it('masks a secret before it cuts the tail, so a secret the cut splits leaves no fragment', async () => {
+    // A worker variable whose name says it is a secret is masked in every output.
+    const secret = 'cutsecret-0123456789';
+    process.env.PTQ_TEST_CUT_TOKEN = secret;
+    try {
+      // The secret, then enough to put the tail's first character in its middle (0123456789...).
+      const filler = RUN_OUTPUT_CHARS - secret.length / 2;
+      const p = plan({
+        name: 'release-cut',
+        tasks: [
+          {
+            id: 'cut',
+            execution: 'inline',
+            run: {
+              type: 'shell',
+              command: ['node', '-e', `process.stdout.write(process.argv[1] + 'b'.repeat(${filler}))`, secret],
+            },
+          },
+        ],
+      });
+      await withWorker(async ({ client, taskQueue }) => {
+        const handle = await startRun(client, p, { id: runId('release-cut'), taskQueue });
+        expect((await summaryOf(handle)).counts).toMatchObject({ succeeded: 1 });
+        const [output] = (await stepOutputs(client, handle.workflowId)).completed;
+        expect(output.startsWith('***b')).toBe(true);
+        expect(output).not.toContain('0123456789');
+      });
+    } finally {
+      delete process.env.PTQ_TEST_CUT_TOKEN;
+    }
+  });
 });

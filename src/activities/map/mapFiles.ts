@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -49,9 +49,17 @@ export const mapFiles = {
  */
 export function writeAtomically(file: string, data: string | Buffer): void {
   mkdirSync(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = tempFor(file);
   writeFileSync(temp, data);
   renameSync(temp, file);
+}
+
+/**
+ * A temp file beside `file` that no other writer uses: workers on other hosts (or in containers,
+ * where pids repeat) share PTQ_DATA_DIR, and an orphaned attempt may write while its retry does.
+ */
+export function tempFor(file: string): string {
+  return `${file}.${randomUUID()}.tmp`;
 }
 
 /** Where ptq keeps files on this worker: PTQ_DATA_DIR, default ~/.ptq/data. */

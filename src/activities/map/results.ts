@@ -4,7 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { failureOf } from '../../core/failures';
 import type { ItemResult } from '../../core/schedule/map';
 import { keepHeartbeating } from '../steps/stepResult';
-import { mapFiles, writeAtomically } from './mapFiles';
+import { mapFiles, tempFor, writeAtomically } from './mapFiles';
 import { secretValues } from '../../workerSecrets';
 import { maskValue } from '../steps/secrets';
 
@@ -85,7 +85,7 @@ function resultsJson(lines: Array<{ line: string }>, limit: number): unknown[] |
 
 /** Writes lines to a temp file a slice at a time, then renames it into place (whole or nothing). */
 async function writeInSlices(file: string, lines: string[]): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
+  const temp = tempFor(file);
   const fd = openSync(temp, 'w');
   try {
     let slice: string[] = [];

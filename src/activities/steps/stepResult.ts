@@ -60,9 +60,13 @@ export const ERROR_MESSAGE_CHARS = 1_000;
  */
 export type OutputRelease = 'tail' | 'full';
 
-/** What may leave this activity of its output: secrets masked, the tail only when the run records it. */
+/**
+ * What may leave this activity of its output: secrets masked, the tail only when the run records it.
+ * Masked before it is cut, so a secret the cut splits cannot leave as an unmatched fragment.
+ */
 function released(output: string, release: OutputRelease | undefined): string {
-  return mask((release ?? legacyRelease()) === 'tail' ? output.slice(-RUN_OUTPUT_CHARS) : output);
+  const masked = mask(output);
+  return (release ?? legacyRelease()) === 'tail' ? masked.slice(-RUN_OUTPUT_CHARS) : masked;
 }
 
 /**
