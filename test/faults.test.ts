@@ -140,124 +140,118 @@ describe('fault injection', () => {
   });
 
   it('a server restart (SQLite file) longer than the heartbeat timeout: the run finishes, no task ends twice', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ptq-restart-'));
-    const ledger = join(dir, 'ledger');
-    const db = join(dir, 'temporal.db');
-    const port = await freePort();
-    let server = await startDevServer({ port, db, headless: true });
-    const { p, ids } = ledgerPlan(12, ledger, 10, 'child', 4);
-    try {
-      await withWorker(
-        async ({ taskQueue }) => {
-          const connection = await Connection.connect({ address: server.address });
-          const client = new Client({ connection, dataConverter });
-          const handle = await startRun(client, p, { id: runId('restart'), taskQueue });
-          await waitFor(() => ended(ledger) >= 4, 60_000);
-          await server.stop();
-          const downAt = Date.now();
-          await new Promise((r) => setTimeout(r, 5_000)); // longer than the 2 s heartbeat timeout
-          server = await startDevServer({ port, db, headless: true });
-          const summary = await summaryOf(handle);
-          expect(summary.status).toBe('succeeded');
-          expect(ledgerProblems(readLedger(ledger), ids)).toEqual([]);
-          // Steps that finished while the server was down were not run again.
-          const duringOutage = readLedger(ledger).filter((a) => a.ended && a.last > downAt && a.last < downAt + 5_000);
-          for (const a of duringOutage) expect(readLedger(ledger).filter((x) => x.task === a.task)).toHaveLength(1);
-          await connection.close();
-        },
-        { address: `127.0.0.1:${port}` },
-      );
-    } finally {
-      await server.stop();
-    }
+    await onOwnServer('ptq-restart-', async ({ dir, client, taskQueue, stop, restart }) => {
+      const ledger = join(dir, 'ledger');
+      const { p, ids } = ledgerPlan(12, ledger, 10, 'child', 4);
+      const handle = await startRun(client, p, { id: runId('restart'), taskQueue });
+      await waitFor(() => ended(ledger) >= 4, 60_000);
+      await stop();
+      const downAt = Date.now();
+      await new Promise((r) => setTimeout(r, 5_000)); // longer than the 2 s heartbeat timeout
+      await restart();
+      const summary = await summaryOf(handle);
+      expect(summary.status).toBe('succeeded');
+      expect(ledgerProblems(readLedger(ledger), ids)).toEqual([]);
+      // Steps that finished while the server was down were not run again.
+      const duringOutage = readLedger(ledger).filter((a) => a.ended && a.last > downAt && a.last < downAt + 5_000);
+      for (const a of duringOutage) expect(readLedger(ledger).filter((x) => x.task === a.task)).toHaveLength(1);
+    });
   });
 
   it('`ptq result` rides out a server outage and exits 0; past its tolerance it exits 3 with one line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ptq-outage-'));
-    const db = join(dir, 'temporal.db');
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    let server = await startDevServer({ port, db, headless: true });
-    try {
-      await withWorker(
-        async ({ taskQueue }) => {
-          const connection = await Connection.connect({ address });
-          const client = new Client({ connection, dataConverter });
-          const p = plan({ tasks: [{ id: 'nap', run: { type: 'sleep', duration: '5s' } }] });
-          const patient = await startRun(client, p, { id: runId('outage'), taskQueue });
-          const impatient = await startRun(client, p, { id: runId('outage'), taskQueue });
-          const rides = ptqLive(['result', patient.workflowId, '--address', address]);
-          const givesUp = ptq(['result', impatient.workflowId, '--address', address], { PTQ_WAIT_FOR_SERVER: '1s' });
-          await new Promise((r) => setTimeout(r, 3_000)); // both commands are connected and waiting
-          await server.stop();
-          // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
-          const quit = await givesUp;
-          expect(quit.code).toBe(3);
-          expect(quit.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
-          expect(quit.stderr.trim().split('\n').pop()).toMatch(
-            /^ptq: Temporal at \S+ has been unreachable for \d+s: the run itself goes on/,
-          );
-          // The patient one is waiting too before the server comes back (its SDK retries may end later).
-          await waitFor(() => rides.stderr().includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
-          server = await startDevServer({ port, db, headless: true });
-          const result = await rides.result;
-          expect(result.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
-          expect(result.stderr).toContain('ptq: Temporal is back');
-          expect(result.code).toBe(0);
-          await connection.close();
-        },
-        { address },
+    await onOwnServer('ptq-outage-', async ({ address, client, taskQueue, stop, restart }) => {
+      const p = plan({ tasks: [{ id: 'nap', run: { type: 'sleep', duration: '5s' } }] });
+      const patient = await startRun(client, p, { id: runId('outage'), taskQueue });
+      const impatient = await startRun(client, p, { id: runId('outage'), taskQueue });
+      const rides = ptqLive(['result', patient.workflowId, '--address', address]);
+      const givesUp = ptq(['result', impatient.workflowId, '--address', address], { PTQ_WAIT_FOR_SERVER: '1s' });
+      await new Promise((r) => setTimeout(r, 3_000)); // both commands are connected and waiting
+      await stop();
+      // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
+      const quit = await givesUp;
+      expect(quit.code).toBe(3);
+      expect(quit.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
+      expect(quit.stderr.trim().split('\n').pop()).toMatch(
+        /^ptq: Temporal at \S+ has been unreachable for \d+s: the run itself goes on/,
       );
-    } finally {
-      await server.stop();
-    }
+      // The patient one is waiting too before the server comes back (its SDK retries may end later).
+      await waitFor(() => rides.stderr().includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
+      await restart();
+      const result = await rides.result;
+      expect(result.stderr).toContain(`ptq: waiting for Temporal at ${address}…`);
+      expect(result.stderr).toContain('ptq: Temporal is back');
+      expect(result.code).toBe(0);
+    });
   });
 
   it('`ptq logs -f` rides out a server restart: every line once, in order, and exit 0', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ptq-logs-outage-'));
-    const db = join(dir, 'temporal.db');
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    let server = await startDevServer({ port, db, headless: true });
-    try {
-      await withWorker(
-        async ({ taskQueue }) => {
-          const connection = await Connection.connect({ address });
-          const client = new Client({ connection, dataConverter });
-          const lines = Array.from({ length: 60 }, (_, i) => `line ${i + 1}`);
-          const p = plan({
-            // A heartbeat timeout longer than the outage: the step is not retried, so no line is repeated.
-            defaults: { heartbeatTimeout: '2m' },
-            tasks: [
-              {
-                id: 'talk',
-                run: { type: 'shell', command: ['sh', '-c', 'for i in $(seq 1 60); do echo line $i; sleep 0.5; done'] },
-              },
-            ],
-          });
-          const handle = await startRun(client, p, { id: runId('logs-outage'), taskQueue });
-          const follow = spawnPtq(['logs', handle.workflowId, 'talk', '-f', '--address', address]);
-          let stdout = '';
-          let stderr = '';
-          follow.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-          follow.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-          const exited = new Promise<number | null>((resolve) => follow.once('close', (code) => resolve(code)));
-          await waitFor(() => stdout.includes('line 3\n'), 60_000);
-          await server.stop();
-          // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
-          await waitFor(() => stderr.includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
-          server = await startDevServer({ port, db, headless: true });
-          expect(await exited).toBe(0);
-          expect(stderr).toContain('ptq: Temporal is back');
-          expect(stderr).not.toMatch(/UNAVAILABLE/);
-          expect(stdout.trim().split('\n')).toEqual(lines);
-          expect((await summaryOf(handle)).status).toBe('succeeded');
-          await connection.close();
-        },
-        { address },
-      );
-    } finally {
-      await server.stop();
-    }
+    await onOwnServer('ptq-logs-outage-', async ({ address, client, taskQueue, stop, restart }) => {
+      const lines = Array.from({ length: 60 }, (_, i) => `line ${i + 1}`);
+      const p = plan({
+        // A heartbeat timeout longer than the outage: the step is not retried, so no line is repeated.
+        defaults: { heartbeatTimeout: '2m' },
+        tasks: [
+          {
+            id: 'talk',
+            run: { type: 'shell', command: ['sh', '-c', 'for i in $(seq 1 60); do echo line $i; sleep 0.5; done'] },
+          },
+        ],
+      });
+      const handle = await startRun(client, p, { id: runId('logs-outage'), taskQueue });
+      const follow = spawnPtq(['logs', handle.workflowId, 'talk', '-f', '--address', address]);
+      let stdout = '';
+      let stderr = '';
+      follow.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+      follow.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+      const exited = new Promise<number | null>((resolve) => follow.once('close', (code) => resolve(code)));
+      await waitFor(() => stdout.includes('line 3\n'), 60_000);
+      await stop();
+      // The SDK retries unavailable calls for about 15 s by itself; ptq's own wait starts after that.
+      await waitFor(() => stderr.includes(`ptq: waiting for Temporal at ${address}…`), 60_000);
+      await restart();
+      expect(await exited).toBe(0);
+      expect(stderr).toContain('ptq: Temporal is back');
+      expect(stderr).not.toMatch(/UNAVAILABLE/);
+      expect(stdout.trim().split('\n')).toEqual(lines);
+      expect((await summaryOf(handle)).status).toBe('succeeded');
+    });
   });
 });
+
+/** What a test on a dev server of its own gets: the server's files, a client and a worker on it. */
+interface OwnServer {
+  dir: string;
+  address: string;
+  client: Client;
+  taskQueue: string;
+  stop: () => Promise<void>;
+  /** Starts the server again on the same port and SQLite file, so it keeps every run. */
+  restart: () => Promise<void>;
+}
+
+/** Runs `fn` against a dev server of its own (so it can stop and restart it), with a worker and a client. */
+async function onOwnServer(prefix: string, fn: (server: OwnServer) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const db = join(dir, 'temporal.db');
+  const port = await freePort();
+  const address = `127.0.0.1:${port}`;
+  let server = await startDevServer({ port, db, headless: true });
+  try {
+    await withWorker(
+      async ({ taskQueue }) => {
+        const connection = await Connection.connect({ address });
+        try {
+          const client = new Client({ connection, dataConverter });
+          const stop = () => server.stop();
+          const restart = async () => void (server = await startDevServer({ port, db, headless: true }));
+          await fn({ dir, address, client, taskQueue, stop, restart });
+        } finally {
+          await connection.close();
+        }
+      },
+      { address },
+    );
+  } finally {
+    await server.stop();
+  }
+}
