@@ -8,6 +8,8 @@ import { runItemBatch } from './map/itemBatch';
 import { keepResults } from './steps/kept';
 import { stopTasks } from './localCancel';
 import { runLlm } from './steps/llm';
+import { llmTurn } from './steps/llmTurn';
+import { runTool } from './tools/runTool';
 import { measurePayload } from './measure';
 import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
@@ -18,6 +20,8 @@ import { syncTaskStatus } from './statusSync';
 
 export type { StepFailureDetails, StepResult } from './steps/stepResult';
 export type { LlmResult } from './steps/llm';
+export type { TurnInput, TurnResult } from './steps/llmTurn';
+export type { ToolCallInput, ToolCallResult } from './tools/runTool';
 export type { OpenedItems } from './map/items';
 export type { MergeOutcome, OpenWorkspace, TaskPlace } from '../core/workspace';
 export type { FinishedResults } from './map/results';
@@ -52,6 +56,8 @@ export const builtinActivities = {
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),
   runLlm: keepResults(runLlm),
+  llmTurn: keepResults(llmTurn),
+  runTool: keepResults(runTool),
   runAgent: keepResults(runAgent),
   stopTasks,
   syncTaskStatus,

@@ -17,6 +17,14 @@ export const FAILURES = {
   HttpStatusError: { meaning: 'an unexpected status', retried: '5xx, 408, 429 only' },
   HttpBlockedAddress: { meaning: 'a link-local or metadata address (see Reliability and trust)', retried: false },
   LlmError: { meaning: 'the model call failed', retried: 'rate limits and 5xx' },
+  LlmStepLimit: {
+    meaning: 'an llm step with tools used up `maxSteps` or `budgetUsd`, no answer',
+    retried: false,
+  },
+  ToolCallRefused: {
+    meaning: "a model's tool call its llm step does not allow (e.g. a program)",
+    retried: false,
+  },
   AgentExitError: { meaning: 'an agent step exited non-zero or was killed', retried: true },
   AgentTimeout: { meaning: 'an agent step ran past its `timeout`', retried: true },
   AgentOutputError: { meaning: 'an agent printed no report in its output format', retried: true },

@@ -1,4 +1,4 @@
-import { generateText, type ModelMessage } from 'ai';
+import { generateText, type ModelMessage, type ToolSet } from 'ai';
 import type { Usage } from '../core';
 import { addUsage, noUsage } from './prices';
 import { classifyModelError, languageModel } from './providers';
@@ -15,16 +15,26 @@ export interface ModelCall {
   prompt?: string;
   messages?: ModelMessage[];
   maxOutputTokens?: number;
+  /** Tools the model may call, without `execute`: the calls come back for the workflow to run. */
+  tools?: ToolSet;
   abortSignal: AbortSignal;
+}
+
+/** A tool call the model asked for, as its provider sent it. */
+export interface ModelToolCall {
+  id: string;
+  tool: string;
+  input: unknown;
 }
 
 /**
  * Sends one request to the worker's configured model (PTQ_PLANNER, PTQ_MODEL, PTQ_BASE_URL, the key
  * from the environment) and prices what it used. Temporal owns retries, so the SDK makes none. A
  * failure is thrown as a classified `ModelCallError` (retryable or not); each caller turns it into
- * its own activity failure.
+ * its own activity failure. With `tools`, one call is one model turn: the SDK runs no tool (they
+ * have no `execute`) and makes no second request; the turn's tool calls are returned.
  */
-export async function callModel(call: ModelCall): Promise<{ text: string; usage: Usage }> {
+export async function callModel(call: ModelCall): Promise<{ text: string; usage: Usage; toolCalls: ModelToolCall[] }> {
   const choice = { model: call.model };
   try {
     const { model, modelId } = languageModel(choice);
@@ -33,12 +43,14 @@ export async function callModel(call: ModelCall): Promise<{ text: string; usage:
       ...(call.messages ? { messages: call.messages } : { prompt: call.prompt ?? '' }),
       system: call.system,
       maxOutputTokens: call.maxOutputTokens,
+      tools: call.tools,
       maxRetries: 0,
       abortSignal: call.abortSignal,
     });
     return {
       text: result.text,
       usage: addUsage(noUsage(), modelId, result.usage.inputTokens, result.usage.outputTokens),
+      toolCalls: result.toolCalls.map((c) => ({ id: c.toolCallId, tool: c.toolName, input: c.input })),
     };
   } catch (err) {
     throw classifyModelError(err, choice);

@@ -1,22 +1,21 @@
 import {
   ActivityCancellationType,
-  ActivityFailure,
   ApplicationFailure,
   TemporalFailure,
-  isCancellation,
   proxyActivities,
   sleep,
   type ActivityOptions,
 } from '@temporalio/workflow';
-import { RetryState } from '@temporalio/common';
 import type { MapItems } from '../core/schedule/map';
 import type { Plan, Step, Task, Usage } from '../core/plan/plan';
 import { failureOf } from '../core/failures';
 import { sumUsage } from '../core/report/usage';
 import { describeStep, stepsOf } from '../core/plan/steps';
-import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
+import type { BuiltinActivities, StepResult } from '../activities';
 import type { StepOptions } from '../activities/steps/stepOptions';
 import { resolveValue, TemplateError, type TemplateContext } from '../core/plan/template';
+import { llmWithTools } from './llmTools';
+import { ERROR_CHARS, RESULT_OUTPUT_CHARS, taskFailure } from './taskFailure';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
@@ -47,13 +46,6 @@ export interface TaskResult {
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 const DEFAULT_HEARTBEAT_MS = 10_000;
-/**
- * What a task hands back to its run: a tail of its output and a bounded error. The run's history
- * holds one completion per task per generation, so with M in the hundreds full outputs could push
- * it past Temporal's 50 MB limit before continue-as-new. The full output stays in the child.
- */
-const RESULT_OUTPUT_CHARS = 4_000;
-const ERROR_CHARS = 1_000;
 
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a
@@ -100,7 +92,7 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
     return sleep(step.duration, { summary }).then(() => next({ ...before, attempts: Math.max(before.attempts, 1) }));
   }
   const options = { ...activityOptions(input.task, input.defaults, step), summary };
-  const { started, read } = startStep(step, options, stepOptions(input, last, label));
+  const { started, read } = startStep(step, options, stepOptions(input, last, label), { spent: before.usage, label });
   return started.then(
     (raw) => {
       const r = read(raw);
@@ -160,10 +152,12 @@ function startStep(
   step: Exclude<Step, { type: 'sleep' }>,
   options: ActivityOptions,
   stepOpts: StepOptions,
+  task: { spent?: Usage; label?: string },
 ): StartedStep {
   const activities = proxyActivities<BuiltinActivities>(options);
   switch (step.type) {
     case 'llm':
+      if (step.tools) return { started: llmWithTools({ step, options, stepOpts, ...task }), read: asStepResult };
       return { started: activities.runLlm(step, stepOpts), read: asStepResult };
     case 'shell':
       return { started: activities.runShell(step, stepOpts), read: asStepResult };
@@ -233,26 +227,4 @@ export function activityOptions(task: Task, defaults: Plan['defaults'], step: St
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
   };
-}
-
-/** Turns a step's final failure into the task's failure, keeping attempts, worker and output. */
-function taskFailure(err: unknown, options: ActivityOptions, spent?: Usage): unknown {
-  if (isCancellation(err) || !(err instanceof ActivityFailure)) return err;
-  const cause = err.cause;
-  const details = (cause instanceof ApplicationFailure ? cause.details?.[0] : undefined) as
-    StepFailureDetails | undefined;
-  const exhausted = err.retryState === RetryState.MAXIMUM_ATTEMPTS_REACHED;
-  const attempts = details?.attempt ?? (exhausted ? (options.retry?.maximumAttempts ?? 1) : 1);
-  const message = (cause?.message ?? err.message).slice(0, ERROR_CHARS);
-  return ApplicationFailure.create({
-    ...failureOf('TaskFailed', `${message} (in: ${options.summary})`),
-    details: [
-      {
-        attempts,
-        worker: details?.worker,
-        output: (details?.output ?? '').slice(-RESULT_OUTPUT_CHARS),
-        usage: sumUsage(spent, details?.usage),
-      },
-    ],
-  });
 }

@@ -17,8 +17,32 @@ const MAX_BODY_BYTES = 1 << 20;
  * other unexpected statuses are not, because sending the same request again will not change them.
  */
 export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promise<StepResult> {
-  const ctx = Context.current();
   const step = prepare(plainStep, options);
+  const response = await sendRequest(step);
+  const body = response.body.slice(-OUTPUT_CAP_BYTES);
+  const expected = step.expectStatus
+    ? step.expectStatus.includes(response.status)
+    : response.status >= 200 && response.status < 300;
+  const output = `HTTP ${response.status}\n${body}`;
+  if (!expected) {
+    const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
+    throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, {
+      release: options?.release,
+      retryable,
+    });
+  }
+  return stepResult(output, jsonOf(response.body, options, output), options?.release);
+}
+
+/**
+ * Sends an http step's request (templates resolved) with the step's guards and reads its body, up
+ * to MAX_BODY_BYTES, whatever the status; the `http` tool of llm steps sends its calls through it
+ * too. Heartbeats meanwhile; a cancel aborts the request. Failures are typed step failures.
+ */
+export async function sendRequest(
+  step: Pick<HttpStep, 'url' | 'method' | 'headers' | 'body' | 'timeout'>,
+): Promise<{ status: number; body: string }> {
+  const ctx = Context.current();
   const signals = [ctx.cancellationSignal];
   if (step.timeout) signals.push(AbortSignal.timeout(step.timeout));
   const signal = AbortSignal.any(signals);
@@ -35,25 +59,17 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
         '',
       );
     });
-    const fullBody = await readCapped(response, signal);
-    const body = fullBody.slice(-OUTPUT_CAP_BYTES);
-    const expected = step.expectStatus ? step.expectStatus.includes(response.status) : response.ok;
-    const output = `HTTP ${response.status}\n${body}`;
-    if (!expected) {
-      const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-      throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, {
-        release: options?.release,
-        retryable,
-      });
-    }
-    return stepResult(output, jsonOf(fullBody, options, output), options?.release);
+    return { status: response.status, body: await readCapped(response, signal) };
   } finally {
     stopHeartbeats();
   }
 }
 
 /** Sends the request and follows redirects by hand, so every hop gets the same checks. */
-async function follow(step: HttpStep, signal: AbortSignal): Promise<Response> {
+async function follow(
+  step: Pick<HttpStep, 'url' | 'method' | 'headers' | 'body'>,
+  signal: AbortSignal,
+): Promise<Response> {
   const json = step.body !== undefined && typeof step.body !== 'string';
   let url = new URL(step.url);
   let method: string = step.method;

@@ -94,3 +94,10 @@ export const MAX_PAYLOAD_BYTES = 2 * 1024 * 1024 - 64 * 1024;
 
 /** Most bytes of JSON a task may hand to its dependents by default; big data goes through files. */
 export const DEFAULT_JSON_OUTPUT_LIMIT = 64 * 1024;
+
+/** Model turns of an llm step with tools, unless `maxSteps` says otherwise. */
+export const DEFAULT_LLM_STEPS = 8;
+/** The most model turns `maxSteps` allows: each turn's transcript is recorded in the history. */
+export const MAX_LLM_STEPS = 50;
+/** Characters of a tool result the model gets, unless `toolResultChars` says otherwise. */
+export const DEFAULT_TOOL_RESULT_CHARS = 8_000;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from './duration';
 import { expandGroupPhases, PHASES } from './groups';
+import { ToolSpec } from '../tools/registry';
 import {
   INT32_MAX,
   MAX_DURATION_MS,
@@ -12,6 +13,9 @@ import {
   MAX_MAP_PARALLEL,
   MAX_MAP_ITEMS,
   DEFAULT_JSON_OUTPUT_LIMIT,
+  DEFAULT_LLM_STEPS,
+  DEFAULT_TOOL_RESULT_CHARS,
+  MAX_LLM_STEPS,
   jsonDepthProblem,
 } from './limits';
 
@@ -188,6 +192,34 @@ export const LlmStep = z
     system: Text.optional(),
     model: z.string().optional().describe('Default: PTQ_MODEL on the worker.'),
     maxOutputTokens: z.number().int().min(1).max(INT32_MAX).optional(),
+    tools: z
+      .array(ToolSpec)
+      .min(1, 'list at least one tool, or leave tools out')
+      .optional()
+      .describe(
+        'Tools the model may call, each call its own activity: http, {shell: {allow: [programs]}}. The loop runs in the workflow.',
+      ),
+    maxSteps: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_LLM_STEPS, `at most ${MAX_LLM_STEPS} model turns`)
+      .optional()
+      .describe(
+        `With tools: model turns at most (default ${DEFAULT_LLM_STEPS}); the task fails once they are used up.`,
+      ),
+    budgetUsd: z
+      .number()
+      .positive()
+      .optional()
+      .describe('With tools: stop the loop, failing the task, once its turns have cost this much.'),
+    toolResultChars: z
+      .number()
+      .int()
+      .min(256)
+      .max(65_536)
+      .optional()
+      .describe(`With tools: most characters of a tool result the model gets (default ${DEFAULT_TOOL_RESULT_CHARS}).`),
     timeout: Timeout.optional(),
     description: z.string().optional(),
   })

@@ -71,10 +71,11 @@ function graphProblems(plan: Plan): string[] {
         problems.push(`task "${task.id}" depends on "${dep}" of "finally": those run after all other tasks`);
     }
     if (task.map && task.map.batch > 1) {
-      const step = stepsOf(task).find((s) => !BATCH_STEP_TYPES.includes(s.type));
+      // An llm step with tools is a loop of activities in the workflow: it cannot run inside a batch's one.
+      const step = stepsOf(task).find((s) => !BATCH_STEP_TYPES.includes(s.type) || (s.type === 'llm' && s.tools));
       if (step)
         problems.push(
-          `task "${task.id}": map.batch: a batch runs ${BATCH_STEP_TYPES.join(', ')} steps, not ${step.type}: use batch 1`,
+          `task "${task.id}": map.batch: a batch runs ${BATCH_STEP_TYPES.join(', ')} steps, not ${step.type}${step.type === 'llm' ? ' with tools' : ''}: use batch 1`,
         );
     }
     const resources = task.resources ?? [];
