@@ -1,9 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** One scripted answer: model text, or an HTTP error, optionally after a delay. */
+/** One scripted answer: model text and tool calls, or an HTTP error, optionally after a delay. */
 export interface FakeReply {
-  text?: string;
+  /** The answer's text, or how to write it from the request (e.g. from the last tool result). */
+  text?: string | ((req: SeenRequest) => string);
+  /** Tool calls, in the provider's own wire format: OpenAI `tool_calls`, Anthropic `tool_use`. */
+  toolCalls?: Array<{ name: string; input: unknown }>;
   status?: number;
   error?: { message: string; type?: string; code?: string };
   delayMs?: number;
@@ -13,7 +16,11 @@ export interface FakeReply {
 export interface SeenRequest {
   path: string;
   headers: IncomingMessage['headers'];
-  body: { messages?: Array<{ role: string; content: unknown }>; tools?: Array<{ name: string }>; [k: string]: unknown };
+  body: {
+    messages?: Array<{ role: string; content: unknown }>;
+    tools?: Array<{ name?: string; function?: { name: string } }>;
+    [k: string]: unknown;
+  };
   aborted: boolean;
 }
 
@@ -25,6 +32,7 @@ export class FakeLlm {
   readonly requests: SeenRequest[] = [];
   private script: FakeReply[] = [];
   private server: Server | undefined;
+  private calls = 0;
 
   /** Answers to give, in order; the last one repeats. */
   reply(...replies: FakeReply[]): this {
@@ -53,10 +61,10 @@ export class FakeLlm {
             return res.end(JSON.stringify({ error: reply.error ?? { message: `HTTP ${reply.status}` } }));
           }
           res.writeHead(200, { 'content-type': 'application/json' });
+          const text = typeof reply.text === 'function' ? reply.text(seen) : (reply.text ?? '');
+          const calls = (reply.toolCalls ?? []).map((c) => ({ ...c, id: `call_${++this.calls}` }));
           res.end(
-            JSON.stringify(
-              seen.path.endsWith('/messages') ? anthropic(seen, reply.text ?? '') : openai(seen, reply.text ?? ''),
-            ),
+            JSON.stringify(seen.path.endsWith('/messages') ? anthropic(seen, text, calls) : openai(seen, text, calls)),
           );
         }, reply.delayMs ?? 0);
         // An aborted call must not keep a delayed reply (and the test process) waiting.
@@ -76,30 +84,66 @@ export class FakeLlm {
   }
 }
 
-function openai(req: SeenRequest, text: string) {
+/** A tool call of a scripted reply, with the id the server gave it. */
+type Call = { name: string; input: unknown; id: string };
+
+function openai(req: SeenRequest, text: string, calls: Call[]) {
+  const message = calls.length
+    ? {
+        role: 'assistant',
+        content: text || null,
+        tool_calls: calls.map((c) => ({
+          id: c.id,
+          type: 'function',
+          function: { name: c.name, arguments: JSON.stringify(c.input) },
+        })),
+      }
+    : { role: 'assistant', content: text };
   return {
     id: 'chatcmpl-test',
     object: 'chat.completion',
     created: 1_700_000_000,
     model: req.body.model,
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+    choices: [{ index: 0, message, finish_reason: calls.length ? 'tool_calls' : 'stop' }],
     usage: { prompt_tokens: 1000, completion_tokens: 500, total_tokens: 1500 },
   };
 }
 
 /** Anthropic answers structured output through a forced `json` tool when the request offers one. */
-function anthropic(req: SeenRequest, text: string) {
+function anthropic(req: SeenRequest, text: string, calls: Call[]) {
   const viaTool = req.body.tools?.some((t) => t.name === 'json');
+  const content = viaTool
+    ? [{ type: 'tool_use', id: 'toolu_test', name: 'json', input: JSON.parse(text) }]
+    : [
+        ...(text ? [{ type: 'text', text }] : []),
+        ...calls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: c.input })),
+      ];
   return {
     id: 'msg_test',
     type: 'message',
     role: 'assistant',
     model: req.body.model,
-    content: viaTool
-      ? [{ type: 'tool_use', id: 'toolu_test', name: 'json', input: JSON.parse(text) }]
-      : [{ type: 'text', text }],
-    stop_reason: viaTool ? 'tool_use' : 'end_turn',
+    content,
+    stop_reason: viaTool || calls.length ? 'tool_use' : 'end_turn',
     stop_sequence: null,
     usage: { input_tokens: 1000, output_tokens: 500 },
   };
+}
+
+/**
+ * The text of the last tool result a request carries back to the model, in either wire format:
+ * an OpenAI `tool` message, or an Anthropic `tool_result` block in a user message.
+ */
+export function lastToolResult(req: SeenRequest): string {
+  for (const m of [...(req.body.messages ?? [])].reverse()) {
+    if (m.role === 'tool') return typeof m.content === 'string' ? m.content : JSON.stringify(m.content);
+    if (m.role !== 'user' || !Array.isArray(m.content)) continue;
+    const block = [...(m.content as Array<{ type: string; content?: unknown }>)]
+      .reverse()
+      .find((b) => b.type === 'tool_result');
+    if (!block) continue;
+    const parts = Array.isArray(block.content) ? (block.content as Array<{ text?: string }>) : [];
+    return typeof block.content === 'string' ? block.content : parts.map((p) => p.text ?? '').join('');
+  }
+  return '';
 }
