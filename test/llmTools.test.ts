@@ -50,7 +50,9 @@ async function activitiesOf(client: Client, workflowId: string): Promise<SeenAct
     if (scheduled) {
       byId.set(String(e.eventId), {
         type: scheduled.activityType?.name ?? '',
-        summary: Buffer.from(e.userMetadata?.summary?.data ?? []).toString().replace(/^"|"$/g, ''),
+        summary: Buffer.from(e.userMetadata?.summary?.data ?? [])
+          .toString()
+          .replace(/^"|"$/g, ''),
         input: await decode(scheduled.input?.payloads?.[0]),
         ends: [],
       });
