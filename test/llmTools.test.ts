@@ -24,6 +24,8 @@ const PAGE = `<html><head><title>${TITLE}</title><meta name="citation_doi" conte
 const MODEL = 'tool-model';
 /** $1 per million input tokens, $2 per million output: the stand-in's 1000 + 500 tokens cost $0.002 a turn. */
 const PRICES = JSON.stringify({ [MODEL]: { input: 1, output: 2 } });
+/** A value the worker holds as a secret (its name says TOKEN), which a careless page echoes. */
+const SECRET = 'tok-4f1c9e2a7b';
 const RETRY = { maximumAttempts: 3, initialInterval: '100ms' };
 
 /** One activity of a workflow's history: its type, summary, input and how it ended. */
@@ -88,6 +90,7 @@ describe('llm steps with tools', () => {
     pages = createServer((req, res) => {
       hits.push(req.url ?? '');
       if (req.url === '/paper') res.writeHead(200, { 'content-type': 'text/html' }).end(PAGE);
+      else if (req.url === '/leak') res.writeHead(200).end(`debug: token=${SECRET}`);
       else res.writeHead(404).end('no such page');
     });
     await new Promise<void>((r) => pages.listen(0, '127.0.0.1', r));
@@ -201,6 +204,29 @@ describe('llm steps with tools', () => {
         ['tool shell (refused)', ['failed'], 'ToolCallRefused'],
       ]);
     });
+  });
+
+  it("masks the worker's secrets in tool results: the model never reads them", async () => {
+    llm.reply(
+      { toolCalls: [{ name: 'http', input: { url: `${base}/leak` } }] },
+      { text: (req) => `Page said: ${lastToolResult(req)}` },
+    );
+    const p = plan({
+      defaults: { retry: RETRY },
+      tasks: [{ id: 'leak', run: { type: 'llm', prompt: `Read ${base}/leak.`, tools: ['http'] } }],
+    });
+    process.env.PAGE_TOKEN = SECRET;
+    try {
+      await withModel('openai', async ({ client, taskQueue }) => {
+        const summary = await summaryOf(await startRun(client, p, { id: runId('tools-secret'), taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        expect(summary.tasks[0].output).toContain('debug: token=***');
+        expect(served('/leak')).toBe(1);
+        expect(JSON.stringify(llm.requests.map((r) => r.body))).not.toContain(SECRET);
+      });
+    } finally {
+      delete process.env.PAGE_TOKEN;
+    }
   });
 
   it('fails with the last turn when maxSteps runs out, stops at budgetUsd, and repairs an answer that is not JSON', async () => {
