@@ -279,6 +279,36 @@ describe('llm steps with tools', () => {
     });
   });
 
+  it("a map's until: {llm} with tools: the model fetches a page, then says stop", async () => {
+    llm.reply({ toolCalls: [{ name: 'http', input: { url: `${base}/paper` } }] }, { text: 'yes' });
+    const p = plan({
+      defaults: { retry: RETRY },
+      tasks: [
+        {
+          id: 'links',
+          map: {
+            items: { range: [0, 40] },
+            maxParallel: 1,
+            until: { llm: { prompt: `Stop once ${base}/paper has a DOI.`, every: 2, tools: ['http'] } },
+          },
+          run: { type: 'shell', command: ['sleep', '0.3'] },
+        },
+      ],
+    });
+    await withModel('openai', async ({ client, taskQueue }) => {
+      const handle = await startRun(client, p, { id: runId('tools-until'), taskQueue });
+      const summary = await summaryOf(handle);
+      const task = summary.tasks[0];
+      expect(summary.status).toBe('succeeded');
+      expect(task.stop).toContain('until (model) said stop');
+      expect(task.items?.succeeded).toBeLessThan(40);
+      expect(task.usage?.calls).toBe(2);
+      expect(served('/paper')).toBe(1);
+      const calls = (await activitiesOf(client, `${handle.workflowId}/links`)).filter((a) => a.type === 'runTool');
+      expect(calls.map((c) => c.summary)).toEqual([`until: tool http GET ${base}/paper`]);
+    });
+  });
+
   describe('a worker killed with -9 mid-loop', () => {
     let worker: WorkerProcess | undefined;
     afterEach(() => worker?.child.kill('SIGKILL'));

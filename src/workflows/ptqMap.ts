@@ -24,6 +24,7 @@ import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setM
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
 import type { TaskResult } from './ptqTask';
+import { askModelWithTools } from './untilTools';
 import { stopLocally } from './stopLocally';
 
 /** Input of a map task's workflow. */
@@ -191,12 +192,15 @@ class MapRun {
     const until = this.input.task.map.until;
     if (until === undefined || typeof until === 'string') return;
     const p = this.machine.progress();
-    const verdict = await mapActivities.askModelToStop({
+    const check = {
       prompt: until.llm.prompt,
       model: until.llm.model,
       counts: { done: p.done, total: p.total, succeeded: p.succeeded, failed: p.failed },
       latest: this.machine.latest(50),
-    });
+    };
+    const verdict = until.llm.tools
+      ? await askModelWithTools(until.llm, check, this.input.task.id)
+      : await mapActivities.askModelToStop(check);
     this.usage = sumUsage(this.usage, verdict.usage);
     if (!verdict.stop) return;
     const stop = this.machine.halt(`until (model) said stop ${this.machine.when()}`, false);

@@ -377,6 +377,18 @@ export const MapSpec = z
                 prompt: Text.min(1, 'must not be empty'),
                 every: Whole.min(1).default(10).describe('Ask after every N completed items.'),
                 model: z.string().optional(),
+                tools: z
+                  .array(ToolSpec)
+                  .min(1, 'list at least one tool, or leave tools out')
+                  .optional()
+                  .describe("Tools the model may call before it answers, as an llm step's."),
+                maxSteps: z
+                  .number()
+                  .int()
+                  .min(1)
+                  .max(MAX_LLM_STEPS, `at most ${MAX_LLM_STEPS} model turns`)
+                  .optional()
+                  .describe(`With tools: model turns per check at most (default ${DEFAULT_LLM_STEPS}).`),
               })
               .strict(),
           })
