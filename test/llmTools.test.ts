@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -279,33 +279,45 @@ describe('llm steps with tools', () => {
     });
   });
 
-  it("a map's until: {llm} with tools: the model fetches a page, then says stop", async () => {
-    llm.reply({ toolCalls: [{ name: 'http', input: { url: `${base}/paper` } }] }, { text: 'yes' });
+  it("a map's llm items and its until: {llm} may use tools: each fetches the page, then answers", async () => {
+    const doi = (req: SeenRequest) => /10\.\d+\/[\w.]+/.exec(lastToolResult(req))?.[0] ?? 'none';
+    llm.reply(
+      { toolCalls: [{ name: 'http', input: { url: `${base}/paper` } }] },
+      { text: (req) => JSON.stringify(Array.from({ length: 40 }, (_, i) => `${doi(req)}#${i}`)) },
+      { toolCalls: [{ name: 'http', input: { url: `${base}/paper` } }] },
+      { text: 'yes' },
+    );
     const p = plan({
       defaults: { retry: RETRY },
       tasks: [
         {
           id: 'links',
           map: {
-            items: { range: [0, 40] },
+            items: { llm: { prompt: `List the sources cited by ${base}/paper.`, tools: ['http'] } },
             maxParallel: 1,
             until: { llm: { prompt: `Stop once ${base}/paper has a DOI.`, every: 2, tools: ['http'] } },
           },
-          run: { type: 'shell', command: ['sleep', '0.3'] },
+          run: { type: 'shell', command: ['sh', '-c', 'sleep 0.3; echo "$1"', 'sh', '{{item}}'] },
         },
       ],
     });
     await withModel('openai', async ({ client, taskQueue }) => {
-      const handle = await startRun(client, p, { id: runId('tools-until'), taskQueue });
+      const handle = await startRun(client, p, { id: runId('tools-map'), taskQueue });
       const summary = await summaryOf(handle);
       const task = summary.tasks[0];
       expect(summary.status).toBe('succeeded');
+      expect(task.items?.total).toBe(40);
+      // The items came from the page the model read: their outputs carry its DOI.
+      expect(readFileSync(task.results ?? '', 'utf8')).toContain('10.5555/ptq.2026#0');
       expect(task.stop).toContain('until (model) said stop');
       expect(task.items?.succeeded).toBeLessThan(40);
-      expect(task.usage?.calls).toBe(2);
-      expect(served('/paper')).toBe(1);
+      expect(task.usage?.calls).toBe(4);
+      expect(served('/paper')).toBe(2);
       const calls = (await activitiesOf(client, `${handle.workflowId}/links`)).filter((a) => a.type === 'runTool');
-      expect(calls.map((c) => c.summary)).toEqual([`until: tool http GET ${base}/paper`]);
+      expect(calls.map((c) => c.summary)).toEqual([
+        `items: tool http GET ${base}/paper`,
+        `until: tool http GET ${base}/paper`,
+      ]);
     });
   });
 

@@ -24,7 +24,7 @@ import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setM
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
 import type { TaskResult } from './ptqTask';
-import { askModelWithTools } from './untilTools';
+import { askModelWithTools, itemsNeedTools, openItemsWithTools } from './mapTools';
 import { stopLocally } from './stopLocally';
 
 /** Input of a map task's workflow. */
@@ -67,13 +67,13 @@ const mapActivities = proxyActivities<BuiltinActivities>({
  * batches, and the workflow continues as new when its history grows, so 100,000 items are fine.
  */
 export async function ptqMap(input: RunMapInput): Promise<TaskResult> {
+  const source = input.task.map.items;
+  const mapId = workflowInfo().workflowId;
   const opened =
     input.resume?.opened ??
-    (await mapActivities.openItems({
-      mapId: workflowInfo().workflowId,
-      source: input.task.map.items,
-      context: input.sourceContext,
-    }));
+    (itemsNeedTools(source)
+      ? await openItemsWithTools(source.llm, mapId, input.sourceContext, input.task.id)
+      : await mapActivities.openItems({ mapId, source, context: input.sourceContext }));
   const run = new MapRun(input, opened);
   run.registerHandlers();
   return run.execute();

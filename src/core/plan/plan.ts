@@ -346,6 +346,18 @@ export const ItemSource = z.union(
             system: Text.optional(),
             model: z.string().optional(),
             maxRepairs: z.number().int().min(0).max(5).default(2),
+            tools: z
+              .array(ToolSpec)
+              .min(1, 'list at least one tool, or leave tools out')
+              .optional()
+              .describe("Tools the model may call before it answers, as an llm step's."),
+            maxSteps: z
+              .number()
+              .int()
+              .min(1)
+              .max(MAX_LLM_STEPS, `at most ${MAX_LLM_STEPS} model turns`)
+              .optional()
+              .describe(`With tools: model turns at most (default ${DEFAULT_LLM_STEPS}).`),
           })
           .strict(),
       })
