@@ -75,7 +75,7 @@ export async function scale({ client, address, quick }: BenchContext): Promise<R
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
 /** Runs `fn` against a fresh worker process on a task queue of its own; returns its peak RSS too. */
-async function onWorker<T>(
+export async function onWorker<T>(
   address: string,
   bundle: string,
   fn: (taskQueue: string) => Promise<T>,

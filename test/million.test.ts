@@ -68,14 +68,15 @@ describe('a map of many items in batches', () => {
     const a = await worker();
     const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
     const p = plan({
-      maxConcurrency: 20,
+      maxConcurrency: 1_000,
       params: { base: { default: base } },
       defaults: { heartbeatTimeout: '3s', retry: { maximumAttempts: 10, initialInterval: '200ms' } },
       tasks: [
         {
           id: 'each',
           output: 'json',
-          map: { items: { range: [0, ITEMS] }, maxParallel: 20, batch: 200 },
+          // maxParallel counts items: 1,000 is 5 batches of 200 at once.
+          map: { items: { range: [0, ITEMS] }, maxParallel: 1_000, batch: 200 },
           run: { type: 'http', url: '{{params.base}}/i/{{item}}', expectStatus: [200] },
         },
       ],
