@@ -46,6 +46,13 @@ export async function bareChildFanOut(n: number, m: number): Promise<number> {
   return n;
 }
 
+/** Baseline: n bare children one after another, each one activity: a child hop without ptq. */
+export async function bareChildChain(n: number): Promise<number> {
+  for (let i = 0; i < n; i++)
+    await executeChild(noopChild, { workflowId: `${workflowInfo().workflowId}/${i}`, args: [`b${i}`] });
+  return n;
+}
+
 /** The child of `bareChildFanOut`: one activity. */
 export async function noopChild(id: string): Promise<void> {
   await noop({ id });
