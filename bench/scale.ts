@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { MAX_TASKS, Plan, type Execution } from '../src/core';
+import { generationCosts, type GenerationCosts } from './generations';
 import { noopTask, type BenchContext, type Rows } from './support';
 
 /**
@@ -65,6 +66,7 @@ export async function scale({ client, address, quick }: BenchContext): Promise<R
         execution === 'auto' && n === 10_000 ? '>= 300 tasks/s' : '',
       ],
       [`${what}: orchestrator runs, most events in one`, `${runs}, ${maxEvents}`, '', '', 'events < 51,200'],
+      generationRow(what, await generationCosts(client, workflowId)),
       [`${what}: peak RSS of the worker (MB)`, mb(run.workerPeak), mb(bare.workerPeak), '', '<= 1,000'],
       [`${what}: peak RSS of the client (MB)`, mb(clientPeak), '', '', ''],
     );
@@ -74,8 +76,17 @@ export async function scale({ client, address, quick }: BenchContext): Promise<R
 
 const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
 
+/** Each generation's tax: its first and last workflow tasks and its drain, medians over the generations. */
+const generationRow = (what: string, c: GenerationCosts): string[] => [
+  `${what}: per generation (of ${c.generations}), p50 first workflow task / last / drain (ms)`,
+  `${c.firstTask.toFixed(0)} / ${c.lastTask.toFixed(0)} / ${c.drain.toFixed(0)}`,
+  '',
+  '',
+  '',
+];
+
 /** Runs `fn` against a fresh worker process on a task queue of its own; returns its peak RSS too. */
-async function onWorker<T>(
+export async function onWorker<T>(
   address: string,
   bundle: string,
   fn: (taskQueue: string) => Promise<T>,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startRun, summaryOf } from '../src/client';
 import { Plan, type Execution } from '../src/core';
+import { hopPartRows, hopParts } from './hopParts';
 import { noopTask, ratioRow, stamps, type BenchContext, type Rows } from './support';
 
 /** N no-op tasks at M: ptq with child and with inline tasks vs bare activities and bare children. */
@@ -74,11 +75,26 @@ export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
     });
   await client.workflow.execute('bareChain', { taskQueue, workflowId: `chain-${randomUUID()}`, args: [n] });
   const bare = gaps(n, 'c');
+  const bareChildren = `child-chain-${randomUUID()}`;
+  await client.workflow.execute('bareChildChain', { taskQueue, workflowId: bareChildren, args: [n] });
+  const bareChild = gaps(n, 'b');
   const rows: Rows = [];
   for (const execution of ['child', 'inline'] as const) {
     stamps.clear();
-    await summaryOf(await startRun(client, chain(execution), { taskQueue }));
+    const handle = await startRun(client, chain(execution), { taskQueue });
+    await summaryOf(handle);
     const ptq = gaps(n, 'h');
+    if (execution === 'child')
+      rows.push(
+        ratioRow(
+          `per-hop latency p50, chain of ${n}, child vs bare child chain (ms)`,
+          pct(ptq, 50),
+          pct(bareChild, 50),
+          '',
+          0,
+        ),
+        ...hopPartRows(await hopParts(client, handle.workflowId), await hopParts(client, bareChildren)),
+      );
     rows.push(
       ratioRow(`per-hop latency p50, chain of ${n}, ${execution} (ms)`, pct(ptq, 50), pct(bare, 50), '<= 2x', 0),
       ratioRow(`per-hop latency p99, chain of ${n}, ${execution} (ms)`, pct(ptq, 99), pct(bare, 99), '', 0),

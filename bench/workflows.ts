@@ -46,9 +46,39 @@ export async function bareChildFanOut(n: number, m: number): Promise<number> {
   return n;
 }
 
+/** Baseline: n bare children one after another, each one activity: a child hop without ptq. */
+export async function bareChildChain(n: number): Promise<number> {
+  for (let i = 0; i < n; i++)
+    await executeChild(noopChild, { workflowId: `${workflowInfo().workflowId}/${i}`, args: [`b${i}`] });
+  return n;
+}
+
 /** The child of `bareChildFanOut`: one activity. */
 export async function noopChild(id: string): Promise<void> {
   await noop({ id });
+}
+
+const { runItemBatch } = proxyActivities<BuiltinActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '30s' });
+
+/**
+ * Baseline of a batched map: ptq's batch activity over items `0..n-1`, `batch` a call, `lanes`
+ * calls at once, each item a GET of `url` (with `{{item}}`), without the map's spool, pages,
+ * results file or continue-as-new.
+ */
+export async function bareItemBatches(n: number, batch: number, lanes: number, url: string): Promise<number> {
+  const steps = [{ type: 'http' as const, method: 'GET' as const, url, expectStatus: [200] }];
+  const context = { tasks: {}, params: {}, run: { id: workflowInfo().workflowId }, task: { id: 'each' } };
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < n) {
+      const from = next;
+      next = Math.min(n, next + batch);
+      const items = Array.from({ length: next - from }, (_, k) => ({ index: from + k, item: from + k }));
+      await runItemBatch({ steps, items, context });
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return n;
 }
 
 const { runShell } = proxyActivities<BuiltinActivities>({

@@ -37,7 +37,14 @@ export interface RunPlanInput {
   /** Values of the plan's params, checked and typed by the client. */
   params?: Record<string, string | number | boolean>;
   /** Set by continue-as-new: where the previous run left off. */
-  resume?: { state: SchedulerState; startedAt: number; generation: number; workspace?: OpenWorkspace };
+  resume?: {
+    state: SchedulerState;
+    startedAt: number;
+    generation: number;
+    workspace?: OpenWorkspace;
+    /** The plan's size gzipped (or a bound of it), measured once for the payload check (see carriedSize.ts). */
+    planBytes?: number;
+  };
   /** `ptq retry`: the ended run this one retries, and the tasks it keeps from it. */
   retry?: RetryOf;
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */

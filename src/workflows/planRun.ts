@@ -9,6 +9,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   ParentClosePolicy,
+  patched,
   proxyLocalActivities,
   setCurrentDetails,
   setHandler,
@@ -43,6 +44,7 @@ import {
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
+import { carriedSize } from './carriedSize';
 import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
@@ -399,7 +401,7 @@ export class PlanRun {
     await this.status?.flushed();
     await condition(allHandlersFinished);
     const generation = (this.input.resume?.generation ?? 0) + 1;
-    const next: RunPlanInput = {
+    const next = {
       ...this.input,
       plan: this.plan,
       resume: {
@@ -408,6 +410,7 @@ export class PlanRun {
         startedAt: this.startedAt,
         generation,
         ...(this.workspace ? { workspace: this.workspace.open } : {}),
+        planBytes: this.input.resume?.planBytes,
       },
     };
     await this.checkCarriedSize(next);
@@ -417,13 +420,10 @@ export class PlanRun {
   /**
    * A payload over Temporal's limit would fail the continue-as-new command again and again and the
    * run would hang: fail it with the reason instead. Only big inputs are measured (gzip runs in a
-   * local activity).
+   * local activity); runs since `carried-size-parts` measure the plan once (see carriedSize.ts).
    */
-  private async checkCarriedSize(next: RunPlanInput): Promise<void> {
-    const json = JSON.stringify(next);
-    if (json.length <= MEASURE_ABOVE_CHARS) return;
-    // The JSON text, not the value: the local activity need not parse and stringify megabytes again.
-    const size = await measurePayload(json);
+  private async checkCarriedSize(next: RunPlanInput & { resume: NonNullable<RunPlanInput['resume']> }): Promise<void> {
+    const size = patched('carried-size-parts') ? await carriedSize(next) : await this.wholeSize(next);
     if (size <= MAX_PAYLOAD_BYTES) return;
     const mb = (n: number) => (n / 1024 / 1024).toFixed(2);
     throw ApplicationFailure.create(
@@ -432,6 +432,14 @@ export class PlanRun {
         `the run's plan and state are ${mb(size)} MB gzipped, over Temporal's ${mb(MAX_PAYLOAD_BYTES)} MB payload limit, so it cannot continue as new: make task outputs smaller or split the plan`,
       ),
     );
+  }
+
+  /** The whole input's gzipped size, as runs before `carried-size-parts` measured it (0 if small). */
+  private async wholeSize(next: RunPlanInput): Promise<number> {
+    const json = JSON.stringify(next);
+    if (json.length <= MEASURE_ABOVE_CHARS) return 0;
+    // The JSON text, not the value: the local activity need not parse and stringify megabytes again.
+    return measurePayload(json);
   }
 
   /** Progress for the Web UI; rate-limited because rendering is O(running). */

@@ -155,6 +155,7 @@ class MapRun {
         dir: this.opened.dir,
         batches: this.batches,
         jsonLimit: this.input.jsonLimit,
+        total: this.machine.state.total,
       });
       await condition(allHandlersFinished);
       this.publish(true);

@@ -6,6 +6,7 @@ import {
   openSync,
   readFileSync,
   readSync,
+  renameSync,
   rmSync,
   statSync,
   writeSync,
@@ -21,7 +22,7 @@ import { failureOf } from '../../core/failures';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/plan/template';
 import { keepHeartbeating } from '../steps/stepResult';
 import { itemsFromModel } from './itemsFromModel';
-import { mapDir, mapFiles, writeAtomically } from './mapFiles';
+import { mapDir, mapFiles, tempFor } from './mapFiles';
 import { secretValues } from '../../workerSecrets';
 import { mask, maskValue, stepEnvironment } from '../steps/secrets';
 import { superviseProgram } from '../steps/shell';
@@ -130,15 +131,19 @@ const SLICE_ITEMS = 2_000;
 const SLICE_BYTES = 1024 * 1024;
 
 /**
- * Writes items as JSON lines with their offsets; the index gets one more offset: the end. Refuses
- * a source past MAX_MAP_ITEMS or MAX_SPOOL_BYTES. Callers `await breathe()` when `due()`, which
- * writes what is pending, yields to the event loop and throws if the activity was cancelled.
+ * Writes items as JSON lines, and their offsets to the index; the index gets one more offset: the
+ * end. Both go to disk a slice at a time, so a million items are never all in memory; the index is
+ * written beside its place and renamed into it at the end (readers see it whole or not at all).
+ * Refuses a source past MAX_MAP_ITEMS or MAX_SPOOL_BYTES. Callers `await breathe()` when `due()`,
+ * which writes what is pending, yields to the event loop and throws if the activity was cancelled.
  */
 class Spool {
   count = 0;
   private offset = 0;
   private readonly fd: number;
-  private readonly offsets: number[] = [0];
+  private readonly indexFile: string;
+  private readonly indexFd: number;
+  private offsets: number[] = [0];
   private pending: string[] = [];
   private pendingBytes = 0;
   private sliceItems = 0;
@@ -146,6 +151,8 @@ class Spool {
 
   constructor(private readonly dir: string) {
     this.fd = openSync(mapFiles.items(dir), 'w');
+    this.indexFile = tempFor(mapFiles.index(dir));
+    this.indexFd = openSync(this.indexFile, 'w');
   }
 
   /** `where` names the item in an error; it is a function so that a million items build no strings. */
@@ -196,14 +203,21 @@ class Spool {
     if (this.pending.length > 0) writeSync(this.fd, this.pending.join(''));
     this.pending = [];
     this.pendingBytes = 0;
-  }
-
-  close(): void {
-    this.flush();
-    closeSync(this.fd);
     const index = Buffer.alloc(8 * this.offsets.length);
     this.offsets.forEach((o, i) => index.writeDoubleLE(o, i * 8));
-    writeAtomically(mapFiles.index(this.dir), index);
+    writeSync(this.indexFd, index);
+    this.offsets = [];
+  }
+
+  /** Writes what is left and puts the index in place (a failed source's folder is removed anyway). */
+  close(): void {
+    try {
+      this.flush();
+    } finally {
+      closeSync(this.fd);
+      closeSync(this.indexFd);
+    }
+    renameSync(this.indexFile, mapFiles.index(this.dir));
   }
 }
 

@@ -35,10 +35,10 @@ export function assertMaxParallel(n: unknown): void {
 }
 
 /**
- * Most items of one map. Every item costs a result line that the map's end sorts in memory, and a
- * map this size takes hours at a few hundred items a second; a larger one is split into maps (or
- * uses `batch`). The source is refused when it has more: a range up front, other sources as soon
- * as the spool passes this count.
+ * Most items of one map. A map this size takes an hour or more at a few hundred items a second
+ * (use `batch` for tiny items); a larger one is split into maps. The spool and the results are
+ * written and sorted in slices, so no worker holds them all. The source is refused when it has
+ * more: a range up front, other sources as soon as the spool passes this count.
  */
 export const MAX_MAP_ITEMS = 1_000_000;
 
