@@ -102,7 +102,8 @@ function forward(req: IncomingMessage, res: ServerResponse, agent: Agent): void 
     },
   );
   upstream.on('error', (e) => refuse(res, e));
-  req.on('close', () => req.complete || upstream.destroy());
+  // A page closed (a cancel, a timeout) closes its connection here: the server sees it at once.
+  res.on('close', () => res.writableFinished || upstream.destroy());
   req.pipe(upstream);
 }
 
