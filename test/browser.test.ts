@@ -128,7 +128,8 @@ describe('browser step', () => {
     Object.assign(p.tasks[0].run, { timeout: 20_000 });
     const summary = await summaryOf(await startRun(client, p, { id: runId('browser-map'), taskQueue: queue }));
     clearInterval(sampler);
-    expect({ status: summary.status, task: taskOf(summary, 'pages') }).toMatchObject({ status: 'succeeded' });
+    // On failure, the map's own account of what failed.
+    expect(summary.status === 'succeeded' ? 'succeeded' : taskOf(summary, 'pages')?.output).toBe('succeeded');
     const results = readResults(summary, 'pages').sort((a, b) => a.index - b.index);
     expect(results.map((r) => r.index)).toEqual([...Array(PAGES + 2).keys()]);
     for (const r of results.slice(0, PAGES)) {
@@ -197,7 +198,8 @@ describe('browser step', () => {
     await waitFor(() => chromiumProcesses(a.tmp).length === 0, 10_000);
     await worker(queue);
     const summary = await summaryOf(handle);
-    expect({ status: summary.status, task: taskOf(summary, 'pages') }).toMatchObject({ status: 'succeeded' });
+    // On failure, the map's own account of what failed.
+    expect(summary.status === 'succeeded' ? 'succeeded' : taskOf(summary, 'pages')?.output).toBe('succeeded');
     const results = readResults(summary, 'pages');
     expect(results.map((r) => r.index).sort((x, y) => x - y)).toEqual([...Array(PAGES).keys()]);
     expect(results.every((r) => r.ok && (r.json as { title: string }).title.startsWith(`Page ${r.index}`))).toBe(true);

@@ -18,7 +18,7 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
-/** A Chromium process of a worker: the browser itself (`main`) or one of its helpers (renderer, zygote...). */
+/** A Chromium process of a worker: a browser itself (`main`) or one of its helpers (renderer, zygote...). */
 export interface ChromiumProcess {
   pid: number;
   main: boolean;
@@ -38,10 +38,24 @@ export function chromiumProcesses(tmp: string): ChromiumProcess[] {
       if (/^State:\s+Z/m.test(readFileSync(`/proc/${entry}/status`, 'utf8'))) continue;
       if (!readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0').includes(`TMPDIR=${tmp}`)) continue;
       const argv = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      out.push({ pid: Number(entry), main: !argv.some((a) => a.startsWith('--type=')) });
+      // A helper is briefly a copy of the browser, between its fork and its exec: its parent tells.
+      const main = !argv.some((a) => a.startsWith('--type=')) && !isChromium(parentOf(Number(entry)));
+      out.push({ pid: Number(entry), main });
     } catch {
       continue; // gone meanwhile, or not ours to read
     }
   }
   return out;
+}
+
+function isChromium(pid: number): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).endsWith('/chromium');
+  } catch {
+    return false;
+  }
+}
+
+function parentOf(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
 }
