@@ -16,11 +16,11 @@ export const FAILURES = {
   HttpError: { meaning: 'the request failed (refused, reset, DNS)', retried: true },
   HttpStatusError: { meaning: 'an unexpected status', retried: '5xx, 408, 429 only' },
   HttpBlockedAddress: { meaning: 'a link-local or metadata address (see Reliability and trust)', retried: false },
-  BrowserError: { meaning: 'a browser step could not load its page (refused, DNS, Chromium crashed)', retried: true },
-  BrowserTimeout: { meaning: 'a browser step ran past its `timeout` (page, `waitFor` or extract)', retried: true },
+  BrowserError: { meaning: 'a page could not be loaded (refused, DNS, Chromium crashed)', retried: true },
+  BrowserTimeout: { meaning: 'a browser step ran past its `timeout` (page, `waitFor`, extract)', retried: true },
   BrowserStatusError: { meaning: "a browser step's page answered non-2xx", retried: '5xx, 408, 429 only' },
-  BrowserBlockedAddress: {
-    meaning: 'a page, redirect or subresource at a link-local or metadata address',
+  BrowserBlocked: {
+    meaning: 'the page or a redirect is at a link-local or metadata address',
     retried: false,
   },
   BrowserExtractError: { meaning: 'an `extract` selector is not valid CSS', retried: false },

@@ -32,7 +32,7 @@ export interface BrowserOutput {
 /** The failures a page load raises itself; a non-2xx status is left to the caller (see `browse`). */
 export type BrowserFailureType = Extract<
   FailureType,
-  'BrowserError' | 'BrowserTimeout' | 'BrowserBlockedAddress' | 'BrowserExtractError' | 'BrowserUnavailable'
+  'BrowserError' | 'BrowserTimeout' | 'BrowserBlocked' | 'BrowserExtractError' | 'BrowserUnavailable'
 >;
 
 /** Thrown when a page cannot be loaded or read; `type` is its row in the failure table. */
@@ -65,7 +65,7 @@ export async function browse(
   if (!/^https?:\/\//i.test(url))
     throw new BrowserFailure(`only http and https pages can be loaded, not ${url}`, 'BrowserError');
   const refused = await blockedReason(url);
-  if (refused) throw new BrowserFailure(refused, 'BrowserBlockedAddress');
+  if (refused) throw new BrowserFailure(refused, 'BrowserBlocked');
   signal.throwIfAborted();
   const pooled = await pool.open().catch((e: Error) => {
     if (e instanceof BrowserUnavailableError) throw new BrowserFailure(e.message, 'BrowserUnavailable');
@@ -97,7 +97,7 @@ export async function browse(
       : 'load';
     const response = await page.goto(url, { waitUntil, timeout: 0 });
     const mainBlocked = response?.headers()[BLOCKED_HEADER];
-    if (mainBlocked) throw new BrowserFailure(mainBlocked, 'BrowserBlockedAddress');
+    if (mainBlocked) throw new BrowserFailure(mainBlocked, 'BrowserBlocked');
     if (!response) throw new BrowserFailure(`${url} gave no response`, 'BrowserError');
     const waitStart = Date.now();
     if (spec.waitFor && waitUntil !== spec.waitFor) {
@@ -136,7 +136,7 @@ export async function browse(
       throw new BrowserFailure(`timed out after ${formatDuration(timeoutMs)} ${phase}`, 'BrowserTimeout');
     const navigationBlocked =
       /TUNNEL_CONNECTION_FAILED/.test((e as Error).message) && (await blockedReason(lastNavigation));
-    if (navigationBlocked) throw new BrowserFailure(navigationBlocked, 'BrowserBlockedAddress');
+    if (navigationBlocked) throw new BrowserFailure(navigationBlocked, 'BrowserBlocked');
     throw new BrowserFailure(`${phase} failed: ${firstLine((e as Error).message)}`, 'BrowserError');
   } finally {
     stop.removeEventListener('abort', close);
