@@ -269,7 +269,7 @@ export const AgentStep = z
   .strict();
 export type AgentStep = z.infer<typeof AgentStep>;
 
-export const STEP_TYPES = ['shell', 'http', 'browser', 'sleep', 'activity', 'llm', 'agent'] as const;
+export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm', 'agent', 'browser'] as const;
 
 /** One unit of work inside a task. */
 export const Step = z.discriminatedUnion(
