@@ -7,6 +7,9 @@ import { randomUUID } from 'node:crypto';
 import { connectClient, startRun, summaryOf } from '../src/client';
 import { cancelRun } from '../src/client/control';
 import type { ItemResult, PlanInput, RunSummary } from '../src/core';
+import { parseExtract } from '../src/activities/steps/browserExtract';
+import { browse, BrowserFailure } from '../src/activities/steps/browserPage';
+import { BrowserPool, describeBrowserPool, poolSettings } from '../src/activities/steps/browserPool';
 import { plan, runId } from './helpers';
 import { chromiumProcesses } from './support/browser';
 import { waitFor } from './support/processes';
@@ -234,5 +237,36 @@ describe('browser step', () => {
       blocked: ['http://169.254.169.254/latest/meta-data/x.png'],
     });
     await client.connection.close();
+  });
+});
+
+describe('browser step parts', () => {
+  it('reads the extract syntax: page fields, text, attributes, all matches', () => {
+    expect(parseExtract('title')).toEqual({ kind: 'page', what: 'title' });
+    expect(parseExtract('h1')).toEqual({ kind: 'css', selector: 'h1', all: false });
+    expect(parseExtract('meta[name=citation_doi]@content')).toEqual({
+      kind: 'css',
+      selector: 'meta[name=citation_doi]',
+      attr: 'content',
+      all: false,
+    });
+    expect(parseExtract('a@href[]')).toEqual({ kind: 'css', selector: 'a', attr: 'href', all: true });
+    expect(parseExtract('a[href^="mailto:x@y.org"]')).toMatchObject({ selector: 'a[href^="mailto:x@y.org"]' });
+  });
+
+  it('refuses a bad PTQ_BROWSERS, and says in one line when there is no Chromium', async () => {
+    expect(() => poolSettings({ PTQ_BROWSERS: '0' })).toThrow('PTQ_BROWSERS="0" is not a whole number from 1 to 64');
+    expect(poolSettings({})).toEqual({ size: 2, executable: '/usr/bin/chromium', idleMs: 60_000 });
+    const missing = { size: 1, executable: '/nowhere/chromium', idleMs: 1_000 };
+    const line =
+      'no Chromium at /nowhere/chromium: install it (Debian: apt-get install chromium) or set PTQ_CHROMIUM to its path';
+    expect(describeBrowserPool(missing)).toBe(`browser steps: ${line}`);
+    const failure = await browse(
+      { url: 'http://127.0.0.1:9/' },
+      new AbortController().signal,
+      new BrowserPool(missing),
+    ).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(BrowserFailure);
+    expect(failure).toMatchObject({ type: 'BrowserUnavailable', message: line });
   });
 });
