@@ -26,7 +26,7 @@ const READ_IN_PAGE = `(queries) => {
       return { bad: name };
     }
   }
-  return { values };
+  return { values, title: document.title };
 }`;
 
 const PAGE_FIELDS = ['title', 'status', 'url'] as const;
@@ -43,7 +43,7 @@ export function parseExtract(text: string): ExtractSpec {
   return at ? { kind: 'css', selector: at[1], attr: at[2], all } : { kind: 'css', selector: body, all };
 }
 
-/** The fields, read from the page in one round trip; `bad` names a selector the page cannot parse. */
+/** The fields, read from the page in one round trip (title included); `bad` names a selector the page cannot parse. */
 export async function extractFields(
   page: Page,
   fields: Record<string, string>,
@@ -52,12 +52,12 @@ export async function extractFields(
   const specs = Object.entries(fields).map(([name, text]) => [name, parseExtract(text)] as const);
   const css = specs.filter((s): s is readonly [string, Extract<ExtractSpec, { kind: 'css' }>] => s[1].kind === 'css');
   const read = (await page.evaluate(`(${READ_IN_PAGE})(${JSON.stringify(css)})`)) as
-    { values: Record<string, unknown> } | { bad: string };
+    { values: Record<string, unknown>; title: string } | { bad: string };
   if ('bad' in read) return { bad: read.bad };
   const values: Record<string, unknown> = {};
   for (const [name, spec] of specs) {
     if (spec.kind === 'css') values[name] = read.values[name];
-    else if (spec.what === 'title') values[name] = await page.title();
+    else if (spec.what === 'title') values[name] = read.title;
     else values[name] = spec.what === 'status' ? status : page.url();
   }
   return { values };
