@@ -3,6 +3,7 @@ import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './temporal/codec';
 import { connectionSettings, type ConnectionFlags } from './temporal/connection';
 import { containment } from './activities/steps/containment';
+import { poolSettings } from './activities/steps/browserPool';
 import { logTaskInterceptor } from './activities/steps/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
 
@@ -38,6 +39,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 export async function createWorker(options: PtqWorkerOptions = {}): Promise<Worker> {
   const settings = connectionSettings(options);
   containment(); // probed now (a bad PTQ_CONTAINMENT fails here), not in the first step
+  poolSettings(); // a bad PTQ_BROWSERS or PTQ_BROWSER_IDLE fails here too
   const connection =
     options.connection ??
     (await NativeConnection.connect({

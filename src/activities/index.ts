@@ -3,6 +3,7 @@ import { askModelToStop } from './map/askModel';
 import { checkPlan, planFileLocks } from './checkPlan';
 import { closeWorkspace, mergeTask, openWorkspace, prepareWorktree } from './workspace/git';
 import { runHttp } from './steps/http';
+import { runBrowser } from './steps/browser';
 import { openItems, readItems } from './map/items';
 import { runItemBatch } from './map/itemBatch';
 import { keepResults } from './steps/kept';
@@ -55,6 +56,7 @@ export const builtinActivities = {
   recordRunSummary,
   runShell: keepResults(runShell),
   runHttp: keepResults(runHttp),
+  runBrowser: keepResults(runBrowser),
   runLlm: keepResults(runLlm),
   llmTurn: keepResults(llmTurn),
   runTool: keepResults(runTool),

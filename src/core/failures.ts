@@ -16,6 +16,15 @@ export const FAILURES = {
   HttpError: { meaning: 'the request failed (refused, reset, DNS)', retried: true },
   HttpStatusError: { meaning: 'an unexpected status', retried: '5xx, 408, 429 only' },
   HttpBlockedAddress: { meaning: 'a link-local or metadata address (see Reliability and trust)', retried: false },
+  BrowserError: { meaning: 'a page could not be loaded (refused, DNS, Chromium crashed)', retried: true },
+  BrowserTimeout: { meaning: 'a browser step ran past its `timeout` (page, `waitFor`, extract)', retried: true },
+  BrowserStatusError: { meaning: "a browser step's page answered non-2xx", retried: '5xx, 408, 429 only' },
+  BrowserBlocked: {
+    meaning: 'the page or a redirect is at a link-local or metadata address',
+    retried: false,
+  },
+  BrowserExtractError: { meaning: 'an `extract` selector is not valid CSS', retried: false },
+  BrowserUnavailable: { meaning: 'no Chromium on this worker (set `PTQ_CHROMIUM`)', retried: true },
   LlmError: { meaning: 'the model call failed', retried: 'rate limits and 5xx' },
   LlmStepLimit: {
     meaning: 'an llm step with tools used up `maxSteps` or `budgetUsd`, no answer',

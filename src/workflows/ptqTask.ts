@@ -165,6 +165,8 @@ function startStep(
       return { started: activities.runAgent(step, stepOpts), read: asStepResult };
     case 'http':
       return { started: activities.runHttp(step, stepOpts), read: asStepResult };
+    case 'browser':
+      return { started: activities.runBrowser(step, stepOpts), read: asStepResult };
     case 'activity': {
       const started = callUserActivity(step, options, stepOpts);
       const read = (returned: unknown) => userStepResult(returned, stepOpts);

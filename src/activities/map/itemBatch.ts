@@ -76,6 +76,7 @@ function runBatchStep(step: Step, options: StepOptions): Promise<StepResult & { 
       return runHttp(step, options);
     case 'llm':
       return runLlm(step, options);
+    case 'browser':
     case 'sleep':
     case 'activity':
     case 'agent':

@@ -58,8 +58,8 @@ export function checkHost(host: string, env: NodeJS.ProcessEnv = process.env): v
 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
-/** A DNS lookup that refuses blocked addresses, for the connection itself. */
-function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
+/** A DNS lookup that refuses blocked addresses, for the connection itself (http steps, the browsers' proxy). */
+export function guardedLookup(hostname: string, options: object, callback: LookupCallback): void {
   lookup(hostname, { ...options, all: true }, (err, addresses) => {
     if (err) return callback(err, []);
     if (!allowedHosts(process.env).has(hostname.toLowerCase())) {

@@ -10,6 +10,7 @@ import { action, intOption } from '../common';
 import { summaryTable } from '../render';
 import { watchRun } from '../watch';
 import { isolateWorker } from '../workerIsolation';
+import { describeBrowserPool } from '../../activities/steps/browserPool';
 
 interface DevFlags {
   port: number;
@@ -54,6 +55,7 @@ export function devCommand(): Command {
           await recordWebUi(client, server.uiUrl);
           const worker = await createWorker({ address: server.address });
           log(isolation);
+          log(describeBrowserPool());
           log(
             `Temporal dev server: ${server.address} (in another terminal: export TEMPORAL_ADDRESS=${server.address})`,
           );

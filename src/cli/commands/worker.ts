@@ -3,6 +3,7 @@ import { installRuntime } from '../../temporal/runtime';
 import { createWorker, DEFAULT_SHUTDOWN_GRACE_MS } from '../../worker';
 import { action, durationOption, intOption, withConnection } from '../common';
 import { isolateWorker } from '../workerIsolation';
+import { describeBrowserPool } from '../../activities/steps/browserPool';
 
 interface WorkerFlags {
   taskQueue: string;
@@ -39,7 +40,9 @@ export function workerCommand(): Command {
           maxConcurrentActivityTaskExecutions: flags.maxConcurrentActivities,
           shutdownGraceMs: flags.shutdownGrace,
         });
-        process.stderr.write(`${isolation}\nptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`);
+        process.stderr.write(
+          `${isolation}\n${describeBrowserPool()}\nptq worker polling task queue "${flags.taskQueue}" (Ctrl-C to stop)\n`,
+        );
         if (flags.metrics) process.stderr.write(`Prometheus metrics: http://${flags.metrics}/metrics\n`);
         // The SDK's runtime turns SIGINT/SIGTERM into a graceful shutdown: polling stops and
         // running steps get the shutdown grace to finish.

@@ -165,6 +165,39 @@ export const HttpStep = z
   })
   .strict();
 
+/** Fields a browser step's output always has; `extract` may not name them. */
+export const BROWSER_OUTPUT_FIELDS = ['status', 'finalUrl', 'timings', 'screenshot'] as const;
+
+/**
+ * Loads a page in a headless Chromium from the worker's pool and extracts fields from it. Each
+ * extract is `title`, `status`, `url`, a CSS selector (its text), or `selector@attr`; a trailing
+ * `[]` takes every match. The output is JSON: the fields, plus status, finalUrl and timings.
+ */
+export const BrowserStep = z
+  .object({
+    type: z.literal('browser'),
+    url: HttpStep.shape.url,
+    waitFor: Text.optional().describe(
+      'A CSS selector to wait for, or "load" (default), "domcontentloaded", "networkidle".',
+    ),
+    extract: z
+      .record(
+        z.string().refine((k) => !(BROWSER_OUTPUT_FIELDS as readonly string[]).includes(k), {
+          message: `${BROWSER_OUTPUT_FIELDS.join(', ')} are in every browser output: pick another name`,
+        }),
+        Text.min(1, 'must not be empty'),
+      )
+      .optional()
+      .describe(
+        'name: "title", "status", "url", a CSS selector (text), "selector@attr"; "[]" at the end for all matches.',
+      ),
+    screenshot: z.boolean().optional().describe('Save a PNG under PTQ_DATA_DIR; its path is in the output.'),
+    timeout: Timeout.optional().describe('Default 30s: for loading, waiting and extracting.'),
+    description: z.string().optional(),
+  })
+  .strict();
+export type BrowserStep = z.infer<typeof BrowserStep>;
+
 /** Waits on a durable timer; costs no worker slot. */
 export const SleepStep = z
   .object({ type: z.literal('sleep'), duration: Duration, description: z.string().optional() })
@@ -268,15 +301,19 @@ export const AgentStep = z
   .strict();
 export type AgentStep = z.infer<typeof AgentStep>;
 
-export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm', 'agent'] as const;
+export const STEP_TYPES = ['shell', 'http', 'sleep', 'activity', 'llm', 'agent', 'browser'] as const;
 
 /** One unit of work inside a task. */
-export const Step = z.discriminatedUnion('type', [ShellStep, HttpStep, SleepStep, ActivityStep, LlmStep, AgentStep], {
-  error: (issue) =>
-    issue.code === 'invalid_union'
-      ? `unknown step type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}: use one of ${STEP_TYPES.join(', ')}`
-      : undefined,
-});
+export const Step = z.discriminatedUnion(
+  'type',
+  [ShellStep, HttpStep, BrowserStep, SleepStep, ActivityStep, LlmStep, AgentStep],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union'
+        ? `unknown step type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}: use one of ${STEP_TYPES.join(', ')}`
+        : undefined,
+  },
+);
 export type Step = z.infer<typeof Step>;
 /** One step, or a list run in order. */
 const Steps = z.union([Step, z.array(Step).min(1, 'needs at least one step')]);

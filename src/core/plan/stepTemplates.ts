@@ -14,6 +14,8 @@ function templated(step: Step): Record<string, unknown> {
       return { command: step.command, cwd: step.cwd, env: step.env };
     case 'http':
       return { url: step.url, headers: step.headers, body: step.body };
+    case 'browser':
+      return { url: step.url, waitFor: step.waitFor, extract: step.extract };
     case 'llm':
       return { prompt: step.prompt, system: step.system };
     case 'activity':
@@ -50,6 +52,8 @@ export function resolveStep<S extends Step>(step: S, ctx: TemplateContext): S {
         headers: record(step.headers),
         body: resolveValue(step.body, ctx),
       };
+    case 'browser':
+      return { ...step, url: resolveString(step.url, ctx), waitFor: str(step.waitFor), extract: record(step.extract) };
     case 'llm':
       return { ...step, prompt: resolveString(step.prompt, ctx), system: str(step.system) };
     case 'activity':

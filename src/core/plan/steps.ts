@@ -30,6 +30,8 @@ export function describeStep(step: Step): string {
       return shorten(step.command.join(' '));
     case 'http':
       return shorten(`${step.method} ${step.url}`);
+    case 'browser':
+      return shorten(`browser ${step.url}`);
     case 'sleep':
       return `sleep ${formatDuration(step.duration)}`;
     case 'activity':

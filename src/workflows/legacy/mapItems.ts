@@ -8,7 +8,7 @@ import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../../activities';
 import { ITEM_OUTPUT_CHARS, type ItemResult } from '../../core/schedule/map';
 import type { Plan, Task } from '../../core/plan/plan';
-import { stepsOf } from '../../core/plan/steps';
+import { stepsOf } from './frozenSteps';
 import type { TemplateContext } from '../../core/plan/template';
 import { failureOutcome } from '../failure';
 import { activityOptions, runTask, type TaskResult } from './runTask';

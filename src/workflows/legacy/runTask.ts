@@ -17,10 +17,12 @@ import {
 } from '@temporalio/workflow';
 import { RetryState } from '@temporalio/common';
 import type { MapItems } from '../../core/schedule/map';
-import type { Plan, Step, Task, Usage } from '../../core/plan/plan';
+import type { Plan, Task, Usage } from '../../core/plan/plan';
+import type { Step } from './frozenSteps';
 import { failureOf } from '../../core/failures';
 import { sumUsage } from '../../core/report/usage';
-import { describeStep, stepsOf } from '../../core/plan/steps';
+import { describeStep } from '../../core/plan/steps';
+import { stepsOf } from './frozenSteps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../../activities';
 import type { StepOptions } from '../../activities/steps/stepOptions';
 import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/plan/template';
