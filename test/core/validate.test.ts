@@ -222,6 +222,9 @@ describe('plans Temporal would refuse are refused by validate, with one clear li
     expect(problems({ tasks: [{ id: 'a', dependson: [], run: shell }] })).toEqual([
       'task "a": unknown key "dependson": did you mean "dependsOn"?',
     ]);
+    expect(problems({ tasks: [{ id: 'a', finally: true, run: shell }] })).toEqual([
+      'task "a": unknown key "finally": "finally" is a key of another level of the plan, not of this one (see `ptq schema`)',
+    ]);
   });
 
   it('reads a JSON file that starts with a byte-order mark', () => {

@@ -1,4 +1,5 @@
 import type { ToolInput, ToolName, ToolSetting } from '../../core/tools/registry';
+import { browserTool } from './browser';
 import { httpTool } from './http';
 import { shellTool } from './shell';
 
@@ -20,7 +21,11 @@ type Runner<N extends ToolName> = (input: ToolInput<N>, setting: ToolSetting<N>,
  * The code that runs each tool, by the registry's names (core/tools/registry.ts): the step types'
  * own code, so a tool call is guarded, contained and cancelled like the step it stands for.
  */
-export const TOOL_RUNNERS: { [N in ToolName]: Runner<N> } = { http: httpTool, shell: shellTool };
+export const TOOL_RUNNERS: { [N in ToolName]: Runner<N> } = {
+  http: httpTool,
+  browser: browserTool,
+  shell: shellTool,
+};
 
 /** `text` within `max` characters, keeping its head or its tail, with a note of what was cut. */
 export function cutText(text: string, max: number, keep: 'head' | 'tail'): string {

@@ -81,6 +81,8 @@ function suggestion(key: string): string {
   if (key.length < 3) return '';
   const lower = key.toLowerCase();
   const best = KNOWN_KEYS.map((k) => ({ k, d: distance(lower, k.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+  // A key of another level (a task's `finally: true` where `finally:` is a list of the plan).
+  if (best?.k === key) return `: "${key}" is a key of another level of the plan, not of this one (see \`ptq schema\`)`;
   return best && best.d <= Math.max(2, Math.floor(key.length / 4)) ? `: did you mean "${best.k}"?` : '';
 }
 

@@ -34,6 +34,18 @@ const HttpToolInput = z
   })
   .strict();
 
+const BrowserToolInput = z
+  .object({
+    url: HttpToolInput.shape.url,
+    extract: z
+      .record(z.string(), z.string().min(1))
+      .optional()
+      .describe(
+        'name: "title", "status", "url", a CSS selector (its text), "selector@attr"; "[]" at the end for all matches. Default {title: "title"}.',
+      ),
+  })
+  .strict();
+
 const ShellToolInput = z
   .object({
     argv: z
@@ -61,6 +73,12 @@ export const TOOLS = {
       'Sends an HTTP request and returns {status, body}, the body cut to a size. Link-local and cloud metadata addresses are refused.',
     input: HttpToolInput,
     summary: (i) => `${i.method ?? 'GET'} ${i.url}`,
+  }),
+  browser: tool({
+    describe: () =>
+      'Loads a page in a headless browser (its JavaScript runs) and returns the extracted fields with status and finalUrl. Link-local and cloud metadata addresses are refused.',
+    input: BrowserToolInput,
+    summary: (i) => i.url,
   }),
   shell: tool({
     describe: (s: z.infer<typeof ShellSetting>) =>
