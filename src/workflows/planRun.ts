@@ -28,6 +28,7 @@ import { EventLog } from '../core/report/events';
 import { progressMarkdown, progressOf } from '../core/report/progress';
 import { Scheduler, SEARCH_GENERATION } from '../core/schedule/scheduler';
 import { summarize, taskSummary, type RunSummary } from '../core/report/summary';
+import { taskRow } from '../core/report/taskRows';
 import type { FileLocks } from '../core/plan/files';
 import {
   cancelSignal,
@@ -40,6 +41,7 @@ import {
   searchAttributes,
   setConcurrencyUpdate,
   taskQuery,
+  taskRowsQuery,
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
@@ -143,6 +145,7 @@ export class PlanRun {
       const { index } = this.scheduler.graph;
       return Object.hasOwn(index, id) ? taskSummary(this.scheduler, index[id]) : null;
     });
+    setHandler(taskRowsQuery, () => this.scheduler.state.tasks.map((_, i) => taskRow(taskSummary(this.scheduler, i))));
     setHandler(
       setConcurrencyUpdate,
       (n) => {
