@@ -145,6 +145,15 @@ describe('the dashboard of ptq serve, in headless Chromium', () => {
 
         await page.screenshot({ path: join(ARTIFACTS, `run-${scheme}.png`), fullPage: true });
         if (scheme === 'light') {
+          // Retry failed: a new run of what failed, which the page then shows.
+          await page.click('button:has-text("Retry failed")');
+          await page.click('dialog [data-confirm]');
+          await page.waitForURL((url) => url.pathname.startsWith('/ui/runs/') && !url.pathname.endsWith(id));
+          const retried = decodeURIComponent(new URL(page.url()).pathname.slice('/ui/runs/'.length));
+          await page.waitForSelector('[data-task="deploy"]');
+          const listed = (await api('GET', '/runs?plan=dash-demo')).json as Array<{ id: string; retryOf: string }>;
+          expect(listed.find((r) => r.id === retried)?.retryOf).toBe(id);
+          await api('POST', `/runs/${retried}/cancel`, {});
           await page.goto(`${base}/ui/`);
           await page.waitForSelector(`[data-run="${id}"]`);
           await page.screenshot({ path: join(ARTIFACTS, 'runs.png'), fullPage: true });
@@ -161,7 +170,10 @@ describe('the dashboard of ptq serve, in headless Chromium', () => {
       const plan = {
         name: 'dash-live',
         tasks: [
-          { id: 'slow', run: shell(`while [ ! -e ${gate} ]; do sleep 0.1; done; echo through`) },
+          {
+            id: 'slow',
+            run: shell(`echo "waiting for the gate"; while [ ! -e ${gate} ]; do sleep 0.1; done; echo through`),
+          },
           { id: 'after', dependsOn: ['slow'], run: shell('echo after') },
         ],
       };
@@ -178,8 +190,15 @@ describe('the dashboard of ptq serve, in headless Chromium', () => {
           for (const c of changes) statusChanged(c.target.getAttribute('data-task'), c.target.getAttribute('data-status'));
         }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-status'] });
       `);
+      // Its panel shows what the running step wrote so far, as `ptq logs -f` does.
+      await page.click('[data-task="slow"]');
+      await page.waitForSelector('[data-panel-status="running"]');
+      await waitFor(async () =>
+        (await page.textContent('[data-log]'))?.includes('waiting for the gate') ? true : undefined,
+      );
       writeFileSync(gate, '');
       await page.waitForSelector('[data-task="after"][data-status="succeeded"]', { timeout: 30_000 });
+      await waitFor(async () => ((await page.textContent('[data-log]'))?.includes('through') ? true : undefined));
       expect(seen).toContain('slow succeeded');
       expect(seen.indexOf('slow succeeded')).toBeLessThan(seen.indexOf('after succeeded'));
       expect(await page.evaluate('window.sameDocument')).toBe(true);
@@ -190,7 +209,7 @@ describe('the dashboard of ptq serve, in headless Chromium', () => {
     });
   });
 
-  it('cancels a run from the page, after asking', async () => {
+  it('pauses, sets concurrency and cancels a run from the page, each after asking', async () => {
     const gate = join(mkdtempSync(join(tmpdir(), 'ptq-dash-gate-')), 'never');
     await withWorker(async ({ taskQueue }) => {
       const id = runId('dash-cancel');
@@ -203,6 +222,14 @@ describe('the dashboard of ptq serve, in headless Chromium', () => {
       const page = await context.newPage();
       await page.goto(`${base}/ui/runs/${id}`);
       await page.waitForSelector('[data-task="wait"][data-status="running"]');
+      await page.click('button:has-text("Pause")');
+      await page.click('dialog [data-confirm]');
+      await waitFor(async () => ((await api('GET', `/runs/${id}`)).json.progress?.paused ? true : undefined));
+      await page.fill('#m', '3');
+      await page.click('button:has-text("Set")');
+      await page.click('dialog [data-confirm]');
+      await waitFor(async () => (await api('GET', `/runs/${id}`)).json.progress?.maxConcurrency === 3 || undefined);
+      await page.waitForSelector('button:has-text("Resume")');
       await page.click('button:has-text("Cancel run")');
       await page.waitForSelector('dialog[open]');
       expect((await api('GET', `/runs/${id}`)).json.status).toBe('running'); // nothing sent before the confirmation
