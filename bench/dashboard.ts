@@ -1,4 +1,6 @@
+import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { chromium } from 'playwright-core';
 import { createApi } from '../src/api/app';
@@ -7,6 +9,8 @@ import { Plan } from '../src/core';
 import type { BenchContext, Rows } from './support';
 
 const TOKEN = 'bench-dashboard';
+/** The big run's page as it ended, next to the test's screenshots. */
+const ARTIFACTS = join(__dirname, '..', 'test-artifacts', 'dashboard');
 const LEVELS = 40;
 const WIDTH = 50;
 
@@ -64,6 +68,8 @@ export async function dashboard({ client, taskQueue, quick }: BenchContext): Pro
       timeout: 120_000,
     });
     const shownMs = Date.now() - endedAt;
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, `run-${n}-tasks.png`), fullPage: true });
     const longest = Number(await page.evaluate('window.longest'));
     const row = (what: string, ms: number) => [what, ms.toFixed(0), '–', '–', ''];
     return [

@@ -80,10 +80,11 @@ export function Dag({ graph, rows, maps, phases, selected, onSelect }: DagProps)
     for (const id of b.tasks) counts.set(statusOfTask(id), (counts.get(statusOfTask(id)) ?? 0) + 1);
     const parts = (Object.keys(STATUS) as Status[]).filter((s) => counts.get(s));
     const text = parts.map((s) => `${STATUS[s].icon} ${counts.get(s)}`).join('  ');
-    const label = `${b.label}: ${b.tasks.length} tasks, ${parts.map((s) => `${counts.get(s)} ${s}`).join(', ')}`;
+    const onCritical = b.tasks.some((id) => critical.has(id));
+    const label = `${b.label}: ${b.tasks.length} tasks, ${parts.map((s) => `${counts.get(s)} ${s}`).join(', ')}${onCritical ? ', on the critical path' : ''}`;
     let x = 0;
     return html`<g
-      class=${`node bucket${selected === n.key ? ' selected' : ''}`}
+      class=${`node bucket${onCritical ? ' critical' : ''}${selected === n.key ? ' selected' : ''}`}
       data-bucket=${b.label}
       transform=${`translate(${n.x},${n.y})`}
       tabindex="0"
