@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
+COPY web ./web
 RUN npm ci && npm prune --omit=dev
 ENTRYPOINT ["node", "bin/ptq.js"]
 CMD ["worker"]

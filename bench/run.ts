@@ -7,15 +7,17 @@
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
- *   7. browser (only with --only browser): pages/s with a pool of 1, 2 and 4 browsers vs a Chromium
- *      launched per item, and the worker's RSS with the pool;
- *   8. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
- * `--scale`: 10,000- and 50,000-task plans, a 100,000-item map, and a map of a million items in batches
- *   against a local HTTP server (`--million N` for another size).
+ *   7. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
+ * Only with `--only NAME`: browser (pages/s with a pool of 1, 2 and 4 browsers vs a Chromium launched per
+ *   item, and the worker's RSS), dashboard (a 2,000-task run's page in headless Chromium: drawn, blocked
+ *   while live, end shown), limits (rate held, adaptive vs fixed maxParallel, overhead), fairness (Jain's
+ *   index between runs, auto vs fixed maxParallel), map-wide (3,000 items in flight), million.
+ * `--scale`: 10,000- and 50,000-task plans, a 100,000-item map, a 3,000-wide map, and a map of a million
+ *   items in batches against a local HTTP server (`--million N` for another size).
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
  * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
- * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|million|files|browser] [--million N]
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only NAME] [--million N]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -29,6 +31,7 @@ import { startDevServer } from '../src/temporal/devServer';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { browser } from './browser';
 import { cancellation } from './cancellation';
+import { dashboard } from './dashboard';
 import { faults } from './faults';
 import { files } from './files';
 import { map, mapScale } from './map';
@@ -51,6 +54,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   cancellation,
   faults,
   map,
+  dashboard,
 };
 
 async function main(): Promise<void> {

@@ -7,6 +7,7 @@ import type { EventPage } from './core/report/events';
 import type { Progress } from './core/report/progress';
 import type { SchedulerState } from './core/schedule/scheduler';
 import type { TaskSummary } from './core/report/summary';
+import type { TaskRow } from './core/report/taskRows';
 import type { PlanRequestInput } from './planner/request';
 import type { OpenWorkspace } from './core/workspace';
 
@@ -72,6 +73,8 @@ export const setConcurrencyUpdate = defineUpdate<number, [n: number]>('setConcur
 export const planQuery = defineQuery<Plan | null>('plan');
 /** One task of a live run, by id (`ptq status RUN/TASK`); null when the run has no such task. */
 export const taskQuery = defineQuery<TaskSummary | null, [task: string]>('task');
+/** Every task of a live run, without outputs: what the dashboard draws. */
+export const taskRowsQuery = defineQuery<TaskRow[]>('taskRows');
 /** A map task's own progress (its child workflow answers it). */
 export const mapProgressQuery = defineQuery<MapProgress>('mapProgress');
 /** Changes a running map's maxParallel: `ptq set-concurrency RUN --task ID N`. */

@@ -68,6 +68,11 @@ const ROUTES: Array<[string, string]> = [
   ['POST', '/runs/x/resume'],
   ['POST', '/runs/x/concurrency'],
   ['GET', '/runs/x/events'],
+  ['GET', '/runs/x/graph'],
+  ['GET', '/runs/x/tasks'],
+  ['GET', '/runs/x/tasks/y/logs'],
+  ['POST', '/runs/x/retry'],
+  ['POST', '/plans/check'],
   ['GET', '/openapi.json'],
 ];
 
@@ -267,14 +272,19 @@ describe('ptq serve: the HTTP API on the real server', () => {
     const doc = (await call('GET', '/openapi.json')).json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/plans/check',
       '/runs',
       '/runs/{id}',
       '/runs/{id}/cancel',
       '/runs/{id}/concurrency',
       '/runs/{id}/events',
+      '/runs/{id}/graph',
       '/runs/{id}/pause',
       '/runs/{id}/resume',
+      '/runs/{id}/retry',
+      '/runs/{id}/tasks',
       '/runs/{id}/tasks/{task}',
+      '/runs/{id}/tasks/{task}/logs',
       '/runs/{id}/terminate',
     ]);
     expect(Object.keys(doc.paths['/runs'])).toEqual(['post', 'get']);

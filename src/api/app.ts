@@ -24,6 +24,8 @@ import { listRuns } from '../client/listRuns';
 import { EventFeed } from '../client/runEvents';
 import { summaryOf } from '../client/summaryOf';
 import { sameToken } from './tokens';
+import { addDashboardRoutes } from './dashboardRoutes';
+import { addUiPages, cookieToken } from './ui/pages';
 import * as s from './schemas';
 
 /** What the API serves and how it is guarded. */
@@ -58,6 +60,7 @@ const errors = {
  * follow their events as Server-Sent Events. Every request needs the bearer token; `EventSource`
  * cannot send headers, so the events route also takes it as `?access_token=` (RFC 6750 §2.3).
  * Whoever holds the token starts runs, so runs commands on the workers as the workers' user.
+ * The dashboard (`/ui/`) is served on the same port; its pages carry the token in a cookie.
  */
 export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
   const app = new OpenAPIHono({
@@ -85,6 +88,8 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
     return c.json({ error: (err instanceof Error ? err.message : String(err)).split('\n')[0] }, 500);
   });
   const url = async (id: string) => (await runLink(client, id)) ?? null;
+  addUiPages(app, options.token);
+  addDashboardRoutes(app, client, options.taskQueue);
 
   app.openapi(
     createRoute({
@@ -259,18 +264,26 @@ export function createApi(client: Client, options: ApiOptions): OpenAPIHono {
 }
 
 /**
- * 401 unless the request carries the token: in the header, or as `access_token` on the events
- * route itself (decided by the route the request matched, so a run named "events" does not count).
+ * 401 unless the request carries the token: in the header, as `access_token` on the events route
+ * itself (decided by the route the request matched, so a run named "events" does not count), or in
+ * the dashboard's cookie. A request that changes something on the cookie alone must also say it
+ * comes from the dashboard's script (`x-ptq-ui`), which no form of another site can send. The
+ * dashboard's own pages (/ui) check the token themselves.
  */
 function bearer(token: string): MiddlewareHandler {
   return async (c, next) => {
+    if (c.req.path === '/ui' || c.req.path.startsWith('/ui/')) return next();
     const header = c.req.header('authorization') ?? '';
     const fromQuery = routePath(c, -1) === EVENTS_ROUTE ? c.req.query('access_token') : undefined;
-    const given = /^Bearer (.+)$/i.exec(header)?.[1] ?? fromQuery;
+    const fromHeader = /^Bearer (.+)$/i.exec(header)?.[1] ?? fromQuery;
+    const fromCookie = fromHeader === undefined ? cookieToken(c) : undefined;
+    const given = fromHeader ?? fromCookie;
     if (given === undefined || !sameToken(given, token)) {
       c.header('WWW-Authenticate', 'Bearer');
       return c.json({ error: 'missing or wrong bearer token: send "Authorization: Bearer TOKEN"' }, 401);
     }
+    if (fromCookie !== undefined && c.req.method !== 'GET' && c.req.header('x-ptq-ui') === undefined)
+      return c.json({ error: 'a change through the dashboard cookie needs the x-ptq-ui header' }, 403);
     await next();
   };
 }

@@ -133,3 +133,84 @@ export const Controlled = z
     maxConcurrency: z.number().optional(),
   })
   .openapi('Controlled');
+
+/** A task of a run's graph: what the dashboard lays out. */
+const GraphTask = z.object({
+  id: z.string(),
+  title: z.string().optional(),
+  dependsOn: z.array(z.string()),
+  group: z.string().optional(),
+  phase: z.enum(['before', 'after']).optional(),
+  final: z.literal(true).optional(),
+  child: z.boolean().openapi({ description: 'runs as its own workflow (else inline in the run)' }),
+  map: z.object({ size: z.number().nullable(), maxParallel: z.number() }).optional(),
+  estimateMs: z.number(),
+  level: z.number().int(),
+});
+
+const Graph = z
+  .object({
+    plan: z.string(),
+    maxConcurrency: z.number().int(),
+    tasks: z.array(GraphTask),
+    criticalPath: z.array(z.string()),
+    criticalPathMs: z.number(),
+    workMs: z.number(),
+    lowerBoundMs: z
+      .number()
+      .openapi({ description: 'max(critical path, work / M), with measured durations where known' }),
+  })
+  .openapi('Graph');
+
+export const GraphView = z.object({ graph: Graph.nullable() }).openapi('RunGraph');
+
+export const TaskRows = z
+  .object({
+    running: z.boolean(),
+    tasks: z.array(
+      z.object({
+        id: z.string(),
+        status: z.string(),
+        attempts: z.number().int(),
+        startedAt: z.string().nullable(),
+        endedAt: z.string().nullable(),
+        worker: z.string().nullable(),
+        why: z.string().nullable().openapi({ description: 'first line of the error, or why it did not run' }),
+        items: MapItems.optional(),
+        stop: z.string().optional(),
+        costUsd: z.number().nullable().optional(),
+      }),
+    ),
+  })
+  .openapi('TaskRows', { description: 'empty while no worker answers for a running run' });
+
+export const LogQuery = z.object({ offset: z.coerce.number().int().min(0).default(0) });
+
+export const TaskLogView = z
+  .object({
+    status: z.string(),
+    live: z.boolean().openapi({ description: 'the task runs: ask again from `offset`' }),
+    text: z.string(),
+    offset: z.number().int(),
+  })
+  .openapi('TaskLog');
+
+export const CheckBody = z
+  .object({
+    plan: z.unknown().openapi({ description: 'a plan, or its JSON or YAML text' }),
+    maxConcurrency: z.number().int().min(1).max(10_000).optional(),
+  })
+  .openapi('CheckPlan');
+
+export const CheckView = z
+  .union([
+    z.object({ ok: z.literal(false), problems: z.array(z.string()) }),
+    z.object({
+      ok: z.literal(true),
+      warnings: z.array(z.string()),
+      policy: z.string(),
+      graph: Graph,
+      policies: z.array(z.object({ policy: z.string(), makespanMs: z.number(), lowerBoundMs: z.number() })),
+    }),
+  ])
+  .openapi('PlanCheck');

@@ -17,6 +17,8 @@ export * from './report/jsonOutput';
 export * from './schedule/map';
 export * from './schedule/retryOf';
 export * from './report/events';
+export * from './report/taskRows';
+export * from './report/runGraph';
 export * from './report/liveOutput';
 export * from './schedule/priority';
 export * from './schedule/plannedSchedule';

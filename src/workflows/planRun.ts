@@ -29,6 +29,7 @@ import { EventLog } from '../core/report/events';
 import { progressMarkdown, progressOf } from '../core/report/progress';
 import { Scheduler, SEARCH_GENERATION } from '../core/schedule/scheduler';
 import { summarize, taskSummary, type RunSummary } from '../core/report/summary';
+import { taskRow } from '../core/report/taskRows';
 import type { FileLocks } from '../core/plan/files';
 import {
   cancelSignal,
@@ -41,6 +42,7 @@ import {
   searchAttributes,
   setConcurrencyUpdate,
   taskQuery,
+  taskRowsQuery,
   taskWorkflowId,
   type RunPlanInput,
 } from '../shared';
@@ -145,6 +147,7 @@ export class PlanRun {
       const { index } = this.scheduler.graph;
       return Object.hasOwn(index, id) ? taskSummary(this.scheduler, index[id]) : null;
     });
+    setHandler(taskRowsQuery, () => this.scheduler.state.tasks.map((_, i) => taskRow(taskSummary(this.scheduler, i))));
     setHandler(
       setConcurrencyUpdate,
       (n) => {

@@ -26,7 +26,7 @@ function tokenOf(flags: ServeFlags): { token: string; generated: boolean } {
 /** `ptq serve`: the HTTP API. */
 export function serveCommand(): Command {
   return withConnection(new Command('serve'))
-    .description('serve an HTTP API to start, follow and control runs (Ctrl-C stops it)')
+    .description('serve an HTTP API and a dashboard to start, follow and control runs (Ctrl-C stops it)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
     .option('--port <port>', 'port to listen on', intOption('--port', 0, 65535), 8090)
     .option(
@@ -47,6 +47,7 @@ export function serveCommand(): Command {
         'Routes (OpenAPI at /openapi.json): POST /runs, GET /runs, GET /runs/{id},',
         'GET /runs/{id}/tasks/{task}, POST /runs/{id}/cancel|pause|resume|concurrency,',
         'GET /runs/{id}/events (Server-Sent Events, as `ptq watch --json`).',
+        'The dashboard is at /ui/: open /ui/?access_token=TOKEN once, or type the token in.',
         '',
         'The token lets its holder start runs: their steps run commands on the workers, as the',
         "workers' user. Give it only to whoever may do that.",
@@ -74,7 +75,9 @@ export function serveCommand(): Command {
           );
         });
         const { port } = server.address() as AddressInfo;
-        process.stderr.write(`ptq API on http://${flags.host}:${port} (OpenAPI at /openapi.json; Ctrl-C to stop)\n`);
+        process.stderr.write(
+          `ptq API on http://${flags.host}:${port} (OpenAPI at /openapi.json, dashboard at /ui/; Ctrl-C to stop)\n`,
+        );
         if (generated) process.stderr.write(`token: ${token}  (choose your own with --token-file or PTQ_API_TOKEN)\n`);
         await new Promise<void>((resolve) => {
           for (const signal of ['SIGINT', 'SIGTERM'] as const)
