@@ -15,6 +15,7 @@ import { recordRunSummary } from './recordSummary';
 import { finishResults, writeResults } from './map/results';
 import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
+import { ensureLimits } from './limits/ensure';
 
 export type { StepFailureDetails, StepResult } from './steps/stepResult';
 export type { LlmResult } from './steps/llm';
@@ -38,6 +39,7 @@ export const builtinActivities = {
   checkPlan,
   planFileLocks,
   closeWorkspace,
+  ensureLimits,
   mergeTask,
   openWorkspace,
   prepareWorktree,

@@ -16,6 +16,10 @@ export const FAILURES = {
   HttpError: { meaning: 'the request failed (refused, reset, DNS)', retried: true },
   HttpStatusError: { meaning: 'an unexpected status', retried: '5xx, 408, 429 only' },
   HttpBlockedAddress: { meaning: 'a link-local or metadata address (see Reliability and trust)', retried: false },
+  RateLimited: {
+    meaning: 'a 429/503 under an adaptive rate limit; started again, no attempt',
+    retried: 'after Retry-After',
+  },
   LlmError: { meaning: 'the model call failed', retried: 'rate limits and 5xx' },
   AgentExitError: { meaning: 'an agent step exited non-zero or was killed', retried: true },
   AgentTimeout: { meaning: 'an agent step ran past its `timeout`', retried: true },

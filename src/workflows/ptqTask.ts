@@ -17,6 +17,7 @@ import { describeStep, stepsOf } from '../core/plan/steps';
 import type { BuiltinActivities, StepFailureDetails, StepResult } from '../activities';
 import type { StepOptions } from '../activities/steps/stepOptions';
 import { resolveValue, TemplateError, type TemplateContext } from '../core/plan/template';
+import { limitedOptions, retryThrottled } from './rateLimited';
 
 /** Input of one task's child workflow. */
 export interface RunTaskInput {
@@ -99,8 +100,18 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
   if (step.type === 'sleep') {
     return sleep(step.duration, { summary }).then(() => next({ ...before, attempts: Math.max(before.attempts, 1) }));
   }
-  const options = { ...activityOptions(input.task, input.defaults, step), summary };
-  const { started, read } = startStep(step, options, stepOptions(input, last, label));
+  const options = limitedOptions(
+    input.task,
+    { ...activityOptions(input.task, input.defaults, step), summary },
+    input.context,
+  );
+  const opts = stepOptions(input, last, label);
+  const first = startStep(step, options, opts);
+  const { read } = first;
+  const started =
+    input.task.rateLimit === undefined
+      ? first.started
+      : retryThrottled(first.started, () => startStep(step, options, opts).started);
   return started.then(
     (raw) => {
       const r = read(raw);

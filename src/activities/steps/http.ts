@@ -44,12 +44,22 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
       throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, {
         release: options?.release,
         retryable,
+        retryAfterMs: retryAfterMs(response.headers.get('retry-after')),
       });
     }
     return stepResult(output, jsonOf(fullBody, options, output), options?.release);
   } finally {
     stopHeartbeats();
   }
+}
+
+/** A Retry-After header (seconds or an HTTP date) in milliseconds, or undefined without one. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Sends the request and follows redirects by hand, so every hop gets the same checks. */
