@@ -83,7 +83,10 @@ export class LimitStore {
   async delete(name: string): Promise<boolean> {
     const existing = await this.definitions();
     if (!Object.hasOwn(existing, name)) return false;
-    await this.service.updateNamespace({ namespace: this.namespace, updateInfo: { data: { [DATA_PREFIX + name]: '' } } });
+    await this.service.updateNamespace({
+      namespace: this.namespace,
+      updateInfo: { data: { [DATA_PREFIX + name]: '' } },
+    });
     await this.service.updateTaskQueueConfig({
       namespace: this.namespace,
       identity: this.identity,
@@ -142,7 +145,11 @@ export class LimitStore {
 /** A plan's limit (rates as text) as stored (per second). */
 export function definitionOf(spec: LimitSpec): LimitDefinition {
   const perKey = spec.perKey === undefined ? undefined : parseRate(spec.perKey);
-  return { rate: parseRate(spec.rate) as number, ...(perKey ? { perKey } : {}), ...(spec.adaptive ? { adaptive: true } : {}) };
+  return {
+    rate: parseRate(spec.rate) as number,
+    ...(perKey ? { perKey } : {}),
+    ...(spec.adaptive ? { adaptive: true } : {}),
+  };
 }
 
 /**
