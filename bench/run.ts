@@ -7,12 +7,13 @@
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
+ *   6b. limits: rate achieved vs a named limit, adaptive vs fixed maxParallel against a 429ing API, overhead.
  *   7. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
  * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
  * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
- * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|files]
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|limits|scale|files]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -27,6 +28,7 @@ import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { cancellation } from './cancellation';
 import { faults } from './faults';
 import { files } from './files';
+import { limits } from './limits';
 import { map, mapScale } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
@@ -46,6 +48,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   cancellation,
   faults,
   map,
+  limits,
 };
 
 async function main(): Promise<void> {

@@ -244,7 +244,7 @@ describe('named rate limits, held by the Temporal server', () => {
       await store.delete(name);
     }));
 
-  it('`ptq limit set` mid-run changes the measured rate within 3 s', () =>
+  it('`ptq status` shows steps waiting for the limit, and `ptq limit set` mid-run changes the rate within 3 s', () =>
     withWorker(async ({ client, taskQueue }) => {
       const name = limitName();
       await store.set(name, { rate: 4 });
@@ -256,6 +256,8 @@ describe('named rate limits, held by the Temporal server', () => {
       const id = runId('limit-set');
       const run = await startRun(client, p, { id, taskQueue });
       await waitFor(() => (api.hits.length >= 12 ? true : undefined), 30_000);
+      const status = await ptq(['status', id]);
+      expect(status.stdout).toMatch(new RegExp(`^fetch: \\d+ steps waiting for ${name}$`, 'm'));
       const set = await ptq(['limit', 'set', name, '--rate', '16/s']);
       expect(set.stdout).toBe(`limit ${name}: 16/s\n`);
       const at = Date.now();
