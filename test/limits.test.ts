@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
@@ -315,5 +318,24 @@ describe('named rate limits, held by the Temporal server', () => {
       await clientConn.connection.close();
       await store.delete(name);
     }
+  });
+
+  it('`ptq limit set/list/delete` and `ptq validate` naming a limit that exists nowhere (exit 4)', async () => {
+    const name = limitName();
+    const set = await ptq(['limit', 'set', name, '--rate', '600/m', '--per-key', '2/s']);
+    expect(set.stdout).toBe(`limit ${name}: 10/s, 2/s per key\n`);
+    const listed = JSON.parse((await ptq(['limit', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(listed.find((l) => l.name === name)).toMatchObject({ rate: 10, perKey: 2, current: 10, waiting: 0 });
+    const file = join(mkdtempSync(join(tmpdir(), 'ptq-limits-')), 'plan.json');
+    const uses = (limit: string) => ({ id: `t-${limit}`, rateLimit: limit, run: { type: 'shell', command: ['true'] } });
+    writeFileSync(file, JSON.stringify({ tasks: [uses(name), uses('nowhere')] }));
+    const validated = await ptq(['validate', file]);
+    expect(validated.code).toBe(4);
+    expect(validated.stderr).toBe(
+      `${file}: rate limit "nowhere" is neither declared in "limits" nor on the server: add "limits": {"nowhere": {"rate": "10/s"}} or run \`ptq limit set nowhere --rate 10/s\`\n`,
+    );
+    expect((await ptq(['limit', 'delete', name])).stdout).toBe(`limit ${name} deleted\n`);
+    const again = await ptq(['limit', 'delete', name]);
+    expect([again.code, again.stderr]).toEqual([2, `ptq: no limit "${name}": see \`ptq limit list\`\n`]);
   });
 });
