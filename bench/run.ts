@@ -7,11 +7,12 @@
  *   4. cancellation: cancel -> every running process gone, vs bare activities cancelled;
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
- *   7. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
+ *   7. dashboard: a 2,000-task run's page in headless Chromium: drawn, blocked while live, end shown;
+ *   8. limits: rate achieved vs a named limit, adaptive vs fixed maxParallel against a 429ing API, overhead;
+ *   9. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
  * Only with `--only NAME`: browser (pages/s with a pool of 1, 2 and 4 browsers vs a Chromium launched per
- *   item, and the worker's RSS), dashboard (a 2,000-task run's page in headless Chromium: drawn, blocked
- *   while live, end shown), limits (rate held, adaptive vs fixed maxParallel, overhead), fairness (Jain's
- *   index between runs, auto vs fixed maxParallel), map-wide (3,000 items in flight), million.
+ *   item, and the worker's RSS), fairness (Jain's index between runs, auto vs fixed maxParallel),
+ *   map-wide (3,000 items in flight), million.
  * `--scale`: 10,000- and 50,000-task plans, a 100,000-item map, a 3,000-wide map, and a map of a million
  *   items in batches against a local HTTP server (`--million N` for another size).
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
@@ -34,6 +35,7 @@ import { cancellation } from './cancellation';
 import { dashboard } from './dashboard';
 import { faults } from './faults';
 import { files } from './files';
+import { limits } from './limits';
 import { map, mapScale } from './map';
 import { million } from './million';
 import { quality } from './quality';
@@ -55,6 +57,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   faults,
   map,
   dashboard,
+  limits,
 };
 
 async function main(): Promise<void> {

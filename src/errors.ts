@@ -4,6 +4,8 @@ export const ExitCode = {
   failed: 1,
   usage: 2,
   unreachable: 3,
+  /** `ptq validate`: the plan uses a rate limit that it does not declare and the server does not have. */
+  unknownLimit: 4,
   cancelled: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './temporal/codec';
 import { connectionSettings, type ConnectionFlags } from './temporal/connection';
@@ -6,6 +6,8 @@ import { containment } from './activities/steps/containment';
 import { poolSettings } from './activities/steps/browserPool';
 import { logTaskInterceptor } from './activities/steps/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
+import { LimitPollers } from './activities/limits/pollers';
+import { LimitStore } from './temporal/limits';
 
 /**
  * How often a running step's heartbeat may reach the server. A cancel reaches an activity only in
@@ -48,22 +50,48 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
       apiKey: settings.apiKey,
       metadata: settings.metadata,
     }));
-  return Worker.create({
+  const activities = createActivities({ userActivities: options.activities });
+  const activityOptions: Omit<WorkerOptions, 'taskQueue'> = {
     connection,
     namespace: settings.namespace,
     dataConverter,
-    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-    activities: createActivities({ userActivities: options.activities }),
-    ...(options.workflowBundle
-      ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+    activities,
     maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 200,
-    maxCachedWorkflows: options.maxCachedWorkflows,
     // Within the grace, running steps may finish and report; past it they are cancelled (their
     // processes killed) and Temporal retries them on another worker.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
-    interceptors: { activity: [logTaskInterceptor] },
     maxHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
     defaultHeartbeatThrottleInterval: HEARTBEAT_THROTTLE,
+  };
+  const worker = await Worker.create({
+    ...activityOptions,
+    taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: require.resolve('./workflows') }),
+    maxCachedWorkflows: options.maxCachedWorkflows,
+    interceptors: { activity: [logTaskInterceptor] },
   });
+  const pollers = new LimitPollers(new LimitStore(connection.workflowService, settings.namespace), (taskQueue, limit) =>
+    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, limit] } }),
+  );
+  return withLimitPollers(worker, pollers);
+}
+
+/**
+ * The worker also polls every named rate limit's queue (see activities/limits/pollers.ts), for as
+ * long as it runs: `run` (and `runUntil`, which calls it) runs the limit workers beside it.
+ */
+function withLimitPollers(worker: Worker, pollers: LimitPollers): Worker {
+  const run = worker.run.bind(worker);
+  worker.run = async () => {
+    const running = run();
+    const limits = pollers.runUntil(running);
+    try {
+      await running;
+    } finally {
+      await limits;
+    }
+  };
+  return worker;
 }

@@ -18,6 +18,7 @@ import { recordRunSummary } from './recordSummary';
 import { finishResults, writeResults } from './map/results';
 import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
+import { ensureLimits } from './limits/ensure';
 
 export type { StepFailureDetails, StepResult } from './steps/stepResult';
 export type { LlmResult } from './steps/llm';
@@ -43,6 +44,7 @@ export const builtinActivities = {
   checkPlan,
   planFileLocks,
   closeWorkspace,
+  ensureLimits,
   mergeTask,
   openWorkspace,
   prepareWorktree,

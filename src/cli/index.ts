@@ -19,6 +19,7 @@ import { serveCommand } from './commands/serve';
 import { scheduleCommand } from './commands/schedule';
 import { schemaCommand } from './commands/schema';
 import { setConcurrencyCommand } from './commands/setConcurrency';
+import { limitCommand } from './commands/limit';
 import { simulateCommand } from './commands/simulate';
 import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
@@ -55,6 +56,7 @@ export function program(): Command {
     pauseCommand(),
     resumeCommand(),
     setConcurrencyCommand(),
+    limitCommand(),
     listCommand(),
     validateCommand(),
     importCommand(),

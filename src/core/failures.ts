@@ -25,6 +25,10 @@ export const FAILURES = {
   },
   BrowserExtractError: { meaning: 'an `extract` selector is not valid CSS', retried: false },
   BrowserUnavailable: { meaning: 'no Chromium on this worker (set `PTQ_CHROMIUM`)', retried: true },
+  RateLimited: {
+    meaning: 'a 429/503 under an adaptive rate limit; started again, no attempt',
+    retried: 'after Retry-After',
+  },
   LlmError: { meaning: 'the model call failed', retried: 'rate limits and 5xx' },
   LlmStepLimit: {
     meaning: 'an llm step with tools used up `maxSteps` or `budgetUsd`, no answer',

@@ -44,6 +44,13 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'history.visibilityProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxTimeShift': '1ms',
   'history.maximumBufferedEventsBatch': 1000,
+  // Named rate limits (temporal/limits.ts) limit each fairness key of a limit's queue, which only
+  // the fairness matcher does (the classic one holds the queue's rate only); it is off by default.
+  'matching.enableFairness': true,
+  // Each partition of a task queue holds 1/N of its rate: with the default 4, a limit reached half
+  // its rate and let 2.5x through in a second as partitions ran dry and refilled (test/limits).
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
 };
 
 /**

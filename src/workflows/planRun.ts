@@ -51,6 +51,7 @@ import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
 import { ptqTask, type RunTaskInput } from './ptqTask';
+import { ensurePlanLimits } from './planLimits';
 import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
 import { stopLocally } from './stopLocally';
@@ -165,6 +166,7 @@ export class PlanRun {
   async execute(): Promise<RunSummary> {
     if (!this.input.resume) this.upsertSearchAttributes(true);
     try {
+      await ensurePlanLimits(this.plan, !!this.input.resume);
       await this.openWorkspace();
       await this.loop();
     } catch (err) {

@@ -15,6 +15,7 @@ import type { BuiltinActivities, StepResult } from '../activities';
 import type { StepOptions } from '../activities/steps/stepOptions';
 import { resolveValue, TemplateError, type TemplateContext } from '../core/plan/template';
 import { llmWithTools } from './llmTools';
+import { limitedOptions, retryThrottled } from './rateLimited';
 import { ERROR_CHARS, RESULT_OUTPUT_CHARS, taskFailure } from './taskFailure';
 
 /** Input of one task's child workflow. */
@@ -91,8 +92,19 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
   if (step.type === 'sleep') {
     return sleep(step.duration, { summary }).then(() => next({ ...before, attempts: Math.max(before.attempts, 1) }));
   }
-  const options = { ...activityOptions(input.task, input.defaults, step), summary };
-  const { started, read } = startStep(step, options, stepOptions(input, last, label), { spent: before.usage, label });
+  const options = limitedOptions(
+    input.task,
+    { ...activityOptions(input.task, input.defaults, step), summary },
+    input.context,
+  );
+  const opts = stepOptions(input, last, label);
+  const spent = { spent: before.usage, label };
+  const first = startStep(step, options, opts, spent);
+  const { read } = first;
+  const started =
+    input.task.rateLimit === undefined
+      ? first.started
+      : retryThrottled(first.started, () => startStep(step, options, opts, spent).started);
   return started.then(
     (raw) => {
       const r = read(raw);

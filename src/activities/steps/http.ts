@@ -29,6 +29,7 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
     throw stepFailure(`${step.method} ${step.url} returned ${response.status}`, 'HttpStatusError', output, {
       release: options?.release,
       retryable,
+      retryAfterMs: retryAfterMs(response.retryAfter),
     });
   }
   return stepResult(output, jsonOf(response.body, options, output), options?.release);
@@ -41,7 +42,7 @@ export async function runHttp(plainStep: HttpStep, options?: StepOptions): Promi
  */
 export async function sendRequest(
   step: Pick<HttpStep, 'url' | 'method' | 'headers' | 'body' | 'timeout'>,
-): Promise<{ status: number; body: string }> {
+): Promise<{ status: number; body: string; retryAfter: string | null }> {
   const ctx = Context.current();
   const signals = [ctx.cancellationSignal];
   if (step.timeout) signals.push(AbortSignal.timeout(step.timeout));
@@ -59,10 +60,20 @@ export async function sendRequest(
         '',
       );
     });
-    return { status: response.status, body: await readCapped(response, signal) };
+    const body = await readCapped(response, signal);
+    return { status: response.status, body, retryAfter: response.headers.get('retry-after') };
   } finally {
     stopHeartbeats();
   }
+}
+
+/** A Retry-After header (seconds or an HTTP date) in milliseconds, or undefined without one. */
+function retryAfterMs(header: string | null): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** Sends the request and follows redirects by hand, so every hop gets the same checks. */

@@ -39,6 +39,8 @@ export interface StepFailureDetails {
   output: string;
   /** What a failed agent or llm call cost anyway: it counts toward the run's cost and budget. */
   usage?: Usage;
+  /** A 429/503's Retry-After, for an adaptive rate limit (activities/limits). */
+  retryAfterMs?: number;
 }
 
 /** host:pid of this worker, shown per task so people see how work spread across workers. */
@@ -94,6 +96,7 @@ export function stepResult(output: string, json?: unknown, release?: OutputRelea
 export interface StepFailureExtras {
   release?: OutputRelease;
   usage?: Usage;
+  retryAfterMs?: number;
 }
 
 /**
@@ -106,12 +109,13 @@ export function stepFailure<T extends FailureType>(
   output: string,
   ...[extras]: T extends RetriedSometimes ? [StepFailureExtras & { retryable: boolean }] : [StepFailureExtras?]
 ): ApplicationFailure {
-  const { release, usage, retryable } = (extras ?? {}) as StepFailureExtras & { retryable?: boolean };
+  const { release, usage, retryable, retryAfterMs } = (extras ?? {}) as StepFailureExtras & { retryable?: boolean };
   const details: StepFailureDetails = {
     attempt: Context.current().info.attempt,
     worker: workerIdentity,
     output: released(output, release),
     ...(usage ? { usage } : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
   };
   return ApplicationFailure.create({
     message: mask(message).slice(0, ERROR_MESSAGE_CHARS),

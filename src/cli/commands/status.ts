@@ -6,6 +6,7 @@ import { describedRun, findTask, progressOrServerView } from '../../client/contr
 import { action, clientFor, printJson, withConnection } from '../common';
 import { progressView } from '../render';
 import { printTask } from '../taskView';
+import { limitWaitLines } from '../../client/limitWaits';
 
 /** What to do about a run that waits for approval. */
 function approvalHint(id: string): string {
@@ -53,7 +54,14 @@ export function statusCommand(): Command {
           `${id}: ${progress.status}  (${progress.plan}, M=${progress.maxConcurrency}, ${progress.policy})\n`,
         );
         const why = progress.reason === 'waiting for approval' ? approvalHint(id) : progress.reason;
-        const lines = [...progressView(progress, now, now - started, 50), ...(why ? [why] : [])];
+        const waits = description.closeTime
+          ? []
+          : await limitWaitLines(
+              client,
+              id,
+              progress.running.map((r) => r.id),
+            );
+        const lines = [...progressView(progress, now, now - started, 50), ...waits, ...(why ? [why] : [])];
         process.stdout.write(`${lines.join('\n')}\n${link}`);
       }),
     );

@@ -8,8 +8,12 @@ import {
   planWarnings,
   plural,
   simulate,
+  undeclaredLimits,
   type Plan,
 } from '../../core';
+import { connectClient } from '../../client';
+import { LimitStore } from '../../temporal/limits';
+import { connectionSettings } from '../../temporal/connection';
 import { fileOverlaps } from '../../core/plan/files';
 import { ExitCode, PlanError } from '../../errors';
 import { payloadProblem } from '../../temporal/payloadSize';
@@ -39,6 +43,14 @@ export function validateCommand(): Command {
           if (flags.json) printJson({ ok: false, problems: err.problems });
           else for (const p of err.problems) process.stderr.write(`${file}: ${p}\n`);
           return ExitCode.usage;
+        }
+        const unknown = await unknownLimits(plan);
+        if (unknown.length) {
+          for (const name of unknown)
+            process.stderr.write(
+              `${file}: rate limit "${name}" is neither declared in "limits" nor on the server: add "limits": {"${name}": {"rate": "10/s"}} or run \`ptq limit set ${name} --rate 10/s\`\n`,
+            );
+          return ExitCode.unknownLimit;
         }
         const g = buildGraph(plan);
         const edges = g.deps.reduce((n, d) => n + d.length, 0);
@@ -76,6 +88,15 @@ export function validateCommand(): Command {
         if (overlaps.more) process.stdout.write(`files overlap: more pairs after these ${SHOWN_OVERLAPS}\n`);
       }),
     );
+}
+
+/** Limits the plan uses that it does not declare and the server does not have; asks the server only if there are any. */
+async function unknownLimits(plan: Plan): Promise<string[]> {
+  const undeclared = undeclaredLimits(plan);
+  if (undeclared.length === 0) return [];
+  const client = await connectClient();
+  const existing = await new LimitStore(client.workflowService, connectionSettings().namespace).definitions();
+  return undeclared.filter((name) => !Object.hasOwn(existing, name));
 }
 
 /** The run if every task took its estimate, or undefined for a plan the simulator cannot play out. */

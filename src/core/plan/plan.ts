@@ -18,6 +18,7 @@ import {
   MAX_LLM_STEPS,
   jsonDepthProblem,
 } from './limits';
+import { LIMIT_NAME, rateProblem } from './rates';
 
 /**
  * The plan schema. It is the single source of truth: plan files, AI planner output, workflow input
@@ -83,6 +84,11 @@ const Name = z
   .min(1, 'must not be empty')
   .max(MAX_NAME_CHARS, `at most ${MAX_NAME_CHARS} characters`)
   .refine((n) => n !== '__proto__', '"__proto__" is reserved: pick another name');
+
+/** The name of a rate limit: part of its task queue's name. */
+const LimitName = z
+  .string()
+  .regex(LIMIT_NAME, 'limit names start with a letter and use letters, digits, "_" and "-" (at most 63)');
 
 /** Retry policy for a task's activities; Temporal carries it out durably. */
 export const RetrySpec = z
@@ -507,6 +513,12 @@ export const Task = z
       .describe(
         '"success" (default): all dependencies succeeded; "always": once they ended, whatever the outcome; "failure": some dependency failed or was cancelled.',
       ),
+    rateLimit: LimitName.optional().describe(
+      'A named rate limit (the plan\'s "limits" or `ptq limit set`): every start of every step of this task counts against it.',
+    ),
+    rateKey: Text.optional().describe(
+      'With rateLimit: a template for the key each step counts under (e.g. "{{item.host}}"); the limit\'s perKey rate holds per key.',
+    ),
     map: MapSpec.optional().describe(
       'Run the steps once per item ({{item}}, {{item.field}}, {{index}}), with its own parallel limit and stop conditions.',
     ),
@@ -519,6 +531,28 @@ export const Task = z
   })
   .strict();
 export type Task = z.infer<typeof Task>;
+
+/** A rate: "20/s", "600/m", "10000/h". Kept as text so a parsed plan parses again to itself. */
+const Rate = z.string().superRefine((text, ctx) => {
+  const problem = rateProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/**
+ * A named rate limit a plan declares. Limits are global to the namespace: one that exists already
+ * keeps its own values, and this one is created with these only when it does not.
+ */
+export const LimitSpec = z
+  .object({
+    rate: Rate.describe('Starts of its steps per second, minute or hour over all runs and workers: "20/s".'),
+    perKey: Rate.optional().describe("Each rateKey's own rate, within `rate`."),
+    adaptive: z
+      .boolean()
+      .optional()
+      .describe('`rate` is a ceiling: the rate backs off on 429/503 and probes back up while they stop.'),
+  })
+  .strict();
+export type LimitSpec = z.infer<typeof LimitSpec>;
 
 /** A run parameter: `{{params.NAME}}`, set with `ptq start -p NAME=VALUE`. */
 export const ParamSpec = z
@@ -695,6 +729,10 @@ export const Plan = z
           .strict(),
       )
       .default({}),
+    limits: z
+      .record(LimitName, LimitSpec)
+      .default({})
+      .describe('Named rate limits the tasks use (`rateLimit`), created with these values if missing.'),
     params: z
       .record(z.string().regex(/^[A-Za-z_]\w*$/, 'parameter names use letters, digits and "_"'), ParamSpec)
       .default({}),

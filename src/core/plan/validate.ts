@@ -78,6 +78,7 @@ function graphProblems(plan: Plan): string[] {
           `task "${task.id}": map.batch: a batch runs ${BATCH_STEP_TYPES.join(', ')} steps, not ${step.type}${step.type === 'llm' ? ' with tools' : ''}: use batch 1`,
         );
     }
+    problems.push(...rateLimitProblems(task));
     const resources = task.resources ?? [];
     const dup = resources.find((r, i) => resources.indexOf(r) !== i);
     if (dup) problems.push(`task "${task.id}" lists resource "${dup}" twice, so it would wait on itself forever`);
@@ -105,6 +106,21 @@ function graphProblems(plan: Plan): string[] {
   const cycle = findCycle(plan);
   if (cycle) problems.push(`dependency cycle: ${cycle.join(' -> ')} (each task depends on the next): break one edge`);
   return problems;
+}
+
+/** A rate limit counts step starts: a key needs a limit, and a batch runs many items in one step. */
+function rateLimitProblems(task: Plan['tasks'][number]): string[] {
+  if (task.rateLimit === undefined)
+    return task.rateKey === undefined ? [] : [`task "${task.id}": rateKey needs a rateLimit to count under`];
+  if (task.map && task.map.batch > 1)
+    return [`task "${task.id}": rateLimit counts each step, and map.batch runs many items in one: use batch 1`];
+  return [];
+}
+
+/** Limits the plan's tasks use that its "limits" does not declare: they must exist on the server. */
+export function undeclaredLimits(plan: Plan): string[] {
+  const used = plan.tasks.flatMap((t) => (t.rateLimit === undefined ? [] : [t.rateLimit]));
+  return [...new Set(used)].filter((name) => !Object.hasOwn(plan.limits, name));
 }
 
 /** Iterative DFS (no recursion limit on long chains); returns a cycle along dependsOn, closed on itself. */
