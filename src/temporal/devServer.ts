@@ -44,6 +44,10 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'history.visibilityProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxTimeShift': '1ms',
   'history.maximumBufferedEventsBatch': 1000,
+  // Priority keys and fairness keys are ignored unless matching uses its new matcher with fairness
+  // (both off by default in server 1.29): runs that share workers split them by fairness key.
+  'matching.useNewMatcher': true,
+  'matching.enableFairness': true,
 };
 
 /**

@@ -46,7 +46,7 @@ import {
 import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
-import { ptqTask, type RunTaskInput } from './ptqTask';
+import { ptqTask, queuePriorityOf, type RunTaskInput } from './ptqTask';
 import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
 import { stopLocally } from './stopLocally';
@@ -270,6 +270,7 @@ export class PlanRun {
       staticSummary: task.title ?? id,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      ...queuePriorityOf(task),
     };
     const runIt = (place?: TaskPlace) => {
       const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };
