@@ -1,0 +1,130 @@
+import type { Client } from '@temporalio/client';
+import { getProgress, startRun, summaryOf, cancelRun } from '../src/client';
+import { progressView } from '../src/cli/render';
+import type { PlanInput } from '../src/core';
+import { mapProgressQuery, taskWorkflowId } from '../src/shared';
+import { plan, runId, withWorker } from './helpers';
+import { startLoadServer, throughputOf, type LoadServer } from './support/loadServer';
+
+jest.setTimeout(600_000);
+
+/** A run of one map over `items` GETs of `server/TAG/N`. */
+function fetchPlan(base: string, tag: string, items: number, map: Partial<NonNullable<PlanInput['tasks'][0]['map']>>) {
+  return plan({
+    name: tag,
+    maxConcurrency: 200,
+    tasks: [
+      {
+        id: 'fetch',
+        retry: { maximumAttempts: 1 },
+        map: { items: { range: [0, items] }, ...map },
+        run: { type: 'http', url: `${base}/${tag}/{{item}}` },
+      },
+    ],
+  });
+}
+
+/** Starts a run and waits for its end; returns how long it took (ms) and its summary. */
+async function timedRun(client: Client, taskQueue: string, p: ReturnType<typeof plan>, id: string) {
+  const started = Date.now();
+  const summary = await summaryOf(await startRun(client, p, { id, taskQueue }));
+  return { ms: Date.now() - started, summary };
+}
+
+const servedUnder = (server: LoadServer, tag: string) => server.served.filter((s) => s.path.startsWith(`/${tag}/`));
+
+describe('maxParallel: auto on the real server', () => {
+  let server: LoadServer;
+  beforeAll(async () => {
+    // 500 ms while at most 20 requests are in flight, three times that above: the best limit is 20.
+    server = await startLoadServer((inFlight) => (inFlight <= 20 ? 500 : 1500));
+    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
+  });
+  afterAll(async () => {
+    await server.close();
+    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
+  });
+
+  it('settles between 15 and 30 where latency jumps above 20, with at least 80% of the best fixed throughput', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const items = 600;
+      const fixed: Record<string, number> = {};
+      for (const n of [20, 40]) {
+        const tag = `fixed${n}`;
+        const { summary } = await timedRun(client, taskQueue, fetchPlan(server.base, tag, items, { maxParallel: n }), runId(tag));
+        expect(summary.status).toBe('succeeded');
+        fixed[tag] = throughputOf(servedUnder(server, tag));
+      }
+
+      const id = runId('auto');
+      const handle = await startRun(client, fetchPlan(server.base, 'auto', items, { maxParallel: 'auto' }), { id, taskQueue });
+      const map = client.workflow.getHandle(taskWorkflowId(id, 'fetch'));
+      const limits: Array<{ done: number; limit: number }> = [];
+      let view = '';
+      const ended = summaryOf(handle);
+      let over = false;
+      void ended.finally(() => (over = true));
+      while (!over) {
+        const p = await map.query(mapProgressQuery).catch(() => undefined);
+        if (p?.auto) limits.push({ done: p.done, limit: p.maxParallel });
+        if (p?.auto && p.done > items / 2 && !view)
+          view = progressView(await getProgress(client, id), Date.now(), 1000).join('\n');
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const summary = await ended;
+      expect(summary.status).toBe('succeeded');
+      expect(summary.tasks[0].items).toMatchObject({ total: items, succeeded: items });
+
+      // `ptq status` and `watch` show the live limit.
+      expect(view).toMatch(/max auto: \d+/);
+      const late = limits.filter((l) => l.done >= items / 2).map((l) => l.limit);
+      const settled = late.filter((l) => l >= 15 && l <= 30).length / late.length;
+      const auto = throughputOf(servedUnder(server, 'auto'));
+      const best = Math.max(...Object.values(fixed));
+      console.log(
+        `maxParallel auto: ${auto.toFixed(1)} req/s, fixed ${JSON.stringify(fixed)}; second-half limits ${late.join(',')}`,
+      );
+      expect(late.length).toBeGreaterThan(3);
+      expect(settled).toBeGreaterThanOrEqual(0.8);
+      expect(auto).toBeGreaterThanOrEqual(0.8 * best);
+    }));
+});
+
+describe('fairness between runs on the real server', () => {
+  let server: LoadServer;
+  beforeAll(async () => {
+    server = await startLoadServer(() => 1000);
+    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
+  });
+  afterAll(async () => {
+    await server.close();
+    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
+  });
+
+  it('a 40-item run started after a 2,000-item run at maxParallel 200 on 20 slots takes at most 3x its time alone', () =>
+    withWorker(
+      async ({ client, taskQueue }) => {
+        const small = (tag: string) => fetchPlan(server.base, tag, 40, { maxParallel: 40 });
+        const alone = await timedRun(client, taskQueue, small('alone'), runId('alone'));
+        expect(alone.summary.status).toBe('succeeded');
+
+        const bigId = runId('big');
+        await startRun(client, fetchPlan(server.base, 'big', 2000, { maxParallel: 200 }), { id: bigId, taskQueue });
+        // Wait until the big run's map holds 200 items: 20 on the worker, 180 queued behind them.
+        for (let running = 0; running < 200;) {
+          await new Promise((r) => setTimeout(r, 200));
+          const p = await client.workflow.getHandle(taskWorkflowId(bigId, 'fetch')).query(mapProgressQuery).catch(() => undefined);
+          running = p?.running ?? 0;
+        }
+        const shared = await timedRun(client, taskQueue, small('after'), runId('after'));
+        await cancelRun(client, bigId);
+        expect(shared.summary.status).toBe('succeeded');
+        const bigServed = servedUnder(server, 'big').length;
+        console.log(`fairness: 40 items alone ${alone.ms} ms, after a 2000-item run ${shared.ms} ms (${(shared.ms / alone.ms).toFixed(2)}x); big run served ${bigServed}`);
+        // The big run kept working meanwhile: the workers were shared, not handed over.
+        expect(bigServed).toBeGreaterThan(40);
+        expect(shared.ms).toBeLessThanOrEqual(3 * alone.ms);
+      },
+      { maxConcurrentActivityTaskExecutions: 20 },
+    ));
+});
