@@ -51,13 +51,21 @@ describe('maxParallel: auto on the real server', () => {
       const fixed: Record<string, number> = {};
       for (const n of [20, 40]) {
         const tag = `fixed${n}`;
-        const { summary } = await timedRun(client, taskQueue, fetchPlan(server.base, tag, items, { maxParallel: n }), runId(tag));
+        const { summary } = await timedRun(
+          client,
+          taskQueue,
+          fetchPlan(server.base, tag, items, { maxParallel: n }),
+          runId(tag),
+        );
         expect(summary.status).toBe('succeeded');
         fixed[tag] = throughputOf(servedUnder(server, tag));
       }
 
       const id = runId('auto');
-      const handle = await startRun(client, fetchPlan(server.base, 'auto', items, { maxParallel: 'auto' }), { id, taskQueue });
+      const handle = await startRun(client, fetchPlan(server.base, 'auto', items, { maxParallel: 'auto' }), {
+        id,
+        taskQueue,
+      });
       const map = client.workflow.getHandle(taskWorkflowId(id, 'fetch'));
       const limits: Array<{ done: number; limit: number }> = [];
       let view = '';
@@ -113,14 +121,19 @@ describe('fairness between runs on the real server', () => {
         // Wait until the big run's map holds 200 items: 20 on the worker, 180 queued behind them.
         for (let running = 0; running < 200;) {
           await new Promise((r) => setTimeout(r, 200));
-          const p = await client.workflow.getHandle(taskWorkflowId(bigId, 'fetch')).query(mapProgressQuery).catch(() => undefined);
+          const p = await client.workflow
+            .getHandle(taskWorkflowId(bigId, 'fetch'))
+            .query(mapProgressQuery)
+            .catch(() => undefined);
           running = p?.running ?? 0;
         }
         const shared = await timedRun(client, taskQueue, small('after'), runId('after'));
         await cancelRun(client, bigId);
         expect(shared.summary.status).toBe('succeeded');
         const bigServed = servedUnder(server, 'big').length;
-        console.log(`fairness: 40 items alone ${alone.ms} ms, after a 2000-item run ${shared.ms} ms (${(shared.ms / alone.ms).toFixed(2)}x); big run served ${bigServed}`);
+        console.log(
+          `fairness: 40 items alone ${alone.ms} ms, after a 2000-item run ${shared.ms} ms (${(shared.ms / alone.ms).toFixed(2)}x); big run served ${bigServed}`,
+        );
         // The big run kept working meanwhile: the workers were shared, not handed over.
         expect(bigServed).toBeGreaterThan(40);
         expect(shared.ms).toBeLessThanOrEqual(3 * alone.ms);

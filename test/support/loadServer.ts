@@ -25,11 +25,14 @@ export async function startLoadServer(delayMs: (inFlight: number, path: string) 
     const start = Date.now();
     const path = req.url ?? '';
     const depth = inFlight;
-    setTimeout(() => {
-      inFlight--;
-      served.push({ path, start, end: Date.now(), inFlight: depth });
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-    }, delayMs(depth, path));
+    setTimeout(
+      () => {
+        inFlight--;
+        served.push({ path, start, end: Date.now(), inFlight: depth });
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      },
+      delayMs(depth, path),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {

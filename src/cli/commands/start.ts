@@ -45,7 +45,11 @@ export function startCommand(): Command {
     )
     .addOption(new Option('--policy <policy>', 'ready-queue order').choices(POLICIES))
     .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
-    .option('--priority <n>', "the run's place on the workers' queues: 1 (first) to 5 (last)", intOption('--priority', 1, 5))
+    .option(
+      '--priority <n>',
+      "the run's place on the workers' queues: 1 (first) to 5 (last)",
+      intOption('--priority', 1, 5),
+    )
     .option('--fairness-key <key>', 'runs with the same key share one share of the workers (default: the run id)')
     .option('--fairness-weight <w>', "this run's share of the workers relative to others (default 1)", parseFloat)
     .option('--wait', 'wait for the end and print the summary')

@@ -395,7 +395,12 @@ export const Fairness = z
       .refine((k) => utf8Length(k) <= 64, 'at most 64 bytes (a Temporal fairness key)')
       .optional()
       .describe('Runs with the same key share one share of the workers. Default: the run id.'),
-    weight: z.number().min(0.001).max(1000).optional().describe('The share of this key, relative to others (default 1).'),
+    weight: z
+      .number()
+      .min(0.001)
+      .max(1000)
+      .optional()
+      .describe('The share of this key, relative to others (default 1).'),
   })
   .strict();
 export type Fairness = z.infer<typeof Fairness>;
@@ -404,7 +409,6 @@ export type Fairness = z.infer<typeof Fairness>;
 function utf8Length(text: string): number {
   return encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, 'x').length;
 }
-
 
 const TaskId = z
   .string()

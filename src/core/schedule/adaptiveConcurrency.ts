@@ -40,8 +40,6 @@ export interface AdaptiveState extends AdaptiveBounds {
   slowStart: boolean;
   /** Latency without load: the best round's mean, drifting up slowly so a slower service is learnt. */
   baseline?: number;
-  /** When the limit last changed (ms). */
-  since: number;
   /** Items with a lower index had started by then, under the old limit: they are not measured. */
   sinceIndex: number;
   /** The limit before the last change, to return to when a rise overloads. */
@@ -100,7 +98,6 @@ export class AdaptiveConcurrency {
       limit,
       previous: limit,
       slowStart: true,
-      since: 0,
       sinceIndex: 0,
       calm: 0,
       round: emptyRound(),
@@ -120,13 +117,8 @@ export class AdaptiveConcurrency {
   record(sample: ConcurrencySample): void {
     const s = this.state;
     const r = s.round;
-    if (sample.index < s.sinceIndex) {
-      // An item of the old limit. If none started since the change has ended by the time latency
-      // should allow, those items are late: the rise overloaded, and waiting for them costs a slow round.
-      if (s.limit > s.previous && r.samples === 0 && s.baseline !== undefined)
-        if (sample.endedAt - s.since > s.baseline * LATENCY_TOLERANCE) this.overloaded(s.previous, sample);
-      return;
-    }
+    // An item that started under an older limit says nothing about this one.
+    if (sample.index < s.sinceIndex) return;
     r.samples++;
     r.peak = Math.max(r.peak, sample.running);
     const latency = Math.max(0, sample.endedAt - sample.startedAt);
@@ -188,7 +180,6 @@ export class AdaptiveConcurrency {
     }
     s.previous = s.limit;
     s.limit = limit;
-    s.since = last.endedAt;
     s.sinceIndex = last.started;
     s.round = emptyRound();
   }

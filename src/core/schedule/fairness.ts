@@ -39,6 +39,8 @@ export function fairnessKeyOf(id: string): string {
   if (encodeURIComponent(id).replace(/%[0-9A-F]{2}/g, 'x').length <= MAX_KEY_BYTES) return id;
   let hash = 0x811c9dc5;
   for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
-  const head = Array.from(id.replace(/[^\x20-\x7e]/g, '_')).slice(0, MAX_KEY_BYTES - 9).join('');
+  const head = Array.from(id.replace(/[^\x20-\x7e]/g, '_'))
+    .slice(0, MAX_KEY_BYTES - 9)
+    .join('');
   return `${head}~${hash.toString(16).padStart(8, '0')}`;
 }
