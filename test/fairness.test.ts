@@ -3,7 +3,15 @@ import { getProgress, startRun, summaryOf, cancelRun } from '../src/client';
 import { progressView } from '../src/cli/render';
 import type { PlanInput } from '../src/core';
 import { mapProgressQuery, taskWorkflowId } from '../src/shared';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectClient } from '../src/client';
+import type { ItemResult } from '../src/core';
 import { plan, runId, withWorker } from './helpers';
+import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { waitFor } from './support/processes';
+import { startWorkerProcess, type WorkerProcess } from './support/workers';
 import { startLoadServer, throughputOf, type LoadServer } from './support/loadServer';
 
 jest.setTimeout(600_000);
@@ -140,4 +148,93 @@ describe('fairness between runs on the real server', () => {
       },
       { maxConcurrentActivityTaskExecutions: 20 },
     ));
+});
+
+describe('run priority on the real server', () => {
+  it("sets the run's priority and fairness on the run, its map and tasks; a task's queuePriority on its own", () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const id = runId('prio');
+      const shell = { type: 'shell' as const, command: ['true'] };
+      const p = plan({
+        priority: 4,
+        fairness: { weight: 3 },
+        tasks: [
+          { id: 'm', map: { items: [1, 2] }, run: shell },
+          { id: 'late', queuePriority: 5, execution: 'child', run: shell },
+        ],
+      });
+      const summary = await summaryOf(await startRun(client, p, { id, taskQueue, priority: 2 }));
+      expect(summary.status).toBe('succeeded');
+      const priorityOf = async (workflowId: string) =>
+        (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority;
+      expect(await priorityOf(id)).toMatchObject({ priorityKey: 2, fairnessKey: id, fairnessWeight: 3 });
+      expect(await priorityOf(taskWorkflowId(id, 'm'))).toMatchObject({
+        priorityKey: 2,
+        fairnessKey: id,
+        fairnessWeight: 3,
+      });
+      expect(await priorityOf(taskWorkflowId(id, 'late'))).toMatchObject({
+        priorityKey: 5,
+        fairnessKey: id,
+        fairnessWeight: 3,
+      });
+    }));
+});
+
+describe('maxParallel: auto under a worker crash', () => {
+  const workers: WorkerProcess[] = [];
+  afterAll(() => {
+    for (const w of workers) w.child.kill('SIGKILL');
+  });
+
+  it('kill -9 of the worker halfway: every item ends once, and the limit stays automatic', async () => {
+    const ledger = join(mkdtempSync(join(tmpdir(), 'ptq-auto-kill-')), 'ledger');
+    const queue = `auto-kill-${runId('q')}`;
+    workers.push(await startWorkerProcess(queue));
+    const client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+    const n = 60;
+    const p = plan({
+      maxConcurrency: 16,
+      defaults: { heartbeatTimeout: '2s', retry: { maximumAttempts: 10, initialInterval: '100ms' } },
+      tasks: [
+        {
+          ...ledgerTask('i{{index}}', ledger, 3),
+          id: 'each',
+          map: { items: { range: [0, n] }, maxParallel: 'auto', auto: { min: 2, max: 16 } },
+        },
+      ],
+    });
+    const id = runId('auto-kill');
+    const handle = await startRun(client, p, { id, taskQueue: queue });
+    const ended = () => readLedger(ledger).filter((a) => a.ended).length;
+    await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
+    workers[0].child.kill('SIGKILL');
+    const killedAt = Date.now();
+    await new Promise((r) => setTimeout(r, 100));
+    const orphans = readLedger(ledger).filter((a) => !a.ended);
+    workers.push(await startWorkerProcess(queue));
+    // The new worker replays the map, controller included, and goes on with the same automatic limit.
+    const progress = await waitFor(
+      () =>
+        client.workflow
+          .getHandle(taskWorkflowId(id, 'each'))
+          .query(mapProgressQuery)
+          .catch(() => undefined),
+      30_000,
+    );
+    expect(progress).toMatchObject({ auto: true });
+    expect(progress.maxParallel).toBeGreaterThanOrEqual(2);
+    const summary = await summaryOf(handle);
+    expect(summary.status).toBe('succeeded');
+    expect(orphans.filter(attemptAlive)).toEqual([]);
+    const ids = Array.from({ length: n }, (_, i) => `i${i}`);
+    expect(ledgerProblems(readLedger(ledger), ids, killedAt)).toEqual([]);
+    const results = readFileSync(summary.tasks[0].results as string, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as ItemResult);
+    expect(results.map((r) => r.index)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(summary.tasks[0].items).toEqual({ total: n, succeeded: n, failed: 0, cancelled: 0, notStarted: 0 });
+    await client.connection.close();
+  });
 });
