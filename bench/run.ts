@@ -12,7 +12,7 @@
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
  * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
- * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|files]
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|files|fairness]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +25,7 @@ import { dataConverter } from '../src/temporal/codec';
 import { startDevServer } from '../src/temporal/devServer';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { cancellation } from './cancellation';
+import { fairness } from './fairness';
 import { faults } from './faults';
 import { files } from './files';
 import { map, mapScale } from './map';
@@ -46,6 +47,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   cancellation,
   faults,
   map,
+  fairness,
 };
 
 async function main(): Promise<void> {

@@ -61,10 +61,8 @@ interface Round {
   errors: number;
   /** Most items running at any end. */
   peak: number;
-  /** Highest concurrency an item started at and still ended within the tolerated latency. */
-  fastAt: number;
-  /** Lowest concurrency an item started at and ended late. */
-  slowAt?: number;
+  /** Per concurrency at start (items in flight, itself included): items within the tolerated latency, and late or failed. */
+  byConcurrency: Record<number, [fast: number, late: number]>;
 }
 
 /** A round's mean latency above baseline × this is overload. */
@@ -127,8 +125,8 @@ export class AdaptiveConcurrency {
       r.latency += latency;
     } else r.errors++;
     if (s.baseline !== undefined) {
-      if (sample.ok && latency <= s.baseline * LATENCY_TOLERANCE) r.fastAt = Math.max(r.fastAt, sample.concurrency);
-      else r.slowAt = Math.min(r.slowAt ?? sample.concurrency, sample.concurrency);
+      const counts = (r.byConcurrency[sample.concurrency] ??= [0, 0]);
+      counts[sample.ok && latency <= s.baseline * LATENCY_TOLERANCE ? 0 : 1]++;
     }
     if (r.samples >= Math.max(MIN_ROUND, this.limit())) this.endRound(sample);
   }
@@ -143,11 +141,11 @@ export class AdaptiveConcurrency {
     const target = (s.baseline ?? 0) * LATENCY_TOLERANCE;
     if (r.errors > r.samples * ERROR_TOLERANCE) return this.overloaded(s.limit * ERROR_BACKOFF, last);
     if (mean !== undefined && mean > target) {
-      // A rise that overloaded goes back to the most items that ran at once with latency held, and
-      // remembers the fewest that did not; else the limit drops by how far latency rose.
+      // A rise that overloaded goes back to the most items in flight that kept latency (see heldAt),
+      // at least to the limit before it, which held; else the limit drops by how far latency rose.
       if (s.limit <= s.previous) return this.overloaded(s.limit * Math.max(MAX_DECREASE, target / mean), last);
-      const held = Math.max(s.previous, Math.min(r.fastAt, s.limit - 1));
-      return this.overloaded(held, last, Math.max(Math.floor(held) + 1, r.slowAt ?? 0));
+      const held = Math.max(s.previous, heldAt(r));
+      return this.overloaded(held, last, held + 1);
     }
     // Grow only when the limit was used: a map with fewer items ready learns nothing about more.
     if (r.peak < this.limit()) return;
@@ -164,10 +162,11 @@ export class AdaptiveConcurrency {
     this.change(Math.min(s.max, next), last);
   }
 
+  /** Lowers the limit to `to`, and remembers `ceiling` as where overload begins. */
   private overloaded(to: number, last: ConcurrencySample, ceiling = this.limit()): void {
     const s = this.state;
     s.slowStart = false;
-    s.ceiling = Math.max(s.min + 1, ceiling);
+    s.ceiling = Math.max(s.min + 1, Math.min(this.limit(), ceiling));
     s.calm = 0;
     this.change(Math.max(s.min, Math.min(s.limit - 1, to)), last);
   }
@@ -185,6 +184,29 @@ export class AdaptiveConcurrency {
   }
 }
 
+/** Share of late items up to a concurrency that still counts as held (one lucky or unlucky item is noise). */
+const LATE_SHARE = 0.1;
+
+/**
+ * The most items in flight at which a round's items kept their latency: the highest concurrency c
+ * such that at most LATE_SHARE of the items started at c or fewer were late. A service that holds
+ * 20 at once and was tried at 32 gives 20, even when a few items at 30 were lucky.
+ */
+function heldAt(r: Round): number {
+  let held = 0;
+  let all = 0;
+  let late = 0;
+  const levels = Object.keys(r.byConcurrency)
+    .map(Number)
+    .sort((a, b) => a - b);
+  for (const c of levels) {
+    all += r.byConcurrency[c][0] + r.byConcurrency[c][1];
+    late += r.byConcurrency[c][1];
+    if (late <= all * LATE_SHARE) held = c;
+  }
+  return held;
+}
+
 function emptyRound(): Round {
-  return { samples: 0, latency: 0, measured: 0, errors: 0, peak: 0, fastAt: 0 };
+  return { samples: 0, latency: 0, measured: 0, errors: 0, peak: 0, byConcurrency: {} };
 }
