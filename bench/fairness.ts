@@ -33,7 +33,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * Fairness and `maxParallel: auto`, side by side with their baselines, on a worker of its own with
  * 20 activity slots and a local HTTP service:
- *   - Jain's fairness index of the requests served to 3 runs at once (each a map of 200 in flight),
+ *   - Jain's fairness index of the requests served to 3 runs at once (each a map of 100 in flight),
  *     each run its own fairness key (ptq's default) vs all sharing one key (plain FIFO);
  *   - two runs weighted 2:1, the share they got;
  *   - a 40-item run started behind a 2,000-item run: its time vs alone, per key vs one shared key;
@@ -76,8 +76,13 @@ async function served(
 ): Promise<number[]> {
   const ids = runs.map((r) => `${r.tag}-${randomUUID().slice(0, 8)}`);
   for (const [k, r] of runs.entries())
-    await startRun(client, fetchPlan(server.base, ids[k], 100_000, 200, r.fairness), { id: ids[k], taskQueue });
-  await sleep(3_000); // every run has its 200 items queued
+    await startRun(client, fetchPlan(server.base, ids[k], 100_000, 100, r.fairness), { id: ids[k], taskQueue });
+  // The window opens once every run has its 100 items in flight (running or queued for a slot).
+  for (const id of ids)
+    for (let running = 0; running < 100; await sleep(200)) {
+      const map = client.workflow.getHandle(taskWorkflowId(id, 'fetch'));
+      running = (await map.query(mapProgressQuery).catch(() => undefined))?.running ?? 0;
+    }
   const from = Date.now();
   await sleep(windowMs);
   const to = Date.now();
@@ -113,7 +118,7 @@ async function shares(client: Client, taskQueue: string, server: LoadServer): Pr
   );
   return [
     ratioRow(
-      `fairness: Jain's index, 3 runs x 200 in flight on ${SLOTS} slots (served ${own.join('/')} vs one key ${fifo.join('/')})`,
+      `fairness: Jain's index, 3 runs x 100 in flight on ${SLOTS} slots (served ${own.join('/')} vs one key ${fifo.join('/')})`,
       jainIndex(own),
       jainIndex(fifo),
       '>= 0.9',

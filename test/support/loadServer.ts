@@ -53,9 +53,9 @@ export function throughputOf(served: Served[]): number {
   return (served.length * 1000) / Math.max(1, last - first);
 }
 
-/** Jain's fairness index of shares x: 1 when all are equal, 1/n when one takes everything. */
+/** Jain's fairness index of shares x: 1 when all are equal, 1/n when one takes everything; NaN when nobody got any. */
 export function jainIndex(x: number[]): number {
   const sum = x.reduce((a, b) => a + b, 0);
   const squares = x.reduce((a, b) => a + b * b, 0);
-  return squares === 0 ? 1 : (sum * sum) / (x.length * squares);
+  return (sum * sum) / (x.length * squares);
 }
