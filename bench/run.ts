@@ -9,10 +9,10 @@
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
  *   7. dashboard: a 2,000-task run's page in headless Chromium: drawn, blocked while live, end shown;
  *   8. limits: rate achieved vs a named limit, adaptive vs fixed maxParallel against a 429ing API, overhead;
- *   9. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
+ *   9. fairness: Jain's index between runs sharing workers, auto vs fixed maxParallel;
+ *  10. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
  * Only with `--only NAME`: browser (pages/s with a pool of 1, 2 and 4 browsers vs a Chromium launched per
- *   item, and the worker's RSS), fairness (Jain's index between runs, auto vs fixed maxParallel),
- *   map-wide (3,000 items in flight), million.
+ *   item, and the worker's RSS), map-wide (3,000 items in flight), million.
  * `--scale`: 10,000- and 50,000-task plans, a 100,000-item map, a 3,000-wide map, and a map of a million
  *   items in batches against a local HTTP server (`--million N` for another size).
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
@@ -33,6 +33,7 @@ import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { browser } from './browser';
 import { cancellation } from './cancellation';
 import { dashboard } from './dashboard';
+import { fairness } from './fairness';
 import { faults } from './faults';
 import { files } from './files';
 import { limits } from './limits';
@@ -58,6 +59,7 @@ const suites: Record<string, (ctx: BenchContext) => Promise<Rows>> = {
   map,
   dashboard,
   limits,
+  fairness,
 };
 
 async function main(): Promise<void> {

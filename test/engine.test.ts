@@ -381,7 +381,7 @@ describe('a run whose state outgrows what Temporal accepts', () => {
     let hi = 100_000;
     while (hi - lo > 100) {
       const mid = Math.floor((lo + hi) / 2);
-      const size = await encodedSize(runOptions(plan({ tasks: tasksOf(mid) }), {}).args[0]);
+      const size = await encodedSize(runOptions(plan({ tasks: tasksOf(mid) }), {}, 'run').args[0]);
       if (size < MAX_PAYLOAD_BYTES - 20_000) lo = mid;
       else hi = mid;
     }

@@ -143,7 +143,7 @@ const GraphTask = z.object({
   phase: z.enum(['before', 'after']).optional(),
   final: z.literal(true).optional(),
   child: z.boolean().openapi({ description: 'runs as its own workflow (else inline in the run)' }),
-  map: z.object({ size: z.number().nullable(), maxParallel: z.number() }).optional(),
+  map: z.object({ size: z.number().nullable(), maxParallel: z.union([z.number(), z.literal('auto')]) }).optional(),
   estimateMs: z.number(),
   level: z.number().int(),
 });

@@ -126,7 +126,7 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
     const m = r.items;
     if (m)
       lines.push(
-        `    ${progressBar(m.done, m.total, 20)} ${m.done}/${m.total} items  ${m.running} running  ${m.failed} failed  max ${m.maxParallel}${m.paused ? '  PAUSED' : ''}`,
+        `    ${progressBar(m.done, m.total, 20)} ${m.done}/${m.total} items  ${m.running} running  ${m.failed} failed  max ${m.auto ? 'auto: ' : ''}${m.maxParallel}${m.paused ? '  PAUSED' : ''}`,
       );
   }
   if (p.running.length > maxRunning) lines.push(`  … and ${p.running.length - maxRunning} more running`);

@@ -16,6 +16,8 @@ import {
   type Policy,
   type RetryOf,
   type RunSummary,
+  type Fairness,
+  runPriority,
 } from '../core';
 import { dataConverter } from '../temporal/codec';
 import { connectionSettings, type ConnectionFlags } from '../temporal/connection';
@@ -58,6 +60,10 @@ export interface StartOptions {
   params?: Record<string, ParamValue>;
   /** `ptq retry`: the ended run this one retries, and what it keeps from it. */
   retry?: RetryOf;
+  /** `--priority`: over the plan's `priority`. */
+  priority?: number;
+  /** `--fairness-key`, `--fairness-weight`: over the plan's `fairness`. */
+  fairness?: Fairness;
 }
 
 /** Starts a run of a validated plan; rejects an id that was used before. */
@@ -66,7 +72,8 @@ export function startRun(
   plan: Plan,
   options: StartOptions = {},
 ): Promise<WorkflowHandle<typeof ptqRun>> {
-  return startUnique(client, options.id ?? newRunId(plan.name), options, runOptions(plan, options));
+  const id = options.id ?? newRunId(plan.name);
+  return startUnique(client, id, options, runOptions(plan, options, id));
 }
 
 /**
@@ -80,7 +87,9 @@ export function startPlanned(
 ): Promise<WorkflowHandle<typeof ptqRun>> {
   const name = requirements.name ?? 'planned';
   const { approve, policy, maxConcurrency } = options;
-  return startUnique(client, options.id ?? newRunId(name), options, {
+  const id = options.id ?? newRunId(name);
+  return startUnique(client, id, options, {
+    priority: runPriority({}, id, options),
     args: [{ requirements, approve, policy, maxConcurrency }],
     staticSummary: `${name}: planned by AI from requirements, ${requirements.budget ?? 4} parallel`,
     staticDetails: `**Requirements**\n\n${requirements.requirements}`,
@@ -98,7 +107,7 @@ async function startUnique(
   options: StartOptions,
   run: Pick<
     WorkflowStartOptions<typeof ptqRun>,
-    'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes' | 'memo'
+    'args' | 'staticSummary' | 'staticDetails' | 'typedSearchAttributes' | 'memo' | 'priority'
   >,
 ): Promise<WorkflowHandle<typeof ptqRun>> {
   if (id.length > MAX_RUN_ID_CHARS)
@@ -120,8 +129,11 @@ async function startUnique(
   }
 }
 
-/** Input, Web UI metadata and search attributes of a run; shared by direct starts and schedules. */
-export function runOptions(plan: Plan, options: StartOptions) {
+/**
+ * Input, Web UI metadata, search attributes and queue priority of a run (see core/schedule/fairness.ts);
+ * shared by direct starts and schedules.
+ */
+export function runOptions(plan: Plan, options: StartOptions, runId: string) {
   const params = options.params ?? defaultParams(plan);
   const input: RunPlanInput = {
     plan,
@@ -143,6 +155,7 @@ export function runOptions(plan: Plan, options: StartOptions) {
       { key: searchAttributes.done, value: 0 },
     ],
     ...(options.retry ? { memo: { [RETRY_OF_MEMO]: options.retry.run } } : {}),
+    priority: runPriority(plan, runId, options),
   };
 }
 

@@ -51,7 +51,7 @@ export async function createSchedule(client: Client, plan: Plan, options: Schedu
         workflowType: RUN_WORKFLOW_TYPES[0],
         workflowId: id,
         taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
-        ...runOptions(plan, options),
+        ...runOptions(plan, options, id),
       },
       policies: { overlap: OVERLAP[options.overlap ?? 'skip'] },
       // The server turns a cron string into calendars; keep what the user wrote, to show it back.

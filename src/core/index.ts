@@ -23,3 +23,5 @@ export * from './report/liveOutput';
 export * from './schedule/priority';
 export * from './schedule/plannedSchedule';
 export * from './schedule/justify';
+export * from './schedule/fairness';
+export * from './schedule/adaptiveConcurrency';

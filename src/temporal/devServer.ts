@@ -44,8 +44,10 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
   'history.visibilityProcessorMaxPollRPS': 1000,
   'history.timerProcessorMaxTimeShift': '1ms',
   'history.maximumBufferedEventsBatch': 1000,
-  // Named rate limits (temporal/limits.ts) limit each fairness key of a limit's queue, which only
-  // the fairness matcher does (the classic one holds the queue's rate only); it is off by default.
+  // Priority keys and fairness keys are ignored unless matching uses its new matcher with fairness
+  // (both off by default in server 1.29): runs that share workers split them by fairness key, and
+  // named rate limits (temporal/limits.ts) limit each fairness key of a limit's queue.
+  'matching.useNewMatcher': true,
   'matching.enableFairness': true,
   // Each partition of a task queue holds 1/N of its rate: with the default 4, a limit reached half
   // its rate and let 2.5x through in a second as partitions ran dry and refilled (test/limits).

@@ -50,7 +50,7 @@ import { carriedSize } from './carriedSize';
 import { planMarkdown } from './planMarkdown';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
-import { ptqTask, type RunTaskInput } from './ptqTask';
+import { ptqTask, queuePriorityOf, type RunTaskInput } from './ptqTask';
 import { ensurePlanLimits } from './planLimits';
 import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
@@ -277,6 +277,7 @@ export class PlanRun {
       staticSummary: task.title ?? id,
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      ...queuePriorityOf(task),
     };
     const runIt = (place?: TaskPlace) => {
       const input: RunTaskInput = { task, defaults: this.plan.defaults, ...this.templateInputs(task, place) };

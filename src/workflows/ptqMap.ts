@@ -277,9 +277,10 @@ class MapRun {
   private takeInbox(): void {
     const m = this.machine;
     for (const d of this.inbox.splice(0)) {
-      const result = itemResult(d, Date.now());
+      const now = Date.now();
+      const result = itemResult(d, now);
       if (d.ok) this.usage = d.result.usage ? sumUsage(this.usage, d.result.usage) : this.usage;
-      const stop = m.record(result, this.input.context.params);
+      const stop = m.record(result, this.input.context.params, now);
       this.buffer.push(result);
       this.bufferChars += JSON.stringify(result).length;
       if (stop && (stop.failed || this.input.task.map.onStop === 'cancel')) this.cancelRunning();

@@ -232,6 +232,7 @@ export function activityOptions(task: Task, defaults: Plan['defaults'], step: St
         ? undefined
         : (task.heartbeatTimeout ?? defaults.heartbeatTimeout ?? DEFAULT_HEARTBEAT_MS),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    ...queuePriorityOf(task),
     retry: {
       maximumAttempts: retry.maximumAttempts ?? 3,
       initialInterval,
@@ -241,4 +242,12 @@ export function activityOptions(task: Task, defaults: Plan['defaults'], step: St
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes,
     },
   };
+}
+
+/**
+ * A task's `queuePriority` as Temporal's priority of its child or activities. Unset, they inherit
+ * the run's priority and fairness key, and no field is added (histories from before replay as is).
+ */
+export function queuePriorityOf(task: Task): { priority?: { priorityKey: number } } {
+  return task.queuePriority === undefined ? {} : { priority: { priorityKey: task.queuePriority } };
 }

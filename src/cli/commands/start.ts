@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { POLICIES, type Policy } from '../../core';
+import { Fairness, POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
 import type { ConnectionFlags } from '../../temporal/connection';
@@ -26,6 +26,9 @@ interface StartFlags extends RequirementsFlags, ImportFlags {
   watch?: boolean;
   json?: boolean;
   param?: string[];
+  priority?: number;
+  fairnessKey?: string;
+  fairnessWeight?: number;
 }
 
 /** `ptq start`: validate locally, start a durable run, optionally wait or watch. */
@@ -42,6 +45,13 @@ export function startCommand(): Command {
     )
     .addOption(new Option('--policy <policy>', 'ready-queue order').choices(POLICIES))
     .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
+    .option(
+      '--priority <n>',
+      "the run's place on the workers' queues: 1 (first) to 5 (last)",
+      intOption('--priority', 1, 5),
+    )
+    .option('--fairness-key <key>', 'runs with the same key share one share of the workers (default: the run id)')
+    .option('--fairness-weight <w>', "this run's share of the workers relative to others (default 1)", parseFloat)
     .option('--wait', 'wait for the end and print the summary')
     .option('--watch', 'show live progress until the end')
     .option('--json', 'print JSON')
@@ -59,13 +69,25 @@ export function startCommand(): Command {
         const plan = flags.plan ? loadPlanFile(flags.plan, importFlagsOf(flags)) : undefined;
         const params = plan ? paramsFor(plan, flags.param) : undefined;
         const request = plan ? undefined : planRequest(flags);
+        const fairness = fairnessOf(flags);
         const client = await clientFor(flags);
         const handle = plan
-          ? await startRun(client, plan, { ...flags, params })
-          : await startPlanned(client, request as PlanRequestInput, flags);
+          ? await startRun(client, plan, { ...flags, params, fairness })
+          : await startPlanned(client, request as PlanRequestInput, { ...flags, fairness });
         return followStart(client, handle, flags);
       }),
     );
+}
+
+/** `--fairness-key` and `--fairness-weight`, checked like the plan's `fairness`. */
+function fairnessOf(flags: StartFlags): Fairness | undefined {
+  if (flags.fairnessKey === undefined && flags.fairnessWeight === undefined) return undefined;
+  const parsed = Fairness.safeParse({ key: flags.fairnessKey, weight: flags.fairnessWeight });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new PtqError(`--fairness-${String(issue.path[0])}: ${issue.message}`);
+  }
+  return parsed.data;
 }
 
 /** How to follow a run just started: print its id and link, or wait or watch and print the summary. */

@@ -74,7 +74,8 @@ const KNOWN_KEYS = [
   'heartbeatTimeout', 'execution', 'type', 'command', 'cwd', 'env', 'secrets', 'description', 'method', 'url',
   'headers', 'body', 'expectStatus', 'duration', 'input', 'prompt', 'system', 'model', 'maxOutputTokens',
   'map', 'items', 'maxParallel', 'until', 'while', 'onStop', 'file', 'format', 'range', 'llm', 'maxRepairs',
-  'output', 'when', 'runIf', 'unsafeShellTemplates', 'params', 'finally', 'jsonOutputLimit', 'maximumAttempts', 'initialInterval', 'backoffCoefficient', 'maximumInterval', 'nonRetryableErrorTypes',
+  'output', 'when', 'runIf', 'unsafeShellTemplates', 'params', 'finally', 'jsonOutputLimit', 'queuePriority', 'fairness',
+  'weight', 'auto', 'min', 'max', 'maximumAttempts', 'initialInterval', 'backoffCoefficient', 'maximumInterval', 'nonRetryableErrorTypes',
 ]; // prettier-ignore
 
 function suggestion(key: string): string {

@@ -411,14 +411,24 @@ export const ItemSource = z.union(
 );
 export type ItemSource = z.infer<typeof ItemSource>;
 
+const MapParallel = Whole.min(1, 'must be at least 1').max(MAX_MAP_PARALLEL, `must be at most ${MAX_MAP_PARALLEL}`);
+
 /** Runs the task's steps once per item, `maxParallel` at a time, stopping early on a condition. */
 export const MapSpec = z
   .object({
     items: ItemSource,
-    maxParallel: Whole.min(1, 'must be at least 1')
-      .max(MAX_MAP_PARALLEL, `must be at most ${MAX_MAP_PARALLEL}`)
+    maxParallel: z
+      .union([MapParallel, z.literal('auto')], { error: 'expected a whole number or "auto"' })
       .default(10)
-      .describe("Items running at once; the plan's maxConcurrency caps it too."),
+      .describe(
+        'Items running at once; "auto": found from latency and errors (see auto). The plan\'s maxConcurrency caps it too.',
+      ),
+    auto: z
+      .object({ min: MapParallel.default(1), max: MapParallel.default(200) })
+      .strict()
+      .refine((a) => a.min <= a.max, 'min must not be above max')
+      .optional()
+      .describe('Bounds of `maxParallel: auto` (default 1 to 200).'),
     toleratedFailures: Tolerance.default(0).describe(
       'Failed items allowed before the map stops and fails. Default 0: the first failure stops it.',
     ),
@@ -468,6 +478,37 @@ export const MapSpec = z
   .strict();
 export type MapSpec = z.infer<typeof MapSpec>;
 
+/** Temporal's priority key: 1 runs first, 5 last; 3 is the default. */
+export const QueuePriority = z
+  .number()
+  .int('must be a whole number')
+  .min(1, 'must be from 1 (first) to 5 (last)')
+  .max(5, 'must be from 1 (first) to 5 (last)');
+
+/** How a run shares workers with other runs: runs split them in proportion to their weights. */
+export const Fairness = z
+  .object({
+    key: z
+      .string()
+      .min(1)
+      .refine((k) => utf8Length(k) <= 64, 'at most 64 bytes (a Temporal fairness key)')
+      .optional()
+      .describe('Runs with the same key share one share of the workers. Default: the run id.'),
+    weight: z
+      .number()
+      .min(0.001)
+      .max(1000)
+      .optional()
+      .describe('The share of this key, relative to others (default 1).'),
+  })
+  .strict();
+export type Fairness = z.infer<typeof Fairness>;
+
+/** Bytes of a string in UTF-8, without Buffer (workflow code parses plans too). */
+function utf8Length(text: string): number {
+  return encodeURIComponent(text).replace(/%[0-9A-F]{2}/g, 'x').length;
+}
+
 const TaskId = z
   .string()
   .max(MAX_TASK_ID_CHARS, `at most ${MAX_TASK_ID_CHARS} characters (it becomes part of a workflow id)`)
@@ -481,6 +522,9 @@ export const Task = z
     dependsOn: z.array(z.string()).default([]),
     estimate: Duration.optional().describe('Expected duration; drives critical-path priority. Default 1s.'),
     priority: z.number().default(0).describe('Tie-break between equally critical tasks; higher first.'),
+    queuePriority: QueuePriority.optional().describe(
+      "This task's place on the workers' queues, 1 (first) to 5 (last); default: the run's priority.",
+    ),
     group: Name.optional().describe('A group declared in the plan\'s "groups", whose limit applies on top of M.'),
     resources: z.array(Name).optional().describe('Mutexes: tasks sharing a resource never overlap.'),
     files: z
@@ -698,6 +742,12 @@ export const Plan = z
     name: z.string().min(1).default('plan'),
     maxConcurrency: Concurrency.default(4).describe(
       "M: tasks running at once (default 4). It caps every map's maxParallel and every group's maxConcurrency too.",
+    ),
+    priority: QueuePriority.optional().describe(
+      "The run's place on the workers' queues, 1 (first) to 5 (last); default 3. Every task and step of the run inherits it.",
+    ),
+    fairness: Fairness.optional().describe(
+      'Runs that share workers split them by weight, per key (default key: the run id), so a big run cannot starve a small one.',
     ),
     policy: Policy.default('critical-path'),
     onFailure: z.enum(['continue', 'fail-fast']).default('continue'),

@@ -1,7 +1,7 @@
 import { templateProblems } from './checkTemplates';
 import { filesProblem } from './files';
 import { formatIssue } from './issues';
-import { BATCH_STEP_TYPES } from '../schedule/map';
+import { BATCH_STEP_TYPES, mapParallelCap } from '../schedule/map';
 import { isGitUrl, Plan, retryProblem } from './plan';
 import { stepsOf } from './steps';
 
@@ -30,10 +30,10 @@ export function planWarnings(plan: Plan): string[] {
   const fix = (n: number) => `raise "maxConcurrency" to ${n} (or start with --max-concurrency ${n})`;
   const warnings: string[] = [];
   for (const task of plan.tasks) {
-    const n = task.map?.maxParallel;
+    const n = task.map ? mapParallelCap(task.map) : undefined;
     if (n !== undefined && n > m)
       warnings.push(
-        `task "${task.id}": map.maxParallel ${n} is more than the plan's maxConcurrency ${m}, so at most ${m} items run at once: ${fix(n)}`,
+        `task "${task.id}": map.maxParallel ${task.map?.maxParallel === 'auto' ? `auto (up to ${n})` : n} is more than the plan's maxConcurrency ${m}, so at most ${m} items run at once: ${fix(n)}`,
       );
   }
   for (const [name, group] of Object.entries(plan.groups)) {

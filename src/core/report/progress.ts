@@ -151,7 +151,7 @@ export function mapMarkdown(p: MapProgress): string {
   const lines = [
     `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
     '',
-    `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel: ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
+    `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel${p.auto ? ' auto:' : ':'} ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
   ];
   if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
   return lines.join('\n');

@@ -16,7 +16,7 @@ export interface GraphTask {
   /** Runs as a child workflow of its own (with a Web UI page), not inline in the run. */
   child: boolean;
   /** A map: its size when known before it runs, and its maxParallel. */
-  map?: { size: number | null; maxParallel: number };
+  map?: { size: number | null; maxParallel: number | 'auto' };
   estimateMs: number;
   /** Longest path in edges from a root: the column it is drawn in. */
   level: number;

@@ -1,4 +1,4 @@
-import { knownMapSize } from './map';
+import { knownMapSize, mapParallelCap } from './map';
 import type { Plan, Task } from '../plan/plan';
 
 /** Estimate used for tasks that give none: one unit of work. */
@@ -115,7 +115,7 @@ export function taskEstimate(task: Task, maxConcurrency: number): number {
   if (!task.map) return each;
   const size = knownMapSize(task.map.items);
   if (size === undefined) return each;
-  return Math.ceil(size / Math.min(task.map.maxParallel, maxConcurrency)) * each;
+  return Math.ceil(size / Math.min(mapParallelCap(task.map), maxConcurrency)) * each;
 }
 
 /** The tasks on one longest estimated path, from start to end. */

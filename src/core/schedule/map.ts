@@ -1,6 +1,7 @@
 import { evaluateCondition, MAX_RUN_CONDITION_STEPS } from '../plan/expr';
 import type { ItemSource, MapSpec } from '../plan/plan';
 import { toleratedCount } from './tolerance';
+import { AdaptiveConcurrency, DEFAULT_AUTO_BOUNDS, type AdaptiveState } from './adaptiveConcurrency';
 
 /**
  * A map task's own small state machine: which item starts next, the counts, and when to stop.
@@ -50,6 +51,8 @@ export interface MapState {
   askedAt?: number;
   /** Steps `until`/`while` have taken (see core/expr.ts); absent in maps from before the budget. */
   conditionSteps?: number;
+  /** `maxParallel: auto`: the controller that sets the limit, and each running item's concurrency at its start. */
+  auto?: { controller: AdaptiveState; startedWith: Record<number, number> };
 }
 
 /** What conditions see of the results: at most this much JSON (it crosses continue-as-new). */
@@ -82,6 +85,8 @@ export interface MapProgress {
   running: number;
   notStarted: number;
   maxParallel: number;
+  /** The limit is `maxParallel: auto`'s current one. */
+  auto?: boolean;
   paused: boolean;
   stop: MapStop | null;
 }
@@ -109,8 +114,11 @@ export class MapMachine {
       ...(boundConditions ? { conditionSteps: 0 } : {}),
       total,
       next: 0,
-      maxParallel: spec.maxParallel,
+      maxParallel: mapParallelCap(spec),
       runCap,
+      ...(spec.maxParallel === 'auto'
+        ? { auto: { controller: AdaptiveConcurrency.create(spec.auto ?? DEFAULT_AUTO_BOUNDS).state, startedWith: {} } }
+        : {}),
       paused: false,
       counts: { succeeded: 0, failed: 0, cancelled: 0, running: 0 },
       window: [],
@@ -126,14 +134,26 @@ export class MapMachine {
   /** The next item index to start, or undefined when the limit is reached, paused or stopped. */
   next(): number | undefined {
     const s = this.state;
-    if (s.stop || s.paused || s.next >= s.total || s.counts.running >= Math.min(s.maxParallel, s.runCap)) return;
+    if (s.stop || s.paused || s.next >= s.total || s.counts.running >= this.limit()) return;
     s.counts.running++;
+    if (s.auto) s.auto.startedWith[s.next] = s.counts.running;
     return s.next++;
   }
 
-  /** Records an item's end. Returns the stop it caused, if it caused one. */
-  record(result: ItemResult, params: Record<string, unknown>): MapStop | undefined {
+  /** Items that may run at once now. */
+  private limit(): number {
     const s = this.state;
+    const own = s.auto ? AdaptiveConcurrency.restore(s.auto.controller).limit() : s.maxParallel;
+    return Math.min(own, s.runCap);
+  }
+
+  /**
+   * Records an item's end (at `endedAt`, workflow time, which `maxParallel: auto` needs). Returns
+   * the stop it caused, if it caused one.
+   */
+  record(result: ItemResult, params: Record<string, unknown>, endedAt?: number): MapStop | undefined {
+    const s = this.state;
+    if (s.auto) this.observe(s.auto, result, endedAt);
     s.counts.running--;
     if (result.cancelled) {
       s.counts.cancelled++;
@@ -232,8 +252,26 @@ export class MapMachine {
     return this.state.window.slice(-n);
   }
 
+  /** Feeds `maxParallel: auto`'s controller with one item's end. */
+  private observe(auto: NonNullable<MapState['auto']>, result: ItemResult, endedAt: number | undefined): void {
+    const concurrency = auto.startedWith[result.index];
+    delete auto.startedWith[result.index];
+    if (result.cancelled || endedAt === undefined || concurrency === undefined) return;
+    AdaptiveConcurrency.restore(auto.controller).record({
+      index: result.index,
+      started: this.state.next,
+      startedAt: endedAt - result.durationMs,
+      endedAt,
+      ok: result.ok && result.attempts <= 1,
+      running: this.state.counts.running,
+      concurrency,
+    });
+  }
+
+  /** A fixed limit, set live (`ptq set-concurrency --task`); it ends `maxParallel: auto`. */
   setMaxParallel(n: number): void {
     this.state.maxParallel = n;
+    delete this.state.auto;
   }
 
   setRunCap(n: number): void {
@@ -262,7 +300,8 @@ export class MapMachine {
       done: this.done(),
       ...s.counts,
       notStarted: s.total - s.next,
-      maxParallel: Math.min(s.maxParallel, s.runCap),
+      maxParallel: this.limit(),
+      ...(s.auto ? { auto: true } : {}),
       paused: s.paused,
       stop: s.stop ?? null,
     };
@@ -292,6 +331,11 @@ export function mapNote(items: MapItems, stop?: string): string {
   if (items.cancelled) parts.push(`${items.cancelled} cancelled`);
   if (items.notStarted) parts.push(`${items.notStarted} not started`);
   return `${items.total} items: ${parts.join(', ')}${stop ? ` (stopped early: ${stop})` : ''}`;
+}
+
+/** The most items a map runs at once: its `maxParallel`, or the upper bound of `auto`. */
+export function mapParallelCap(spec: Pick<MapSpec, 'maxParallel' | 'auto'>): number {
+  return spec.maxParallel === 'auto' ? (spec.auto ?? DEFAULT_AUTO_BOUNDS).max : spec.maxParallel;
 }
 
 /** How many items a source has, when that is known before the map runs (a list, a range). */
