@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerTuner } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './temporal/codec';
 import { connectionSettings, type ConnectionFlags } from './temporal/connection';
@@ -22,6 +22,7 @@ export interface PtqWorkerOptions extends ConnectionFlags {
   activities?: Record<string, UserActivity>;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled here. */
   workflowBundle?: { code: string } | { codePath: string };
+  /** A fixed count of activity slots; unset, they follow the worker's memory use (`stepSlots`). */
   maxConcurrentActivityTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** On SIGINT/SIGTERM, how long running steps may go on before they are killed and retried elsewhere. */
@@ -30,6 +31,31 @@ export interface PtqWorkerOptions extends ConnectionFlags {
 
 /** Default shutdown grace: long enough for short steps to finish, short enough for a redeploy. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Activity slots when no fixed count is given: sized by memory use, not a small fixed count. Most
+ * steps wait on I/O (http, llm, agents waiting for a model), so one worker can hold thousands of
+ * them: a 3,000-wide map needs that many slots across its workers. Slots stop growing while the
+ * machine's memory is above 80% in use; CPU does not bound them (target 1.0), since a busy CPU is
+ * the steps' own programs or other tenants, and waiting steps cost none. Never fewer than the 200
+ * fixed slots of earlier releases, at most 10,000 (a map's most items in flight). Workflow tasks
+ * and local activities keep the SDK's fixed defaults.
+ */
+export function stepSlots(): WorkerTuner {
+  const tunerOptions = { targetMemoryUsage: 0.8, targetCpuUsage: 1 };
+  return {
+    workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 40 },
+    activityTaskSlotSupplier: {
+      type: 'resource-based',
+      tunerOptions,
+      minimumSlots: 200,
+      maximumSlots: 10_000,
+      rampThrottle: 0,
+    },
+    localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+    nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
+  };
+}
 
 /**
  * Creates a worker that runs ptq's workflows and activities. Heartbeats are throttled to at most
@@ -55,7 +81,9 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 200,
+    ...(options.maxConcurrentActivityTaskExecutions === undefined
+      ? { tuner: stepSlots() }
+      : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }),
     maxCachedWorkflows: options.maxCachedWorkflows,
     // Within the grace, running steps may finish and report; past it they are cancelled (their
     // processes killed) and Temporal retries them on another worker.

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { POLICIES, type Policy } from '../../core';
+import { MAX_CONCURRENCY, POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
 import type { ConnectionFlags } from '../../temporal/connection';
@@ -38,7 +38,7 @@ export function startCommand(): Command {
     .option(
       '--max-concurrency <n>',
       'M: tasks running at once (overrides the plan)',
-      intOption('--max-concurrency', 1, 2000),
+      intOption('--max-concurrency', 1, MAX_CONCURRENCY),
     )
     .addOption(new Option('--policy <policy>', 'ready-queue order').choices(POLICIES))
     .option('--task-queue <queue>', 'task queue of the workers', 'ptq')
