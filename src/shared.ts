@@ -44,6 +44,8 @@ export interface RunPlanInput {
   retry?: RetryOf;
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */
   continueAsNewAfter?: number;
+  /** Activities per shard of a wide map, if not 500 (tests force small shards with it). */
+  shardSize?: number;
 }
 
 /** The run's memo key holding what its llm and agent steps cost so far, in USD. */

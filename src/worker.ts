@@ -1,10 +1,11 @@
-import { NativeConnection, Worker, type WorkerTuner } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type UserActivity } from './activities';
 import { dataConverter } from './temporal/codec';
 import { connectionSettings, type ConnectionFlags } from './temporal/connection';
 import { containment } from './activities/steps/containment';
 import { logTaskInterceptor } from './activities/steps/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
+import { stepSlots } from './temporal/stepSlots';
 
 /**
  * How often a running step's heartbeat may reach the server. A cancel reaches an activity only in
@@ -33,31 +34,6 @@ export interface PtqWorkerOptions extends ConnectionFlags {
 export const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * Activity slots when no fixed count is given: sized by memory use, not a small fixed count. Most
- * steps wait on I/O (http, llm, agents waiting for a model), so one worker can hold thousands of
- * them: a 3,000-wide map needs that many slots across its workers. Slots stop growing while the
- * machine's memory is above 80% in use; CPU does not bound them (target 1.0), since a busy CPU is
- * the steps' own programs or other tenants, and waiting steps cost none. Never fewer than the 200
- * fixed slots of earlier releases, at most 10,000 (a map's most items in flight). Workflow tasks
- * and local activities keep the SDK's fixed defaults.
- */
-export function stepSlots(): WorkerTuner {
-  const tunerOptions = { targetMemoryUsage: 0.8, targetCpuUsage: 1 };
-  return {
-    workflowTaskSlotSupplier: { type: 'fixed-size', numSlots: 40 },
-    activityTaskSlotSupplier: {
-      type: 'resource-based',
-      tunerOptions,
-      minimumSlots: 200,
-      maximumSlots: 10_000,
-      rampThrottle: 0,
-    },
-    localActivityTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
-    nexusTaskSlotSupplier: { type: 'fixed-size', numSlots: 100 },
-  };
-}
-
-/**
  * Creates a worker that runs ptq's workflows and activities. Heartbeats are throttled to at most
  * one second so a cancel reaches a running step within about a second.
  */
@@ -81,8 +57,9 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: require.resolve('./workflows') }),
+    // Thousands of slots fill only as fast as tasks are polled: pollers scale with the backlog.
     ...(options.maxConcurrentActivityTaskExecutions === undefined
-      ? { tuner: stepSlots() }
+      ? { tuner: stepSlots(), activityTaskPollerBehavior: { type: 'autoscaling', maximum: 100 } }
       : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }),
     maxCachedWorkflows: options.maxCachedWorkflows,
     // Within the grace, running steps may finish and report; past it they are cancelled (their

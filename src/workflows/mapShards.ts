@@ -29,6 +29,8 @@ export class ShardPool {
   constructor(
     private readonly base: ShardBase,
     private readonly onEnds: (ends: ItemEnd[]) => void,
+    /** Activities per shard: Temporal's advice, or fewer when a test forces it. */
+    private readonly size?: number,
   ) {}
 
   registerHandlers(): void {
@@ -37,12 +39,12 @@ export class ShardPool {
 
   /** Whether a shard has room under `cap` items in flight. */
   hasRoom(cap: number): boolean {
-    return pickShard(this.running, shardShares(cap, this.base.batchSize)) !== undefined;
+    return pickShard(this.running, shardShares(cap, this.base.batchSize, this.size)) !== undefined;
   }
 
   /** Hands a unit to the shard with the most room (check `hasRoom` first); `flush` sends it. */
   grant(unit: MapItem[], cap: number): void {
-    const k = pickShard(this.running, shardShares(cap, this.base.batchSize)) ?? 0;
+    const k = pickShard(this.running, shardShares(cap, this.base.batchSize, this.size)) ?? 0;
     this.running[k] = (this.running[k] ?? 0) + unit.length;
     const held = (this.held[k] ??= new Map());
     for (const { index, item } of unit) held.set(index, item);
@@ -101,7 +103,8 @@ export class ShardPool {
   private chain(k: number, send: (h: ChildWorkflowHandle<typeof ptqMapShard>) => Promise<void>): void {
     this.links[k] = this.links[k]?.then(() => {
       const handle = this.handles[k];
-      if (handle) return CancellationScope.nonCancellable(() => send(handle)).catch((err: unknown) => this.lost(k, err));
+      if (handle)
+        return CancellationScope.nonCancellable(() => send(handle)).catch((err: unknown) => this.lost(k, err));
     });
   }
 

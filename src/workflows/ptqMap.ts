@@ -45,6 +45,8 @@ export interface RunMapInput {
   runCap: number;
   /** Continue as new after starting this many items in one run (tests force the boundary). */
   continueAsNewAfter?: number;
+  /** Activities per shard, if not Temporal's advised 500 (tests force small shards). */
+  shardSize?: number;
   /** Set by continue-as-new. */
   resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
 }
@@ -78,7 +80,7 @@ export async function ptqMap(input: RunMapInput): Promise<TaskResult> {
     }));
   // Wide maps run their items in shard workflows; `patched` keeps maps recorded before that in one.
   const spec = input.task.map;
-  const sharded = isSharded(spec.maxParallel, spec.batch ?? 1) && patched('map-shards');
+  const sharded = isSharded(spec.maxParallel, spec.batch ?? 1, input.shardSize) && patched('map-shards');
   const run = new MapRun(input, opened, sharded);
   run.registerHandlers();
   return run.execute();
@@ -126,7 +128,8 @@ class MapRun {
       batchSize: this.batchSize,
       continueAsNewAfter: input.continueAsNewAfter,
     };
-    this.shards = sharded ? new ShardPool(base, (ends) => this.inbox.push(...ends)) : undefined;
+    const onEnds = (ends: ItemEnd[]) => this.inbox.push(...ends);
+    this.shards = sharded ? new ShardPool(base, onEnds, input.shardSize) : undefined;
   }
 
   registerHandlers(): void {

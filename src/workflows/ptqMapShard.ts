@@ -132,11 +132,16 @@ class MapShard {
     this.scopes.add(scope);
     const setting = this.input.setting;
     void scope
-      .run(() => (unit.length === 1 && this.input.batchSize === 1 ? runItem(setting, unit[0]) : runBatch(setting, unit)))
+      .run(() =>
+        unit.length === 1 && this.input.batchSize === 1 ? runItem(setting, unit[0]) : runBatch(setting, unit),
+      )
       .then((dones) => {
         this.scopes.delete(scope);
         for (const d of dones)
-          this.ends.push({ result: itemResult(d, Date.now()), ...(d.ok && d.result.usage ? { usage: d.result.usage } : {}) });
+          this.ends.push({
+            result: itemResult(d, Date.now()),
+            ...(d.ok && d.result.usage ? { usage: d.result.usage } : {}),
+          });
         this.wake = true;
       });
   }
@@ -152,7 +157,9 @@ class MapShard {
       chars += JSON.stringify(this.ends[count]).length;
     const ends = this.ends.splice(0, count);
     this.sending = true;
-    void CancellationScope.nonCancellable(() => this.map.signal(shardEndsSignal, { shard: this.input.shard, ends })).then(
+    void CancellationScope.nonCancellable(() =>
+      this.map.signal(shardEndsSignal, { shard: this.input.shard, ends }),
+    ).then(
       () => {
         this.sending = false;
         this.wake = true;

@@ -27,21 +27,16 @@ export const SHARD_ACTIVITIES = 500;
  * Whether a map with this declared maxParallel runs in shards: when its activities in flight (items
  * over `batch`, since a batch is one activity) may pass what one workflow should hold.
  */
-export function isSharded(maxParallel: number, batch: number): boolean {
-  return Math.ceil(maxParallel / batch) > SHARD_ACTIVITIES;
-}
-
-/** Items one shard holds at most for a map of this `batch`. */
-export function shardItems(batch: number): number {
-  return SHARD_ACTIVITIES * batch;
+export function isSharded(maxParallel: number, batch: number, size = SHARD_ACTIVITIES): boolean {
+  return Math.ceil(maxParallel / batch) > size;
 }
 
 /**
  * Each shard's share of `cap` items in flight: the fewest shards that hold `cap`, split evenly
- * (the first ones take the remainder), so no shard holds more than `shardItems(batch)`.
+ * (the first ones take the remainder), so no shard holds more than `size` activities.
  */
-export function shardShares(cap: number, batch: number): number[] {
-  const count = Math.max(1, Math.ceil(cap / shardItems(batch)));
+export function shardShares(cap: number, batch: number, size = SHARD_ACTIVITIES): number[] {
+  const count = Math.max(1, Math.ceil(cap / (size * batch)));
   const base = Math.floor(cap / count);
   return Array.from({ length: count }, (_, k) => base + (k < cap % count ? 1 : 0));
 }
