@@ -8,11 +8,11 @@
  *   5. faults: a worker killed with -9 or stopped with SIGTERM mid-run, vs the same run unharmed;
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
  *   7. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
- * `--scale`: 10,000- and 50,000-task plans, and a 100,000-item map.
+ * `--scale`: 10,000- and 50,000-task plans, a 100,000-item map, and a 3,000-wide map (shards) with its bare baseline.
  * `--stg DIR`: schedule quality against the published optima of the Standard Task Graph Set (no server);
  * with `--exact SECONDS`, the cases ptq misses are settled by an exact solver (see stgExact.ts).
  * `--all`: every suite above and `--scale` in one run and one table, with the STG rows if `--stg DIR` is given.
- * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|scale|files]
+ * Usage: npm run bench [-- --quick | --scale | --all [--stg DIR] | --stg DIR [--exact SECONDS] | --only throughput|promises|hops|quality|cancellation|faults|map|map-scale|map-wide|scale|files]
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -27,7 +27,7 @@ import { HEARTBEAT_THROTTLE } from '../src/worker';
 import { cancellation } from './cancellation';
 import { faults } from './faults';
 import { files } from './files';
-import { map, mapScale } from './map';
+import { map, mapScale, mapWide } from './map';
 import { quality } from './quality';
 import { scale } from './scale';
 import { stg } from './stg';
@@ -78,11 +78,13 @@ async function main(): Promise<void> {
     await worker.runUntil(async () => {
       const ctx = { client, address: server.address, taskQueue, quick, serverPid: server.process.pid };
       if (only === 'map-scale') return void rows.push(...(await mapScale(ctx)));
+      if (only === 'map-wide') return void rows.push(...(await mapWide(ctx)));
       if (only === 'scale') return void rows.push(...(await scale(ctx)));
-      if (process.argv.includes('--scale')) return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
+      if (process.argv.includes('--scale'))
+        return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)), ...(await mapWide(ctx)));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
       if (!only) rows.push(...files(quick));
-      if (all) rows.push(...(await scale(ctx)), ...(await mapScale(ctx)));
+      if (all) rows.push(...(await scale(ctx)), ...(await mapScale(ctx)), ...(await mapWide(ctx)));
     });
   } finally {
     await connection.close();
