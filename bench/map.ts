@@ -164,3 +164,40 @@ async function waitUntil(probe: () => boolean, everyMs = 10): Promise<void> {
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
+
+/**
+ * `--scale`: a 3,000-wide map (six shards of 500) next to its bare baseline in the same run: six
+ * bare fan-outs of 500 activities each at once, the same 3,000 in flight without ptq.
+ */
+export async function mapWide({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
+  const n = quick ? 6_000 : 30_000;
+  const wide = 3_000;
+  const b0 = Date.now();
+  await Promise.all(
+    Array.from({ length: wide / 500 }, (_, k) =>
+      client.workflow.execute('bareFanOut', {
+        taskQueue,
+        workflowId: `wide-bare-${k}-${Date.now()}`,
+        args: [n / (wide / 500), 500],
+      }),
+    ),
+  );
+  const bare = n / ((Date.now() - b0) / 1000);
+  const t0 = Date.now();
+  const handle = await startRun(client, noopMap(n, wide), { taskQueue });
+  const summary = await summaryOf(handle);
+  const perSec = n / ((Date.now() - t0) / 1000);
+  const shards = new Set<string>();
+  const prefix = `${taskWorkflowId(handle.workflowId, 'each')}/s`;
+  for await (const wf of client.workflow.list({ query: `WorkflowId STARTS_WITH '${prefix}'` }))
+    shards.add(wf.workflowId);
+  return [
+    [
+      `map: ${n} items, maxParallel ${wide} (${summary.status}, ${shards.size} shards): items/s`,
+      perSec.toFixed(0),
+      `${bare.toFixed(0)} (6 bare fan-outs of 500)`,
+      (perSec / bare).toFixed(2),
+      '',
+    ],
+  ];
+}

@@ -37,7 +37,7 @@ import { fairness } from './fairness';
 import { faults } from './faults';
 import { files } from './files';
 import { limits } from './limits';
-import { map, mapScale } from './map';
+import { map, mapScale, mapWide } from './map';
 import { million } from './million';
 import { quality } from './quality';
 import { scale } from './scale';
@@ -93,13 +93,19 @@ async function main(): Promise<void> {
       const ctx = { client, address: server.address, taskQueue, quick, serverPid: server.process.pid };
       if (only === 'map-scale') return void rows.push(...(await mapScale(ctx)));
       if (only === 'browser') return void rows.push(...(await browser(ctx)));
+      if (only === 'map-wide') return void rows.push(...(await mapWide(ctx)));
       if (only === 'scale') return void rows.push(...(await scale(ctx)));
       if (only === 'million') return void rows.push(...(await million(ctx)));
-      if (process.argv.includes('--scale'))
-        return void rows.push(...(await scale(ctx)), ...(await mapScale(ctx)), ...(await million(ctx)));
+      const scaleRows = async () => [
+        ...(await scale(ctx)),
+        ...(await mapScale(ctx)),
+        ...(await mapWide(ctx)),
+        ...(await million(ctx)),
+      ];
+      if (process.argv.includes('--scale')) return void rows.push(...(await scaleRows()));
       for (const [name, suite] of Object.entries(suites)) if (!only || only === name) rows.push(...(await suite(ctx)));
       if (!only) rows.push(...files(quick));
-      if (all) rows.push(...(await scale(ctx)), ...(await mapScale(ctx)), ...(await million(ctx)));
+      if (all) rows.push(...(await scaleRows()));
     });
   } finally {
     await connection.close();

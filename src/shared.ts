@@ -3,6 +3,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { Plan, Policy } from './core/plan/plan';
 import type { RetryOf } from './core/schedule/retryOf';
 import type { MapProgress } from './core/schedule/map';
+import type { ShardEnds } from './core/schedule/shards';
+import type { MapItem } from './workflows/mapItems';
 import type { EventPage } from './core/report/events';
 import type { Progress } from './core/report/progress';
 import type { SchedulerState } from './core/schedule/scheduler';
@@ -50,6 +52,8 @@ export interface RunPlanInput {
   retry?: RetryOf;
   /** Continue as new after starting this many tasks in one run (tests force the boundary with it). */
   continueAsNewAfter?: number;
+  /** Activities per shard of a wide map, if not 500 (tests force small shards with it). */
+  shardSize?: number;
 }
 
 /** The run's memo key holding what its llm and agent steps cost so far, in USD. */
@@ -81,6 +85,14 @@ export const mapProgressQuery = defineQuery<MapProgress>('mapProgress');
 export const setMaxParallelUpdate = defineUpdate<number, [n: number]>('setMaxParallel');
 /** The run tells its running maps its new M, which caps them too. */
 export const runConcurrencySignal = defineSignal<[n: number]>('runConcurrency');
+/** A map hands its shard (core/schedule/shards.ts) items to run, in units of one activity each. */
+export const shardGrantSignal = defineSignal<[units: MapItem[][]]>('shardGrant');
+/** A map tells its shards to stop their items (a stop with `onStop: cancel`, or a failure). */
+export const shardStopSignal = defineSignal('shardStop');
+/** A map has no more items for a shard: it ends once all of its items have reported. */
+export const shardCloseSignal = defineSignal('shardClose');
+/** A shard reports items that ended to its map. */
+export const shardEndsSignal = defineSignal<[ends: ShardEnds]>('shardEnds');
 export const approveUpdate = defineUpdate<string>('approve');
 export const rejectUpdate = defineUpdate<string, [reason: string]>('reject');
 

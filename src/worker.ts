@@ -8,6 +8,7 @@ import { logTaskInterceptor } from './activities/steps/logTask';
 import { DEFAULT_TASK_QUEUE } from './shared';
 import { LimitPollers } from './activities/limits/pollers';
 import { LimitStore } from './temporal/limits';
+import { stepSlots } from './temporal/stepSlots';
 
 /**
  * How often a running step's heartbeat may reach the server. A cancel reaches an activity only in
@@ -25,6 +26,7 @@ export interface PtqWorkerOptions extends ConnectionFlags {
   activities?: Record<string, UserActivity>;
   /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled here. */
   workflowBundle?: { code: string } | { codePath: string };
+  /** A fixed count of activity slots; unset, they follow the worker's memory use (`stepSlots`). */
   maxConcurrentActivityTaskExecutions?: number;
   maxCachedWorkflows?: number;
   /** On SIGINT/SIGTERM, how long running steps may go on before they are killed and retried elsewhere. */
@@ -56,7 +58,10 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     namespace: settings.namespace,
     dataConverter,
     activities,
-    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions ?? 200,
+    // Thousands of slots fill only as fast as tasks are polled: pollers scale with the backlog.
+    ...(options.maxConcurrentActivityTaskExecutions === undefined
+      ? { tuner: stepSlots(), activityTaskPollerBehavior: { type: 'autoscaling', maximum: 100 } }
+      : { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }),
     // Within the grace, running steps may finish and report; past it they are cancelled (their
     // processes killed) and Temporal retries them on another worker.
     shutdownGraceTime: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,

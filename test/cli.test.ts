@@ -275,9 +275,9 @@ describe('ptq CLI against the real server', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('nope.json: file not found');
 
-    const badM = await ptq(['start', '--plan', ok, '--max-concurrency', '5000']);
+    const badM = await ptq(['start', '--plan', ok, '--max-concurrency', '10001']);
     expect(badM.code).toBe(2);
-    expect(badM.stderr).toContain('--max-concurrency must be an integer from 1 to 2000');
+    expect(badM.stderr).toContain('--max-concurrency must be an integer from 1 to 10000');
 
     const badCron = await ptq(['schedule', 'create', '--plan', ok, '--cron', 'every tuesday-ish']);
     expect(badCron.code).toBe(2);

@@ -187,7 +187,7 @@ describe('run control on the real server', () => {
         await setConcurrency(client, handle.workflowId, 2);
         const loweredAt = Date.now();
         await expect(setConcurrency(client, handle.workflowId, 0)).rejects.toThrow(
-          /concurrency must be an integer from 1 to 2000/,
+          /concurrency must be an integer from 1 to 10000/,
         );
         expect((await summaryOf(handle)).status).toBe('succeeded');
         expect(maxOverlap(intervals)).toBe(4);

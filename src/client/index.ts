@@ -56,6 +56,8 @@ export interface StartOptions {
   maxConcurrency?: number;
   taskQueue?: string;
   continueAsNewAfter?: number;
+  /** Activities per shard of a wide map, if not 500 (tests force small shards). */
+  shardSize?: number;
   /** Values of the plan's params, already checked and typed (see `resolveParams`). */
   params?: Record<string, ParamValue>;
   /** `ptq retry`: the ended run this one retries, and what it keeps from it. */
@@ -140,6 +142,7 @@ export function runOptions(plan: Plan, options: StartOptions, runId: string) {
     policy: options.policy,
     maxConcurrency: options.maxConcurrency,
     continueAsNewAfter: options.continueAsNewAfter,
+    shardSize: options.shardSize,
     params,
     ...(options.retry ? { retry: options.retry } : {}),
   };

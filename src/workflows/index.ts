@@ -5,4 +5,5 @@
 export { ptqRun } from './ptqRun';
 export { ptqTask } from './ptqTask';
 export { ptqMap } from './ptqMap';
+export { ptqMapShard } from './ptqMapShard';
 export { runPlan, runTask, runMap } from './legacy';

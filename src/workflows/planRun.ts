@@ -320,6 +320,7 @@ export class PlanRun {
       jsonLimit: this.jsonLimit(),
       runCap: this.scheduler.state.maxConcurrency,
       continueAsNewAfter: this.input.continueAsNewAfter,
+      shardSize: this.input.shardSize,
     };
   }
 

@@ -7,6 +7,7 @@ import {
   continueAsNew,
   ContinueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -14,15 +15,17 @@ import {
 } from '@temporalio/workflow';
 import type { BuiltinActivities, OpenedItems } from '../activities';
 import { failureOf } from '../core/failures';
-import { assertMaxParallel } from '../core/plan/limits';
+import { assertMaxParallel, assertUnshardedParallel } from '../core/plan/limits';
 import { MapMachine, type ItemResult, type MapState } from '../core/schedule/map';
+import { isSharded, type ItemEnd } from '../core/schedule/shards';
 import { mapMarkdown } from '../core/report/progress';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan/plan';
 import type { TemplateContext } from '../core/plan/template';
 import { sumUsage } from '../core/report/usage';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
-import { itemResult, runBatch, runItem, type ItemDone, type MapItem } from './mapItems';
+import { itemResult, runBatch, runItem, type ItemSetting, type MapItem } from './mapItems';
+import { ShardPool } from './mapShards';
 import type { TaskResult } from './ptqTask';
 import { askModelWithTools, itemsNeedTools, openItemsWithTools } from './mapTools';
 import { stopLocally } from './stopLocally';
@@ -43,6 +46,8 @@ export interface RunMapInput {
   runCap: number;
   /** Continue as new after starting this many items in one run (tests force the boundary). */
   continueAsNewAfter?: number;
+  /** Activities per shard, if not Temporal's advised 500 (tests force small shards). */
+  shardSize?: number;
   /** Set by continue-as-new. */
   resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
 }
@@ -74,7 +79,14 @@ export async function ptqMap(input: RunMapInput): Promise<TaskResult> {
     (itemsNeedTools(source)
       ? await openItemsWithTools(source.llm, mapId, input.sourceContext, input.task.id)
       : await mapActivities.openItems({ mapId, source, context: input.sourceContext }));
-  const run = new MapRun(input, opened);
+  // Wide maps run their items in shard workflows; `patched` keeps maps recorded before that in one.
+  // A map with `maxParallel: auto` stays in one workflow: its controller moves one limit.
+  const spec = input.task.map;
+  const sharded =
+    spec.maxParallel !== 'auto' &&
+    isSharded(spec.maxParallel, spec.batch ?? 1, input.shardSize) &&
+    patched('map-shards');
+  const run = new MapRun(input, opened, sharded);
   run.registerHandlers();
   return run.execute();
 }
@@ -85,7 +97,9 @@ class MapRun {
   private readonly itemTask: Task;
   /** Items per activity; maps started before batches have none. */
   private readonly batchSize: number;
-  private inbox: ItemDone[] = [];
+  /** Set when the items run in shard workflows (core/schedule/shards.ts) instead of in this one. */
+  private readonly shards: ShardPool | undefined;
+  private inbox: ItemEnd[] = [];
   private buffer: ItemResult[] = [];
   private bufferChars = 0;
   private batches: number;
@@ -103,6 +117,7 @@ class MapRun {
   constructor(
     private readonly input: RunMapInput,
     private readonly opened: OpenedItems,
+    sharded: boolean,
   ) {
     const spec = input.task.map;
     this.machine = input.resume
@@ -112,6 +127,14 @@ class MapRun {
     this.usage = input.resume ? input.resume.usage : opened.usage;
     this.itemTask = { ...input.task, map: undefined };
     this.batchSize = input.task.map.batch ?? 1;
+    const base = {
+      mapId: workflowInfo().workflowId,
+      setting: this.itemSetting(),
+      batchSize: this.batchSize,
+      continueAsNewAfter: input.continueAsNewAfter,
+    };
+    const onEnds = (ends: ItemEnd[]) => this.inbox.push(...ends);
+    this.shards = sharded ? new ShardPool(base, onEnds, input.shardSize) : undefined;
   }
 
   registerHandlers(): void {
@@ -129,8 +152,9 @@ class MapRun {
         poke(() => this.machine.setMaxParallel(n));
         return n;
       },
-      { validator: assertMaxParallel },
+      { validator: this.shards ? assertMaxParallel : assertUnshardedParallel },
     );
+    this.shards?.registerHandlers();
   }
 
   async execute(): Promise<TaskResult> {
@@ -144,11 +168,13 @@ class MapRun {
       cancelled = isCancellation(err);
       broken = cancelled ? undefined : err;
       this.machine.halt(cancelled ? 'map cancelled' : 'map failed');
-      if (!cancelled) this.cancelRunning();
+      // Shards run in scopes a cancel does not reach (see mapShards.ts): they are told to stop.
+      if (!cancelled || this.shards) this.cancelRunning();
     }
     // Whatever happened, the results of every item that ran reach the file.
     return CancellationScope.nonCancellable(async () => {
       await this.settle();
+      await this.shards?.close();
       this.flush(true);
       await this.writesDone();
       const finished = await mapActivities.finishResults({
@@ -177,6 +203,7 @@ class MapRun {
     const m = this.machine;
     while (!m.isDone()) {
       await this.startReady();
+      this.shards?.flush();
       if (this.draining && m.state.counts.running === 0) await this.continueAsNew();
       this.flush(false);
       if (m.isDone()) break;
@@ -209,6 +236,7 @@ class MapRun {
   }
 
   private cancelRunning(): void {
+    if (this.shards) return this.shards.stop();
     for (const scope of this.scopes.values()) scope.cancel();
     if (this.scopes.size > 0) stopLocally({ workflowId: workflowInfo().workflowId }, true);
   }
@@ -216,7 +244,7 @@ class MapRun {
   private async startReady(): Promise<void> {
     if (this.draining) return;
     const size = this.batchSize;
-    for (let index = this.machine.next(); index !== undefined; index = this.machine.next()) {
+    for (let index = this.nextIndex(); index !== undefined; index = this.nextIndex()) {
       const unit = [{ index, item: await this.itemAt(index) }];
       for (let more = unit.length < size ? this.machine.next() : undefined; more !== undefined;) {
         unit.push({ index: more, item: await this.itemAt(more) });
@@ -228,6 +256,12 @@ class MapRun {
       this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
       if (this.draining) return;
     }
+  }
+
+  /** The next item to start, if the map (and with shards, a shard) has room for it. */
+  private nextIndex(): number | undefined {
+    if (this.shards && !this.shards.hasRoom(this.machine.progress().maxParallel)) return undefined;
+    return this.machine.next();
   }
 
   /**
@@ -254,32 +288,32 @@ class MapRun {
     return mapActivities.readItems({ dir: this.opened.dir, from, max: PAGE_ITEMS });
   }
 
-  /** Starts one item, or a batch of them, in its own cancellation scope. */
+  private itemSetting(): ItemSetting {
+    const input = this.input;
+    return { task: this.itemTask, defaults: input.defaults, context: input.context, jsonLimit: input.itemJsonLimit };
+  }
+
+  /** Starts one item, or a batch of them: in its own cancellation scope, or in a shard. */
   private launch(unit: MapItem[]): void {
+    if (this.shards) return this.shards.grant(unit, this.machine.progress().maxParallel);
     const scope = new CancellationScope();
     for (const { index } of unit) this.scopes.set(index, scope);
-    const setting = {
-      task: this.itemTask,
-      defaults: this.input.defaults,
-      context: this.input.context,
-      jsonLimit: this.input.itemJsonLimit,
-    };
+    const setting = this.itemSetting();
     void scope
       .run(() => (unit.length === 1 && this.batchSize === 1 ? runItem(setting, unit[0]) : runBatch(setting, unit)))
       .then((ends) => {
         for (const d of ends) {
           this.scopes.delete(d.index);
-          this.inbox.push(d);
+          this.inbox.push({ result: itemResult(d, Date.now()), usage: d.ok ? d.result.usage : undefined });
         }
       });
   }
 
   private takeInbox(): void {
     const m = this.machine;
-    for (const d of this.inbox.splice(0)) {
-      const now = Date.now();
-      const result = itemResult(d, now);
-      if (d.ok) this.usage = d.result.usage ? sumUsage(this.usage, d.result.usage) : this.usage;
+    const now = Date.now();
+    for (const { result, usage } of this.inbox.splice(0)) {
+      if (usage) this.usage = sumUsage(this.usage, usage);
       const stop = m.record(result, this.input.context.params, now);
       this.buffer.push(result);
       this.bufferChars += JSON.stringify(result).length;
@@ -318,6 +352,7 @@ class MapRun {
 
   private async continueAsNew(): Promise<never> {
     await condition(allHandlersFinished);
+    await this.shards?.close();
     this.flush(true);
     await this.writesDone();
     const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { resubmitRun, retryRun } from '../../client/retryRun';
 import { action, clientFor, intOption, withConnection, withParams } from '../common';
-import { parseParamFlags } from '../../core';
+import { MAX_CONCURRENCY, parseParamFlags } from '../../core';
 import { PtqError } from '../../errors';
 import { followStart, type FollowFlags } from './start';
 
@@ -55,7 +55,7 @@ export function resubmitCommand(): Command {
     .option(
       '--max-concurrency <n>',
       "M: tasks running at once (default: the ended run's)",
-      intOption('--max-concurrency', 1, 2000),
+      intOption('--max-concurrency', 1, MAX_CONCURRENCY),
     )
     .addHelpText(
       'after',

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { buildGraph, formatDuration, POLICIES, simulate, type Policy } from '../../core';
+import { buildGraph, formatDuration, MAX_CONCURRENCY, POLICIES, simulate, type Policy } from '../../core';
 import { PtqError } from '../../errors';
 import { loadPlanFile, type ImportFlags } from '../../planFile';
 import { importFlagsOf, withImportFlags } from '../importFlags';
@@ -10,7 +10,7 @@ export function simulateCommand(): Command {
   return withImportFlags(new Command('simulate'))
     .description('simulate a plan with its estimates and compare scheduling policies')
     .argument('<file>', 'plan file')
-    .option('--max-concurrency <n>', "M (default: the plan's)", intOption('--max-concurrency', 1, 2000))
+    .option('--max-concurrency <n>', "M (default: the plan's)", intOption('--max-concurrency', 1, MAX_CONCURRENCY))
     .option('--policy <policy>', `one of ${POLICIES.join(', ')}, or all`, 'all')
     .option('--json', 'print JSON')
     .addHelpText('after', '\nExample:\n  ptq simulate plan.json --max-concurrency 8')

@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { Command, Option } from 'commander';
-import { Fairness, POLICIES, type Policy } from '../../core';
+import { Fairness, MAX_CONCURRENCY, POLICIES, type Policy } from '../../core';
 import type { PlanRequestInput } from '../../planner';
 import { exitCodeFor, runLink, startPlanned, startRun } from '../../client';
 import type { ConnectionFlags } from '../../temporal/connection';
@@ -41,7 +41,7 @@ export function startCommand(): Command {
     .option(
       '--max-concurrency <n>',
       'M: tasks running at once (overrides the plan)',
-      intOption('--max-concurrency', 1, 2000),
+      intOption('--max-concurrency', 1, MAX_CONCURRENCY),
     )
     .addOption(new Option('--policy <policy>', 'ready-queue order').choices(POLICIES))
     .option('--task-queue <queue>', 'task queue of the workers', 'ptq')

@@ -18,7 +18,11 @@ export function workerCommand(): Command {
   return withConnection(new Command('worker'))
     .description('run a worker that executes plans (Ctrl-C stops it gracefully)')
     .option('--task-queue <queue>', 'task queue to poll', 'ptq')
-    .option('--max-concurrent-activities <n>', 'activity slots', intOption('--max-concurrent-activities', 1, 10_000))
+    .option(
+      '--max-concurrent-activities <n>',
+      'fixed activity slots (default: by memory use, 200 to 10000)',
+      intOption('--max-concurrent-activities', 1, 10_000),
+    )
     .option('--max-cached-workflows <n>', 'sticky workflow cache size', intOption('--max-cached-workflows', 0, 100_000))
     .option('--metrics <host:port>', 'serve Prometheus metrics here, e.g. 127.0.0.1:9464')
     .option(

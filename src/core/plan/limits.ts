@@ -4,8 +4,17 @@
  * workflow execution (zod schemas cost ~20ms of CPU per child there, measured with --cpu-prof).
  */
 
-/** Most tasks a run may keep running at once; Temporal allows 2,000 pending children per run. */
-export const MAX_CONCURRENCY = 2000;
+/**
+ * Most for M. M caps a run's tasks and every map's items in flight; a map above 500 runs in shards
+ * (core/schedule/shards.ts), so M goes as high as a map's maxParallel.
+ */
+export const MAX_CONCURRENCY = 10_000;
+
+/**
+ * Most tasks of one run running at once, whatever M says: each is a child workflow of the run, and
+ * Temporal allows 2,000 pending children per workflow. An M above it is for maps' items.
+ */
+export const MAX_RUNNING_TASKS = 2_000;
 
 /** Why `n` is not a whole number from 1 to `max`, or undefined if it is. */
 function countProblem(what: string, n: unknown, max: number): string | undefined {
@@ -25,13 +34,31 @@ export function assertConcurrency(n: unknown): void {
   if (problem) throw new RangeError(problem);
 }
 
-/** Most items of one map running at once: Temporal allows 2,000 pending activities per run. */
-export const MAX_MAP_PARALLEL = 1_000;
+/**
+ * Most items of one map running at once. Above 500 activities a map splits into shard workflows of
+ * at most 500 each (Temporal's advice per workflow; core/schedule/shards.ts), 20 shards at most.
+ */
+export const MAX_MAP_PARALLEL = 10_000;
+
+/**
+ * Most items in flight of a map that runs in one workflow (it started at or below the shard size):
+ * Temporal refuses more than 2,000 pending activities per workflow, and this was the cap before shards.
+ */
+export const MAX_UNSHARDED_PARALLEL = 1_000;
 
 /** Throws a RangeError saying why `n` is not a valid maxParallel (the setMaxParallel update's validator). */
 export function assertMaxParallel(n: unknown): void {
   const problem = countProblem('maxParallel', n, MAX_MAP_PARALLEL);
   if (problem) throw new RangeError(problem);
+}
+
+/** The validator of a map that runs in one workflow: it cannot grow into shards while it runs. */
+export function assertUnshardedParallel(n: unknown): void {
+  const problem = countProblem('maxParallel', n, MAX_UNSHARDED_PARALLEL);
+  if (problem)
+    throw new RangeError(
+      `${problem}: this map runs in one workflow (it started with maxParallel of 500 or less); start it with more to run it in shards`,
+    );
 }
 
 /**

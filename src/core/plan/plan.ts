@@ -424,7 +424,11 @@ export const MapSpec = z
         'Items running at once; "auto": found from latency and errors (see auto). The plan\'s maxConcurrency caps it too.',
       ),
     auto: z
-      .object({ min: MapParallel.default(1), max: MapParallel.default(200) })
+      .object({
+        min: MapParallel.default(1),
+        // An auto map runs in one workflow (its controller moves one limit), which should hold at most 500.
+        max: MapParallel.max(500, 'must be at most 500: a map with maxParallel auto runs in one workflow').default(200),
+      })
       .strict()
       .refine((a) => a.min <= a.max, 'min must not be above max')
       .optional()

@@ -1,6 +1,7 @@
 import { templateProblems } from './checkTemplates';
 import { filesProblem } from './files';
 import { formatIssue } from './issues';
+import { MAX_RUNNING_TASKS } from './limits';
 import { BATCH_STEP_TYPES, mapParallelCap } from '../schedule/map';
 import { isGitUrl, Plan, retryProblem } from './plan';
 import { stepsOf } from './steps';
@@ -23,7 +24,8 @@ export function validatePlan(input: unknown): Result<Plan, string[]> {
 
 /**
  * What is allowed but likely not meant, one line each: a map's `maxParallel` or a group's
- * `maxConcurrency` above the plan's M, which caps them without a word (M defaults to 4).
+ * `maxConcurrency` above the plan's M, which caps them without a word (M defaults to 4), and an M
+ * above the tasks a run can hold at once.
  */
 export function planWarnings(plan: Plan): string[] {
   const m = plan.maxConcurrency;
@@ -36,6 +38,10 @@ export function planWarnings(plan: Plan): string[] {
         `task "${task.id}": map.maxParallel ${task.map?.maxParallel === 'auto' ? `auto (up to ${n})` : n} is more than the plan's maxConcurrency ${m}, so at most ${m} items run at once: ${fix(n)}`,
       );
   }
+  if (m > MAX_RUNNING_TASKS && plan.tasks.filter((t) => !t.map).length > MAX_RUNNING_TASKS)
+    warnings.push(
+      `maxConcurrency ${m} runs at most ${MAX_RUNNING_TASKS} tasks at once: each is a child workflow of the run and Temporal allows ${MAX_RUNNING_TASKS} per workflow; an M above that is for maps' items, which run in shards`,
+    );
   for (const [name, group] of Object.entries(plan.groups)) {
     const n = group.maxConcurrency;
     if (n !== undefined && n > m)

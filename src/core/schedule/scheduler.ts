@@ -1,7 +1,7 @@
 import { taskResources, type FileLocks } from '../plan/files';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
-import { assertConcurrency } from '../plan/limits';
+import { assertConcurrency, MAX_RUNNING_TASKS } from '../plan/limits';
 import { decideRun } from './runDecision';
 import { MAX_PLANNED_TASKS, nodesWithinGain, searchSchedule } from './plannedSchedule';
 import { JUSTIFY_STEPS, searchJustified } from './justify';
@@ -232,7 +232,7 @@ export class Scheduler {
   next(now = 0): string | undefined {
     const s = this.state;
     // After a halt only tasks of `finally` are left in the queue: they still run.
-    if (s.paused || s.counts.running >= s.maxConcurrency) return undefined;
+    if (s.paused || s.counts.running >= runningCap(s.maxConcurrency)) return undefined;
     if (s.hold) return this.nextInPlan(now);
     for (;;) {
       const top = s.ready[0];
@@ -276,7 +276,8 @@ export class Scheduler {
    */
   holdUntil(now: number): number | undefined {
     const s = this.state;
-    if (!s.hold || s.paused || s.ready.length === 0 || s.counts.running >= s.maxConcurrency) return undefined;
+    if (!s.hold || s.paused || s.ready.length === 0 || s.counts.running >= runningCap(s.maxConcurrency))
+      return undefined;
     if (this.nextInPlan(now) !== undefined) return undefined;
     return this.headDue(this.planHead(), now)?.overrunAt;
   }
@@ -639,6 +640,11 @@ function inverse(permutation: number[]): number[] {
   const out: number[] = [];
   permutation.forEach((p, i) => (out[p] = i));
   return out;
+}
+
+/** Tasks running at once under M: never more than Temporal's pending children per workflow. */
+function runningCap(m: number): number {
+  return Math.min(m, MAX_RUNNING_TASKS);
 }
 
 function checkedConcurrency(n: number): number {
