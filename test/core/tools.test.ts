@@ -13,7 +13,7 @@ describe('llm step tools', () => {
     expect(problems({ tools: ['http', { shell: { allow: ['curl', 'jq'] } }], maxSteps: 4, budgetUsd: 0.5 })).toEqual(
       [],
     );
-    expect(problems({ tools: ['ftp'] }).join()).toContain('unknown tool "ftp": use http, shell');
+    expect(problems({ tools: ['ftp'] }).join()).toContain('unknown tool "ftp": use http, browser, shell');
     expect(problems({ tools: ['shell'] }).join()).toContain('tool shell needs a setting');
     expect(problems({ tools: [{ shell: { allow: ['/bin/sh'] } }] }).join()).toContain('a program name without a path');
     expect(problems({ tools: [{ http: {} }] }).join()).toContain('tool http takes no setting: write it as "http"');
