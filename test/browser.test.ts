@@ -45,7 +45,9 @@ function page(n: number): string {
 function pagesPlan(base: string, n: number, extra: Partial<PlanInput['tasks'][number]> = {}): PlanInput {
   return {
     maxConcurrency: 8,
-    defaults: { heartbeatTimeout: '2s' },
+    // Short, so a dead worker's items come back soon; not shorter: two Chromium starting at once on a
+    // busy 2-core CI machine held a worker's heartbeats past 2 s.
+    defaults: { heartbeatTimeout: '5s' },
     tasks: [
       {
         id: 'pages',
