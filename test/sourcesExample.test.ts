@@ -10,7 +10,7 @@ import { FakeLlm, lastToolResult } from './support/fakeLlm';
  * browser steps visits the 30 cited links, and the report is written by a command or by a model
  * (a stand-in speaking the OpenAI tool-call protocol) that re-checks a page with the browser tool.
  */
-jest.setTimeout(150_000);
+jest.setTimeout(240_000);
 
 const sources = loadPlanFile('examples/sources.yaml');
 
@@ -74,8 +74,10 @@ describe('examples/sources.yaml', () => {
       const verify = summary.tasks.find((t) => t.id === 'verify');
       expect(summary.status).toBe('succeeded');
       expect(verify?.stop).toMatch(/^until condition met/);
+      // The dead links come late in the list, so most items have started by then: they finish (drain).
       expect(verify?.items?.failed).toBeGreaterThanOrEqual(2);
-      expect(verify?.items?.notStarted).toBeGreaterThan(0);
+      expect(verify?.items?.cancelled).toBe(0);
+      expect(summary.tasks.find((t) => t.id === 'summary')?.output).toMatch(/papers verified, .* broken links/);
     });
   });
 
