@@ -207,10 +207,21 @@ describe('map: dynamic fan-out on the real server', () => {
       const echo = (text: string) => ({ type: 'shell' as const, command: ['echo', text] });
       const p = plan({
         maxConcurrency: 8,
+        params: { dir: { default: dir }, word: { default: 'a b; rm -rf $HOME' } },
         tasks: [
-          { id: 'csv', map: { items: { file: csv } }, run: echo('{{item.name}} in {{item.city}}') },
+          {
+            id: 'csv',
+            map: { items: { file: '{{params.dir}}/people.csv' } },
+            run: echo('{{item.name}} in {{item.city}}'),
+          },
           { id: 'jsonl', map: { items: { file: jsonl }, maxParallel: 2, while: 'done < 4' }, run: echo('{{item.n}}') },
           { id: 'command', map: { items: { command: ['printf', 'x\\ny y\\n'] } }, run: echo('[{{item}}]') },
+          {
+            id: 'templated',
+            dependsOn: ['extract'],
+            map: { items: { command: ['printf', '%s\\n', '{{params.word}}', '{{tasks.extract.json.files[1]}}'] } },
+            run: echo('{{item}}'),
+          },
           { id: 'range', map: { items: { range: [0, 10, 3] } }, run: echo('{{item}}') },
           { id: 'llm', map: { items: { llm: { prompt: 'List the source URLs.' } } }, run: echo('{{item}}') },
           { id: 'empty', map: { items: [] }, run: echo('never') },
@@ -242,6 +253,9 @@ describe('map: dynamic fan-out on the real server', () => {
         /^50000 items: [45] succeeded, 0 failed, (1 cancelled, )?4999[56] not started \(stopped early: while condition no longer held when 4 of 50000 items had ended( and 1 was running)?\)$/,
       );
       expect(taskOf(summary, 'command')?.output).toMatch(/^2 items: 2 succeeded/);
+      // Each argument filled in on its own, never through a shell.
+      const templated = readResults(taskOf(summary, 'templated')?.results as string).map((r) => r.item);
+      expect(templated).toEqual(['a b; rm -rf $HOME', 'b.csv']);
       expect(taskOf(summary, 'range')?.output).toMatch(/^4 items: 4 succeeded/);
       expect(taskOf(summary, 'llm')?.output).toMatch(/^2 items: 2 succeeded/);
       expect(readResults(taskOf(summary, 'llm')?.results as string).map((r) => r.item)).toEqual([

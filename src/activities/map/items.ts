@@ -19,7 +19,13 @@ import { parse as parseCsv } from 'csv-parse';
 import type { ItemSource, Usage } from '../../core';
 import { MAX_MAP_ITEMS, MAX_SPOOL_BYTES } from '../../core/plan/limits';
 import { failureOf } from '../../core/failures';
-import { outputsContext, resolveValue, TemplateError, type TemplateContext } from '../../core/plan/template';
+import {
+  outputsContext,
+  resolveString,
+  resolveValue,
+  TemplateError,
+  type TemplateContext,
+} from '../../core/plan/template';
 import { keepHeartbeating } from '../steps/stepResult';
 import { itemsFromModel } from './itemsFromModel';
 import { mapDir, mapFiles, tempFor } from './mapFiles';
@@ -75,7 +81,7 @@ export async function openItems(input: {
     const spool = new Spool(dir);
     let usage: Usage | undefined;
     try {
-      const source = input.source;
+      const source = resolvedSource(input.source, input.context);
       if (Array.isArray(source)) await spool.addAll(source, 'the list');
       else if (typeof source === 'string') await spool.addAll(templateItems(source, input.context), source);
       else if ('range' in source) await spool.addAll(range(source.range), 'the range');
@@ -221,14 +227,30 @@ class Spool {
   }
 }
 
-function templateItems(template: string, context: TemplateContext | undefined): unknown[] {
-  let value: unknown;
+/** Fills in templates, with a template that does not resolve as the source's failure. */
+function resolved<T>(fill: (context: TemplateContext) => T, context: TemplateContext | undefined): T {
   try {
-    value = resolveValue(template, context ?? outputsContext({}));
+    return fill(context ?? outputsContext({}));
   } catch (err) {
     if (err instanceof TemplateError) throw sourceError(err.message);
     throw err;
   }
+}
+
+/**
+ * A `file` or `command` source with its templates filled in: the path, and each argument of the
+ * command on its own (the program gets them as argv, never through a shell).
+ */
+function resolvedSource(source: ItemSource, context: TemplateContext | undefined): ItemSource {
+  if (typeof source !== 'object' || Array.isArray(source)) return source;
+  const text = (t: string) => resolved((c) => resolveString(t, c), context);
+  if ('file' in source) return { ...source, file: text(source.file) };
+  if (!('command' in source)) return source;
+  return { ...source, command: source.command.map(text), ...(source.cwd ? { cwd: text(source.cwd) } : {}) };
+}
+
+function templateItems(template: string, context: TemplateContext | undefined): unknown[] {
+  const value = resolved((c) => resolveValue(template, c), context);
   if (!Array.isArray(value))
     throw sourceError(`${template} is ${value === null ? 'null' : typeof value}, not a list: point it at a JSON array`);
   return value;
