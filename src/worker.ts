@@ -77,8 +77,8 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     maxCachedWorkflows: options.maxCachedWorkflows,
     interceptors: { activity: [logTaskInterceptor] },
   });
-  const pollers = new LimitPollers(new LimitStore(connection.workflowService, settings.namespace), (taskQueue, limit) =>
-    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, limit] } }),
+  const pollers = new LimitPollers(new LimitStore(connection.workflowService, settings.namespace), (taskQueue, limitInterceptors) =>
+    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, ...limitInterceptors] } }),
   );
   return withLimitPollers(worker, pollers);
 }

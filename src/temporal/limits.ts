@@ -21,6 +21,8 @@ export interface LimitDefinition {
   rate: number;
   perKey?: number;
   adaptive?: boolean;
+  /** Starts one worker may make at once above the steady rate (activities/limits/pacing.ts); default 1. */
+  burst?: number;
 }
 
 /** A limit as the server holds it now. */

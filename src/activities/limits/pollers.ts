@@ -2,12 +2,13 @@ import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { limitTaskQueue } from '../../core/plan/rates';
 import type { LimitStore } from '../../temporal/limits';
 import { AdaptiveLimits, adaptiveInterceptor } from './adaptive';
+import { LimitPacing, pacingInterceptor } from './pacing';
 
 /** How often a worker looks for limits created or deleted since (a describeNamespace call). */
 export const LIMITS_REFRESH_MS = 1_000;
 
-/** Builds an activity-only worker for a limit's queue, with the given extra interceptor. */
-export type LimitWorkerFactory = (taskQueue: string, interceptor: ActivityInterceptorsFactory) => Promise<Worker>;
+/** Builds an activity-only worker for a limit's queue, with the given extra interceptors (outermost first). */
+export type LimitWorkerFactory = (taskQueue: string, interceptors: ActivityInterceptorsFactory[]) => Promise<Worker>;
 
 interface Poller {
   worker: Worker;
@@ -18,11 +19,14 @@ interface Poller {
  * The workers of one process that poll the limits' queues: one activity-only worker per limit
  * (a Temporal worker polls one task queue), started when the limit appears in the namespace and
  * shut down when it is deleted. They run the same activities as the main worker, so any worker
- * can run any step, limited or not. Every refresh also lets adaptive limits probe upwards.
+ * can run any step, limited or not. Every refresh also lets adaptive limits probe upwards. Each
+ * limit's worker paces the steps it starts (pacing.ts), then tells the adaptive controller how
+ * they went.
  */
 export class LimitPollers {
   private readonly pollers = new Map<string, Poller>();
   readonly adaptive: AdaptiveLimits;
+  private readonly pacing = new LimitPacing();
 
   constructor(
     private readonly store: LimitStore,
@@ -48,9 +52,13 @@ export class LimitPollers {
   async refresh(): Promise<void> {
     const definitions = await this.store.definitions();
     this.adaptive.update(definitions);
+    this.pacing.update(definitions);
     for (const name of Object.keys(definitions)) {
       if (this.pollers.has(name)) continue;
-      const worker = await this.create(limitTaskQueue(name), adaptiveInterceptor(name, this.adaptive));
+      const worker = await this.create(limitTaskQueue(name), [
+        pacingInterceptor(name, this.pacing),
+        adaptiveInterceptor(name, this.adaptive),
+      ]);
       const done = worker.run().catch((err: Error) => this.log(`rate limit "${name}": worker stopped: ${err.message}`));
       this.pollers.set(name, { worker, done: done.finally(() => this.pollers.delete(name)) });
     }
