@@ -77,8 +77,14 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     maxCachedWorkflows: options.maxCachedWorkflows,
     interceptors: { activity: [logTaskInterceptor] },
   });
-  const pollers = new LimitPollers(new LimitStore(connection.workflowService, settings.namespace), (taskQueue, limitInterceptors) =>
-    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, ...limitInterceptors] } }),
+  const pollers = new LimitPollers(
+    new LimitStore(connection.workflowService, settings.namespace),
+    (taskQueue, limitInterceptors) =>
+      Worker.create({
+        ...activityOptions,
+        taskQueue,
+        interceptors: { activity: [logTaskInterceptor, ...limitInterceptors] },
+      }),
   );
   return withLimitPollers(worker, pollers);
 }

@@ -215,7 +215,12 @@ describe('named rate limits, held by the Temporal server', () => {
           )}, after it max ${maxIn(1000, hits, first + 1000)}/s, mean ${meanRate(hits).toFixed(1)}/s`,
         );
         expect(hits).toHaveLength(60);
-        expect(maxIn(1000, api.hits.filter((h) => h.key === key))).toBeLessThanOrEqual(13);
+        expect(
+          maxIn(
+            1000,
+            api.hits.filter((h) => h.key === key),
+          ),
+        ).toBeLessThanOrEqual(13);
         expect(maxIn(1000, hits)).toBeLessThanOrEqual(serverBound(10, 1));
         expect(meanRate(hits)).toBeLessThanOrEqual(13);
         expect(maxIn(3000, hits)).toBeLessThanOrEqual(serverBound(10, 3));
