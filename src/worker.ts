@@ -78,7 +78,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     interceptors: { activity: [logTaskInterceptor] },
   });
   const pollers = new LimitPollers(new LimitStore(connection.workflowService, settings.namespace), (taskQueue, limit) =>
-    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, limit] } }),
+    Worker.create({ ...activityOptions, taskQueue, interceptors: { activity: [logTaskInterceptor, ...limit] } }),
   );
   return withLimitPollers(worker, pollers);
 }

@@ -22,6 +22,7 @@ import { mapMarkdown } from '../core/report/progress';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan/plan';
 import type { TemplateContext } from '../core/plan/template';
 import { sumUsage } from '../core/report/usage';
+import { mergeLimitUses, type LimitUses } from '../core/report/limitUse';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemSetting, type MapItem } from './mapItems';
@@ -49,7 +50,7 @@ export interface RunMapInput {
   /** Activities per shard, if not Temporal's advised 500 (tests force small shards). */
   shardSize?: number;
   /** Set by continue-as-new. */
-  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
+  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage; limits?: LimitUses };
 }
 
 /** Items read per page; a page is also capped at 256 KB by the activity. */
@@ -104,6 +105,7 @@ class MapRun {
   private bufferChars = 0;
   private batches: number;
   private usage: Usage | undefined;
+  private limits: LimitUses | undefined;
   private page = { from: 0, items: [] as unknown[] };
   /** The page after `page`, read ahead while the current one is used (undefined if that read failed). */
   private nextPage: { from: number; items: Promise<unknown[] | undefined> } | undefined;
@@ -125,6 +127,7 @@ class MapRun {
       : MapMachine.create(spec, opened.total, input.runCap, true);
     this.batches = input.resume?.batches ?? 0;
     this.usage = input.resume ? input.resume.usage : opened.usage;
+    this.limits = input.resume?.limits;
     this.itemTask = { ...input.task, map: undefined };
     this.batchSize = input.task.map.batch ?? 1;
     const base = {
@@ -190,7 +193,11 @@ class MapRun {
       const stop = this.machine.state.stop;
       if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
       // The counts and the reason of an early stop, for the run summary and its text views.
-      const items = { items: this.machine.items(), ...(stop ? { stop: stop.reason } : {}) };
+      const items = {
+        items: this.machine.items(),
+        ...(stop ? { stop: stop.reason } : {}),
+        ...(this.limits ? { limits: this.limits } : {}),
+      };
       if (stop?.failed) {
         const details: TaskFailedDetails = { attempts: 1, output, results: finished.path, ...items };
         throw ApplicationFailure.create({ ...failureOf('TaskFailed', output.split('\n')[0]), details: [details] });
@@ -304,7 +311,8 @@ class MapRun {
       .then((ends) => {
         for (const d of ends) {
           this.scopes.delete(d.index);
-          this.inbox.push({ result: itemResult(d, Date.now()), usage: d.ok ? d.result.usage : undefined });
+          const limits = d.ok ? d.result.limits : undefined;
+          this.inbox.push({ result: itemResult(d, Date.now()), usage: d.ok ? d.result.usage : undefined, limits });
         }
       });
   }
@@ -312,8 +320,9 @@ class MapRun {
   private takeInbox(): void {
     const m = this.machine;
     const now = Date.now();
-    for (const { result, usage } of this.inbox.splice(0)) {
+    for (const { result, usage, limits } of this.inbox.splice(0)) {
       if (usage) this.usage = sumUsage(this.usage, usage);
+      if (limits) this.limits = mergeLimitUses(this.limits, limits);
       const stop = m.record(result, this.input.context.params, now);
       this.buffer.push(result);
       this.bufferChars += JSON.stringify(result).length;
@@ -355,7 +364,13 @@ class MapRun {
     await this.shards?.close();
     this.flush(true);
     await this.writesDone();
-    const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
+    const resume = {
+      state: this.machine.state,
+      opened: this.opened,
+      batches: this.batches,
+      usage: this.usage,
+      ...(this.limits ? { limits: this.limits } : {}),
+    };
     return continueAsNew<typeof ptqMap>({ ...this.input, resume });
   }
 

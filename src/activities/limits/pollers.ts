@@ -2,12 +2,13 @@ import type { ActivityInterceptorsFactory, Worker } from '@temporalio/worker';
 import { limitTaskQueue } from '../../core/plan/rates';
 import type { LimitStore } from '../../temporal/limits';
 import { AdaptiveLimits, adaptiveInterceptor } from './adaptive';
+import { limitStartInterceptor } from './started';
 
 /** How often a worker looks for limits created or deleted since (a describeNamespace call). */
 export const LIMITS_REFRESH_MS = 1_000;
 
-/** Builds an activity-only worker for a limit's queue, with the given extra interceptor. */
-export type LimitWorkerFactory = (taskQueue: string, interceptor: ActivityInterceptorsFactory) => Promise<Worker>;
+/** Builds an activity-only worker for a limit's queue, with the given extra interceptors. */
+export type LimitWorkerFactory = (taskQueue: string, interceptors: ActivityInterceptorsFactory[]) => Promise<Worker>;
 
 interface Poller {
   worker: Worker;
@@ -50,7 +51,8 @@ export class LimitPollers {
     this.adaptive.update(definitions);
     for (const name of Object.keys(definitions)) {
       if (this.pollers.has(name)) continue;
-      const worker = await this.create(limitTaskQueue(name), adaptiveInterceptor(name, this.adaptive));
+      const interceptors = [limitStartInterceptor, adaptiveInterceptor(name, this.adaptive)];
+      const worker = await this.create(limitTaskQueue(name), interceptors);
       const done = worker.run().catch((err: Error) => this.log(`rate limit "${name}": worker stopped: ${err.message}`));
       this.pollers.set(name, { worker, done: done.finally(() => this.pollers.delete(name)) });
     }

@@ -1,0 +1,103 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Connection } from '@temporalio/client';
+import { startRun, summaryOf } from '../src/client';
+import { LimitStore } from '../src/temporal/limits';
+import { plan, runId, withWorker } from './helpers';
+import { ptq } from './support/cli';
+
+/** A local API that records when each request came, and answers 429 to the first `throttleFirst`. */
+class RecordingApi {
+  readonly hits: Array<{ at: number; status: number }> = [];
+  throttleFirst = 0;
+  private server?: Server;
+  base = '';
+
+  async start(): Promise<void> {
+    this.server = createServer((_req, res) => {
+      const status = this.hits.length < this.throttleFirst ? 429 : 200;
+      this.hits.push({ at: Date.now(), status });
+      if (status === 429) res.writeHead(429, { 'retry-after': '1' }).end('slow down');
+      else res.writeHead(200).end('ok');
+    });
+    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+}
+
+const limitName = () => `api-${randomUUID().slice(0, 8)}`;
+
+const limitedMap = (name: string, items: number, maxParallel: number) => ({
+  id: 'fetch',
+  map: { items: { range: [0, items] as [number, number] }, maxParallel },
+  rateLimit: name,
+  run: { type: 'http' as const, url: '{{params.base}}/u/{{item}}' },
+});
+
+describe('what a run shows of its rate limits', () => {
+  const api = new RecordingApi();
+  let connection: Connection;
+  let store: LimitStore;
+
+  beforeAll(async () => {
+    await api.start();
+    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
+    connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
+    store = new LimitStore(connection.workflowService, 'default');
+  });
+  afterAll(async () => {
+    await api.stop();
+    await connection.close();
+    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
+  });
+  beforeEach(() => {
+    api.hits.length = 0;
+    api.throttleFirst = 0;
+  });
+
+  it('the summary of a 40-item map (in two shards) under 5/s: 40 steps, most waited, the longest about 7 s, about 5/s', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const name = limitName();
+      await store.set(name, { rate: 5 });
+      const p = plan({
+        maxConcurrency: 50,
+        params: { base: { default: api.base } },
+        tasks: [limitedMap(name, 40, 40)],
+      });
+      const id = runId('limit-summary');
+      try {
+        const summary = await summaryOf(await startRun(client, p, { id, taskQueue, shardSize: 20 }));
+        expect(summary.status).toBe('succeeded');
+        const [limit] = summary.limits ?? [];
+        console.log(`40 items at 5/s: ${JSON.stringify(limit)}`);
+        expect(limit).toMatchObject({ name, started: 40, throttled: 0 });
+        // The server lets the first second's worth (5) through at once; the rest wait their turn.
+        expect(limit.waited).toBeGreaterThanOrEqual(30);
+        // The last of 35 that wait at 5/s waits 7 s; a loaded machine adds its own delay.
+        expect(limit.longestWaitMs).toBeGreaterThanOrEqual((40 / 5 - 2) * 1000);
+        expect(limit.longestWaitMs).toBeLessThanOrEqual((40 / 5 + 6) * 1000);
+        expect(limit.ratePerSec).toBeGreaterThanOrEqual(4);
+        expect(limit.ratePerSec).toBeLessThanOrEqual(6.5);
+        const result = await ptq(['result', id]);
+        expect(result.stdout).toMatch(
+          new RegExp(`^  rate limit ${name}: 40 steps, \\d+ waited \\(longest [\\d.]+s\\), [\\d.]+/s, 0 429s$`, 'm'),
+        );
+        const json = JSON.parse((await ptq(['result', id, '--json'])).stdout) as { limits: unknown };
+        expect(json.limits).toEqual(summary.limits);
+        const status = await ptq(['status', id]);
+        expect(status.stdout).toContain(`rate limit ${name}: 40 steps`);
+        const meta = await client.workflow
+          .getHandle(id)
+          .query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+        expect(meta.currentDetails).toContain(`| ${name} | 40 |`);
+      } finally {
+        await store.delete(name);
+      }
+    }));
+});
