@@ -100,4 +100,67 @@ describe('what a run shows of its rate limits', () => {
         await store.delete(name);
       }
     }));
+
+  it('an adaptive limit: the summary counts the 429s the API answered, as many as it recorded', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const name = limitName();
+      api.throttleFirst = 6;
+      const p = plan({
+        maxConcurrency: 20,
+        params: { base: { default: api.base } },
+        limits: { [name]: { rate: '50/s', adaptive: true } },
+        tasks: [{ ...limitedMap(name, 20, 20), retry: { maximumAttempts: 1 } }],
+      });
+      try {
+        const summary = await summaryOf(await startRun(client, p, { id: runId('limit-429'), taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        const throttled = api.hits.filter((h) => h.status === 429).length;
+        expect(throttled).toBe(6);
+        expect(summary.limits).toEqual([expect.objectContaining({ name, started: 20, throttled })]);
+      } finally {
+        await store.delete(name);
+      }
+    }));
+
+  it('`ptq watch` (--json and plain) says when the map starts waiting for the limit, and when it no longer does', () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const name = limitName();
+      await store.set(name, { rate: 4 });
+      const p = plan({
+        maxConcurrency: 50,
+        params: { base: { default: api.base } },
+        tasks: [
+          limitedMap(name, 30, 30),
+          { id: 'after', dependsOn: ['fetch'], run: { type: 'sleep', duration: '3s' } },
+        ],
+      });
+      const id = runId('limit-watch');
+      try {
+        const run = await startRun(client, p, { id, taskQueue });
+        const [json, plain] = await Promise.all([ptq(['watch', id, '--json']), ptq(['watch', id])]);
+        expect((await summaryOf(run)).status).toBe('succeeded');
+        const events = json.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .map((l) => JSON.parse(l) as { event: string; task?: string; limit?: string; steps?: number });
+        const waits = events.filter((e) => e.event === 'waiting' || e.event === 'waited');
+        expect(waits[0]).toMatchObject({ event: 'waiting', task: 'fetch', limit: name });
+        expect(waits[0].steps).toBeGreaterThan(0);
+        // One event as the wait starts and one as it ends, not one per look.
+        expect(waits.map((e) => e.event)).toEqual(['waiting', 'waited']);
+        const ended = events.findIndex((e) => e.event === 'succeeded' && e.task === 'fetch');
+        expect(events.indexOf(waits[1])).toBeLessThan(
+          events.findIndex((e) => e.event === 'succeeded' && e.task === 'after'),
+        );
+        expect(ended).toBeGreaterThan(events.indexOf(waits[0]));
+        expect(plain.stdout).toMatch(
+          new RegExp(`^\\d\\d:\\d\\d:\\d\\d waiting   fetch: \\d+ steps? waiting for ${name}$`, 'm'),
+        );
+        expect(plain.stdout).toMatch(
+          new RegExp(`^\\d\\d:\\d\\d:\\d\\d waited    fetch: no step waits for ${name} any more$`, 'm'),
+        );
+      } finally {
+        await store.delete(name);
+      }
+    }));
 });
