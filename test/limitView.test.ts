@@ -6,6 +6,7 @@ import { startRun, summaryOf } from '../src/client';
 import { LimitStore } from '../src/temporal/limits';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
+import { waitFor } from './support/processes';
 
 /** A local API that records when each request came, and answers 429 to the first `throttleFirst`. */
 class RecordingApi {
@@ -137,7 +138,15 @@ describe('what a run shows of its rate limits', () => {
       const id = runId('limit-watch');
       try {
         const run = await startRun(client, p, { id, taskQueue });
-        const [json, plain] = await Promise.all([ptq(['watch', id, '--json']), ptq(['watch', id])]);
+        const watching = Promise.all([ptq(['watch', id, '--json']), ptq(['watch', id])]);
+        // The run's details in the Web UI say it too, while the map waits.
+        const details = await waitFor(async () => {
+          await new Promise((r) => setTimeout(r, 400));
+          const meta = await run.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+          return meta.currentDetails?.match(new RegExp(`^- fetch: \\d+ waiting for ${name}$`, 'm')) ? true : undefined;
+        }, 30_000);
+        expect(details).toBe(true);
+        const [json, plain] = await watching;
         expect((await summaryOf(run)).status).toBe('succeeded');
         const events = json.stdout
           .split('\n')
@@ -159,6 +168,35 @@ describe('what a run shows of its rate limits', () => {
         expect(plain.stdout).toMatch(
           new RegExp(`^\\d\\d:\\d\\d:\\d\\d waited    fetch: no step waits for ${name} any more$`, 'm'),
         );
+      } finally {
+        await store.delete(name);
+      }
+    }));
+
+  it("the run's look at its waits costs at most one local activity per 3 s of a 400-item limited map", () =>
+    withWorker(async ({ client, taskQueue }) => {
+      const name = limitName();
+      await store.set(name, { rate: 50 });
+      const p = plan({
+        maxConcurrency: 50,
+        params: { base: { default: api.base } },
+        tasks: [limitedMap(name, 400, 400)],
+      });
+      const id = runId('limit-cost');
+      try {
+        const summary = await summaryOf(await startRun(client, p, { id, taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        const { events } = await client.workflow.getHandle(id).fetchHistory();
+        const count = (has: (e: NonNullable<typeof events>[number]) => unknown) => (events ?? []).filter(has).length;
+        const looks = count((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+        const timers = count((e) => e.timerStartedEventAttributes);
+        const tasks = count((e) => e.workflowTaskCompletedEventAttributes);
+        console.log(
+          `400 items at 50/s in ${(summary.makespanMs / 1000).toFixed(1)} s: the run's history has ${events?.length} events, ` +
+            `${looks} local activities (the looks and the run's other ones), ${timers} timers, ${tasks} workflow tasks`,
+        );
+        expect(looks).toBeGreaterThanOrEqual(1);
+        expect(looks).toBeLessThanOrEqual(Math.ceil(summary.makespanMs / 3000) + 3);
       } finally {
         await store.delete(name);
       }

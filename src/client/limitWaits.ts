@@ -64,29 +64,11 @@ export class LimitWatch {
   }
 
   private async look(running: string[]): Promise<LimitWait[]> {
-    const limited = (await this.limitedTasks(running)).slice(0, MAX_LOOKUPS);
-    if (limited.length === 0) return [];
-    const waits: LimitWait[] = [];
-    const inline: Array<{ id: string; limit: string }> = [];
-    await Promise.all(
-      limited.map(async (t) => {
-        const found = await this.waitsUnder(taskWorkflowId(this.runId, t.id));
-        if (found === undefined) return void inline.push(t);
-        for (const [limit, steps] of Object.entries(found)) waits.push({ task: t.id, limit, steps });
-      }),
-    );
-    if (inline.length > 0) {
-      const own = (await this.describe(this.runId))?.raw.pendingActivities ?? [];
-      for (const [limit, steps] of Object.entries(limitWaitsOf(own))) {
-        const theirs = inline.filter((t) => t.limit === limit);
-        waits.push({ task: theirs.length === 1 ? theirs[0].id : 'inline steps', limit, steps });
-      }
-    }
-    return waits.sort((a, b) => a.task.localeCompare(b.task) || a.limit.localeCompare(b.limit));
+    return waitsOf(this.client, this.runId, await this.limitedTasks(running));
   }
 
   /** The running tasks whose plan names a limit (all running ones if the plan cannot be read). */
-  private async limitedTasks(running: string[]): Promise<Array<{ id: string; limit: string }>> {
+  private async limitedTasks(running: string[]): Promise<LimitedTask[]> {
     if (this.plan === undefined)
       this.plan = await this.client.workflow
         .getHandle(this.runId)
@@ -99,28 +81,60 @@ export class LimitWatch {
       return limit === undefined ? [] : [{ id, limit }];
     });
   }
+}
 
-  /** A task workflow's waits, with its map shards'; undefined when there is no such workflow (an inline task). */
-  private async waitsUnder(workflowId: string): Promise<Record<string, number> | undefined> {
-    const described = await this.describe(workflowId);
-    if (!described) return undefined;
-    const shards = (described.raw.pendingChildren ?? [])
-      .map((c) => c.workflowId ?? '')
-      .filter((id) => id.startsWith(`${workflowId}/s`));
-    const all = [described, ...(await Promise.all(shards.map((id) => this.describe(id))))];
-    const waits: Record<string, number> = {};
-    for (const d of all)
-      for (const [limit, n] of Object.entries(limitWaitsOf(d?.raw.pendingActivities ?? [])))
-        waits[limit] = (waits[limit] ?? 0) + n;
-    return waits;
-  }
+/** A running task and the limit its plan names ('' when the plan could not be read). */
+export interface LimitedTask {
+  id: string;
+  limit: string;
+}
 
-  private describe(workflowId: string) {
-    return this.client.workflow
-      .getHandle(workflowId)
-      .describe()
-      .catch(() => undefined);
+/**
+ * The waits of these running tasks of a run: each one's workflow is described (a map with its
+ * shards), and the run itself for the steps of inline tasks (a task with no workflow of its own).
+ */
+export async function waitsOf(client: Client, runId: string, tasks: LimitedTask[]): Promise<LimitWait[]> {
+  const limited = tasks.slice(0, MAX_LOOKUPS);
+  if (limited.length === 0) return [];
+  const waits: LimitWait[] = [];
+  const inline: LimitedTask[] = [];
+  await Promise.all(
+    limited.map(async (t) => {
+      const found = await waitsUnder(client, taskWorkflowId(runId, t.id));
+      if (found === undefined) return void inline.push(t);
+      for (const [limit, steps] of Object.entries(found)) waits.push({ task: t.id, limit, steps });
+    }),
+  );
+  if (inline.length > 0) {
+    const own = (await describe(client, runId))?.raw.pendingActivities ?? [];
+    for (const [limit, steps] of Object.entries(limitWaitsOf(own))) {
+      const theirs = inline.filter((t) => t.limit === limit);
+      waits.push({ task: theirs.length === 1 ? theirs[0].id : 'inline steps', limit, steps });
+    }
   }
+  return waits.sort((a, b) => a.task.localeCompare(b.task) || a.limit.localeCompare(b.limit));
+}
+
+/** A task workflow's waits, with its map shards'; undefined when there is no such workflow (an inline task). */
+async function waitsUnder(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
+  const described = await describe(client, workflowId);
+  if (!described) return undefined;
+  const shards = (described.raw.pendingChildren ?? [])
+    .map((c) => c.workflowId ?? '')
+    .filter((id) => id.startsWith(`${workflowId}/s`));
+  const all = [described, ...(await Promise.all(shards.map((id) => describe(client, id))))];
+  const waits: Record<string, number> = {};
+  for (const d of all)
+    for (const [limit, n] of Object.entries(limitWaitsOf(d?.raw.pendingActivities ?? [])))
+      waits[limit] = (waits[limit] ?? 0) + n;
+  return waits;
+}
+
+function describe(client: Client, workflowId: string) {
+  return client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .catch(() => undefined);
 }
 
 /** "37 waiting for api": a task row's note. */
