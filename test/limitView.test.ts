@@ -1,8 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { startRun, summaryOf } from '../src/client';
+import { taskWorkflowId } from '../src/shared';
 import { LimitStore } from '../src/temporal/limits';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
@@ -31,6 +34,9 @@ class RecordingApi {
     await new Promise((r) => this.server?.close(r));
   }
 }
+
+const BIN = join(__dirname, '..', 'bin', 'ptq.js');
+const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
 
 const limitName = () => `api-${randomUUID().slice(0, 8)}`;
 
@@ -123,15 +129,16 @@ describe('what a run shows of its rate limits', () => {
       }
     }));
 
-  it('`ptq watch` (--json and plain) says when the map starts waiting for the limit, and when it no longer does', () =>
+  it('`ptq watch` (--json, plain, on a terminal) and the Web UI details of the run and the map say the map waits for the limit', () =>
     withWorker(async ({ client, taskQueue }) => {
       const name = limitName();
-      await store.set(name, { rate: 4 });
+      await store.set(name, { rate: 3 });
+      // 45 items at 3/s wait about 15 s: time for two `ptq watch` processes to start on a loaded machine.
       const p = plan({
         maxConcurrency: 50,
         params: { base: { default: api.base } },
         tasks: [
-          limitedMap(name, 30, 30),
+          limitedMap(name, 45, 45),
           { id: 'after', dependsOn: ['fetch'], run: { type: 'sleep', duration: '3s' } },
         ],
       });
@@ -139,13 +146,42 @@ describe('what a run shows of its rate limits', () => {
       try {
         const run = await startRun(client, p, { id, taskQueue });
         const watching = Promise.all([ptq(['watch', id, '--json']), ptq(['watch', id])]);
-        // The run's details in the Web UI say it too, while the map waits.
-        const details = await waitFor(async () => {
+        // The live view on a terminal (tmux) puts it on the map's row.
+        const session = `ptq-limit-watch-${process.pid}`;
+        const env = `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}`;
+        tmux(
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-x',
+          '120',
+          '-y',
+          '30',
+          `env ${env} ${process.execPath} ${BIN} watch ${id}; sleep 30`,
+        );
+        // The run's and the map's details in the Web UI say it too, while the map waits.
+        const detailsOf = async (workflowId: string) =>
+          (
+            await client.workflow
+              .getHandle(workflowId)
+              .query<{ currentDetails?: string }>('__temporal_workflow_metadata')
+          ).currentDetails ?? '';
+        const seen = { run: false, map: false, tty: false };
+        await waitFor(async () => {
           await new Promise((r) => setTimeout(r, 400));
-          const meta = await run.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-          return meta.currentDetails?.match(new RegExp(`^- fetch: \\d+ waiting for ${name}$`, 'm')) ? true : undefined;
-        }, 30_000);
-        expect(details).toBe(true);
+          seen.run ||= new RegExp(`^- fetch: \\d+ waiting for ${name}$`, 'm').test(await detailsOf(id));
+          seen.map ||= new RegExp(`^- \\d+ waiting for ${name}$`, 'm').test(
+            await detailsOf(taskWorkflowId(id, 'fetch')),
+          );
+          seen.tty ||= new RegExp(`^  ▶ fetch .* \\d+ waiting for ${name}$`, 'm').test(
+            tmux('capture-pane', '-p', '-t', session),
+          );
+          return seen.run && seen.map && seen.tty ? true : undefined;
+        }, 30_000)
+          .catch(() => undefined)
+          .finally(() => tmux('kill-session', '-t', session));
+        expect(seen).toEqual({ run: true, map: true, tty: true });
         const [json, plain] = await watching;
         expect((await summaryOf(run)).status).toBe('succeeded');
         const events = json.stdout
@@ -186,17 +222,27 @@ describe('what a run shows of its rate limits', () => {
       try {
         const summary = await summaryOf(await startRun(client, p, { id, taskQueue }));
         expect(summary.status).toBe('succeeded');
-        const { events } = await client.workflow.getHandle(id).fetchHistory();
-        const count = (has: (e: NonNullable<typeof events>[number]) => unknown) => (events ?? []).filter(has).length;
-        const looks = count((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
-        const timers = count((e) => e.timerStartedEventAttributes);
-        const tasks = count((e) => e.workflowTaskCompletedEventAttributes);
+        const historyOf = async (workflowId: string) => {
+          const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+          const count = (has: (e: NonNullable<typeof events>[number]) => unknown) => (events ?? []).filter(has).length;
+          return {
+            events: events?.length ?? 0,
+            looks: count((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+            timers: count((e) => e.timerStartedEventAttributes),
+            tasks: count((e) => e.workflowTaskCompletedEventAttributes),
+          };
+        };
+        const run = await historyOf(id);
+        const map = await historyOf(taskWorkflowId(id, 'fetch'));
         console.log(
-          `400 items at 50/s in ${(summary.makespanMs / 1000).toFixed(1)} s: the run's history has ${events?.length} events, ` +
-            `${looks} local activities (the looks and the run's other ones), ${timers} timers, ${tasks} workflow tasks`,
+          `400 items at 50/s in ${(summary.makespanMs / 1000).toFixed(1)} s: the run's history ${JSON.stringify(run)}, ` +
+            `the map's ${JSON.stringify(map)} (looks: local activities)`,
         );
+        const looks = run.looks;
         expect(looks).toBeGreaterThanOrEqual(1);
         expect(looks).toBeLessThanOrEqual(Math.ceil(summary.makespanMs / 3000) + 3);
+        expect(map.looks).toBeGreaterThanOrEqual(1);
+        expect(map.looks).toBeLessThanOrEqual(Math.ceil(summary.makespanMs / 3000) + 3);
       } finally {
         await store.delete(name);
       }

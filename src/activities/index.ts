@@ -16,7 +16,7 @@ import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
 import { recordRunSummary } from './recordSummary';
 import { finishResults, writeResults } from './map/results';
-import { lookLimitWaits } from './limits/waits';
+import { lookLimitWaits, lookMapLimitWaits } from './limits/waits';
 import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
 import { ensureLimits } from './limits/ensure';
@@ -47,6 +47,7 @@ export const builtinActivities = {
   closeWorkspace,
   ensureLimits,
   lookLimitWaits,
+  lookMapLimitWaits,
   mergeTask,
   openWorkspace,
   prepareWorktree,

@@ -116,7 +116,7 @@ export async function waitsOf(client: Client, runId: string, tasks: LimitedTask[
 }
 
 /** A task workflow's waits, with its map shards'; undefined when there is no such workflow (an inline task). */
-async function waitsUnder(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
+export async function waitsUnder(client: Client, workflowId: string): Promise<Record<string, number> | undefined> {
   const described = await describe(client, workflowId);
   if (!described) return undefined;
   const shards = (described.raw.pendingChildren ?? [])

@@ -2,7 +2,7 @@ import { patched, proxyLocalActivities } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan/plan';
 
-const { lookLimitWaits } = proxyLocalActivities<BuiltinActivities>({
+const { lookLimitWaits, lookMapLimitWaits } = proxyLocalActivities<BuiltinActivities>({
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 1 },
 });
@@ -70,5 +70,36 @@ export class RunLimitWaits {
   private enabled(): boolean {
     this.looking ??= patched('limit-waits');
     return this.looking;
+  }
+}
+
+/**
+ * `37 waiting for api` in a map's details in the Web UI, while items of a map that uses a limit
+ * run. The map wakes as its items end, so it looks then, at most every LIMIT_LOOK_MS, with no timer
+ * of its own: one marker event a look. Maps recorded before this (`patched('map-limit-waits')`)
+ * never look.
+ */
+export class MapLimitWaits {
+  private lastLook = -Infinity;
+  private looking: boolean | undefined;
+  lines: string[] = [];
+
+  constructor(private readonly limit: string | undefined) {}
+
+  /** Looks again if it is time (the promise to wait for), else undefined; with no item running, clears the lines. */
+  look(mapId: string, running: number, now: number): Promise<void> | undefined {
+    if (this.limit === undefined) return undefined;
+    if (running === 0) {
+      this.lines = [];
+      return undefined;
+    }
+    if (now - this.lastLook < LIMIT_LOOK_MS) return undefined;
+    this.looking ??= patched('map-limit-waits');
+    if (!this.looking) return undefined;
+    this.lastLook = now;
+    return lookMapLimitWaits(mapId).then(
+      (lines) => void (this.lines = lines),
+      () => undefined,
+    );
   }
 }

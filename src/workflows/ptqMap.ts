@@ -30,6 +30,7 @@ import { ShardPool } from './mapShards';
 import type { TaskResult } from './ptqTask';
 import { askModelWithTools, itemsNeedTools, openItemsWithTools } from './mapTools';
 import { stopLocally } from './stopLocally';
+import { MapLimitWaits } from './limitWaits';
 
 /** Input of a map task's workflow. */
 export interface RunMapInput {
@@ -115,6 +116,7 @@ class MapRun {
   private draining = false;
   private startedThisRun = 0;
   private lastDetails = 0;
+  private readonly limitWaits: MapLimitWaits;
 
   constructor(
     private readonly input: RunMapInput,
@@ -130,6 +132,7 @@ class MapRun {
     this.limits = input.resume?.limits;
     this.itemTask = { ...input.task, map: undefined };
     this.batchSize = input.task.map.batch ?? 1;
+    this.limitWaits = new MapLimitWaits(input.task.rateLimit);
     const base = {
       mapId: workflowInfo().workflowId,
       setting: this.itemSetting(),
@@ -218,6 +221,8 @@ class MapRun {
       this.wake = false;
       this.takeInbox();
       if (this.machine.modelCheckDue()) await this.askModel();
+      const looking = this.limitWaits.look(workflowInfo().workflowId, m.state.counts.running, Date.now());
+      if (looking) await looking;
       this.publish(false);
     }
   }
@@ -379,6 +384,6 @@ class MapRun {
     const now = Date.now();
     if (!force && now - this.lastDetails < DETAILS_EVERY_MS) return;
     this.lastDetails = now;
-    setCurrentDetails(mapMarkdown(this.machine.progress()));
+    setCurrentDetails(mapMarkdown(this.machine.progress(), this.limitWaits.lines));
   }
 }

@@ -155,13 +155,14 @@ export function progressBar(done: number, total: number, width = 24): string {
 const MAX_RUNNING_ROWS = 15;
 
 /** A map's bar for the Web UI (its workflow's current details). */
-export function mapMarkdown(p: MapProgress): string {
+export function mapMarkdown(p: MapProgress, waiting: string[] = []): string {
   const lines = [
     `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
     '',
     `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel${p.auto ? ' auto:' : ':'} ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
   ];
   if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
+  if (waiting.length) lines.push('', ...waiting.map((w) => `- ${w}`));
   return lines.join('\n');
 }
 
