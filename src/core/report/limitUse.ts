@@ -32,9 +32,9 @@ export interface LimitStart {
 
 /**
  * A step waited on its limit when its schedule-to-start passed this. A step on an idle limit's
- * queue starts in a few ms to some tens of ms (the server hands it to a waiting poller), and a
- * loaded machine adds a little: 250 ms is well above that, and far below one start's share of any
- * rate under 4/s.
+ * queue starts at once (the server hands it to a waiting poller): 10 steps in a row on an idle
+ * 100/s limit waited 12 ms at most inline, 38 ms as child tasks, on a loaded 2-core machine.
+ * 250 ms is well above that, and below one start's share of any rate under 4/s.
  */
 export const WAITED_MS = 250;
 
