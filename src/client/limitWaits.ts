@@ -46,7 +46,7 @@ export function limitWaitsOf(pending: Pending[]): Record<string, number> {
  * LIMIT_LOOK_MS: between two looks, `poll` answers what the last one found.
  */
 export class LimitWatch {
-  private plan: Plan | null | undefined;
+  private plan: Plan | null = null;
   private lastLook = -Infinity;
   private last: LimitWait[] = [];
 
@@ -67,14 +67,17 @@ export class LimitWatch {
     return waitsOf(this.client, this.runId, await this.limitedTasks(running));
   }
 
-  /** The running tasks whose plan names a limit (all running ones if the plan cannot be read). */
+  /**
+   * The running tasks whose plan names a limit. The plan is read once it can be: a run still being
+   * planned has none yet, and a query may fail; until then, no task counts as limited.
+   */
   private async limitedTasks(running: string[]): Promise<LimitedTask[]> {
-    if (this.plan === undefined)
-      this.plan = await this.client.workflow
-        .getHandle(this.runId)
-        .query(planQuery)
-        .catch(() => null);
-    if (!this.plan) return running.map((id) => ({ id, limit: '' }));
+    if (running.length === 0) return [];
+    this.plan ??= await this.client.workflow
+      .getHandle(this.runId)
+      .query(planQuery)
+      .catch(() => null);
+    if (!this.plan) return [];
     const byId = new Map(this.plan.tasks.map((t) => [t.id, t.rateLimit]));
     return running.flatMap((id) => {
       const limit = byId.get(id);
@@ -83,7 +86,7 @@ export class LimitWatch {
   }
 }
 
-/** A running task and the limit its plan names ('' when the plan could not be read). */
+/** A running task and the limit its plan names. */
 export interface LimitedTask {
   id: string;
   limit: string;
