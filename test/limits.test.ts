@@ -250,6 +250,8 @@ describe('named rate limits, held by the Temporal server', () => {
         `adaptive: ${ok.length} ok, ${throttled} 429s (${((100 * throttled) / api.hits.length).toFixed(1)}%), ${meanRate(ok).toFixed(1)} successes/s, rate now ${now.current}/s (${now.reason})`,
       );
       expect(ok).toHaveLength(400);
+      // The summary counts every 429 the API answered: each sent its step back to the limit's queue.
+      expect(summary.limits).toEqual([expect.objectContaining({ name, started: 400, throttled })]);
       expect(throttled / api.hits.length).toBeLessThanOrEqual(0.15);
       expect(meanRate(ok)).toBeGreaterThanOrEqual(15);
       await store.delete(name);
@@ -304,6 +306,8 @@ describe('named rate limits, held by the Temporal server', () => {
       const summary = await summaryOf(run);
       expect(summary.status).toBe('succeeded');
       expect(itemsOf(summary, 'fetch')?.succeeded).toBe(200);
+      // The summary's limit section counts each item's step once, the one retried after the kill too.
+      expect(summary.limits).toEqual([expect.objectContaining({ name, started: 200, throttled: 0 })]);
       expect(new Set(api.hits.map((h) => h.item)).size).toBe(200);
       const start = Math.min(...api.hits.map((h) => h.at));
       console.log(

@@ -16,6 +16,7 @@ import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
 import { recordRunSummary } from './recordSummary';
 import { finishResults, writeResults } from './map/results';
+import { lookLimitWaits, lookMapLimitWaits } from './limits/waits';
 import { runShell } from './steps/shell';
 import { syncTaskStatus } from './statusSync';
 import { ensureLimits } from './limits/ensure';
@@ -45,6 +46,8 @@ export const builtinActivities = {
   planFileLocks,
   closeWorkspace,
   ensureLimits,
+  lookLimitWaits,
+  lookMapLimitWaits,
   mergeTask,
   openWorkspace,
   prepareWorktree,

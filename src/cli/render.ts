@@ -2,6 +2,7 @@ import {
   doneCount,
   formatDuration,
   groupLine,
+  limitLine,
   mapNote,
   plural,
   progressBar,
@@ -34,6 +35,7 @@ export function summaryTable(s: RunSummary): string {
     );
   }
   if (s.workspace) lines.push(`  ${mergeLine(s, s.workspace)}`);
+  for (const r of s.limits ?? []) lines.push(`  rate limit ${limitLine(r)}`);
   const spread = workerSpread(s);
   if (spread) lines.push(`  workers: ${spread}`);
   const costs = s.tasks.some((t) => t.usage);
@@ -120,8 +122,9 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {
     const attempt = r.attempt ? `  attempt ${r.attempt}` : '';
+    const waiting = r.waiting ? `  ${r.waiting}` : '';
     lines.push(
-      `  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}${attempt}`,
+      `  ▶ ${r.id}${r.title ? ` (${r.title})` : ''}  ${formatDuration(now - Date.parse(r.startedAt))}${attempt}${waiting}`,
     );
     const m = r.items;
     if (m)
@@ -130,7 +133,9 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
       );
   }
   if (p.running.length > maxRunning) lines.push(`  … and ${p.running.length - maxRunning} more running`);
+  for (const w of p.waiting ?? []) lines.push(`  ⧗ ${w}`);
   for (const f of p.recentFailures.slice(-3)) lines.push(`  ✗ ${f.id}: ${f.error.split('\n')[0].slice(0, 120)}`);
+  for (const r of p.limits ?? []) lines.push(`  rate limit ${limitLine(r)}`);
   return lines;
 }
 

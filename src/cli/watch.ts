@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { doneCount, formatDuration, type Progress, type RunEvent, type RunSummary } from '../core';
+import { doneCount, formatDuration, plural, type Progress, type RunEvent, type RunSummary } from '../core';
 import { describedRun, whyNoWorker, withMapProgress } from '../client/control';
 import { progressQuery } from '../shared';
 import { rideOutOutage } from '../client/outage';
@@ -7,6 +7,7 @@ import { summaryOf } from '../client/summaryOf';
 import { progressView } from './render';
 import { RetryWatch, type Retrying } from '../client/stepRetries';
 import { EventFeed, type FeedEvent } from '../client/runEvents';
+import { LimitWatch, waitNote } from '../client/limitWaits';
 
 const POLL_MS = 500;
 /** Polls between two looks for a worker on the run's task queue (about every 3 s). */
@@ -31,6 +32,7 @@ export async function watchRun(
   const events = new EventFeed(client, id, handle);
   const fallback = new PlainProgress();
   const retries = new RetryWatch(client, id);
+  const limits = new LimitWatch(client, id);
   let drawn = 0;
   let tick = 0;
   // Ctrl-C stops watching, not the run: say so, and how to stop the run itself.
@@ -65,6 +67,12 @@ export async function watchRun(
           .map((r) => r.id),
       );
     for (const r of p.running) r.attempt = retries.attempt(r.id);
+    const waits = await limits.poll(p.running.map((r) => r.id));
+    for (const w of waits) {
+      const row = p.running.find((r) => r.id === w.task);
+      if (row) row.waiting = waitNote(w);
+      else (p.waiting ??= []).push(`${w.task}: ${waitNote(w)}`);
+    }
     drawn = redraw(out, progressView(p, Date.now(), Date.now() - startedAt, rows), drawn);
   };
   const statusNow = async () => (await rideOutOutage(() => handle.describe(), address)).status.name;
@@ -121,7 +129,16 @@ export function eventLine(e: RunEvent): string {
 }
 
 function feedLine(e: FeedEvent): string {
-  return e.event === 'retrying' ? retryLine(e.at, e) : eventLine(e);
+  switch (e.event) {
+    case 'retrying':
+      return retryLine(e.at, e);
+    case 'waiting':
+      return `${e.at.slice(11, 19)} ${'waiting'.padEnd(9)} ${e.task}: ${plural(e.steps, 'step')} waiting for ${e.limit}`;
+    case 'waited':
+      return `${e.at.slice(11, 19)} ${'waited'.padEnd(9)} ${e.task}: no step waits for ${e.limit} any more`;
+    default:
+      return eventLine(e);
+  }
 }
 
 /** "12:00:04 retrying  build attempt 2/3: exit code 1: boom". */

@@ -10,6 +10,7 @@ export * from './schedule/status';
 export * from './plan/steps';
 export * from './report/summary';
 export * from './report/usage';
+export * from './report/limitUse';
 export * from './plan/validate';
 export * from './plan/params';
 export * from './report/plural';

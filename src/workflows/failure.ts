@@ -1,6 +1,7 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
 import type { MapItems } from '../core/schedule/map';
 import type { Usage } from '../core/plan/plan';
+import type { LimitUses } from '../core/report/limitUse';
 import { isFailureType } from '../core/failures';
 import type { MergeRecord, TaskOutcome } from '../core/schedule/scheduler';
 
@@ -18,6 +19,8 @@ export interface TaskFailedDetails {
   /** A map: how its items went, and why it stopped. */
   items?: MapItems;
   stop?: string;
+  /** A map: its items' use of named rate limits. */
+  limits?: LimitUses;
 }
 
 /** Attempts, worker, output and a one-line error from a task's failure (child, inline or map item). */
@@ -26,7 +29,7 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
   while (cause instanceof Error && !(cause instanceof ApplicationFailure) && cause.cause) cause = cause.cause;
   if (cause instanceof ApplicationFailure && isFailureType(cause.type, 'TaskFailed')) {
     const d = (cause.details?.[0] ?? {}) as TaskFailedDetails;
-    const { attempts, worker, output, results, usage, merge, items, stop } = d;
+    const { attempts, worker, output, results, usage, merge, items, stop, limits } = d;
     return {
       error: cause.message,
       attempts,
@@ -36,6 +39,7 @@ export function failureOutcome(error: unknown): Omit<TaskOutcome, 'endedAt'> {
       ...(usage ? { usage } : {}),
       ...(merge ? { merge } : {}),
       ...(items ? { items, ...(stop ? { stop } : {}) } : {}),
+      ...(limits ? { limits } : {}),
     };
   }
   return { error: cause instanceof Error ? cause.message : String(cause), attempts: 1 };

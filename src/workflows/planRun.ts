@@ -55,6 +55,7 @@ import { ensurePlanLimits } from './planLimits';
 import { notifyHooks } from './notify';
 import { StatusWriter } from './statusSync';
 import { stopLocally } from './stopLocally';
+import { RunLimitWaits } from './limitWaits';
 import { RunWorkspace, type WorkspaceResult } from './workspace';
 import type { TaskPlace } from '../activities';
 
@@ -105,6 +106,7 @@ export class PlanRun {
   /** Plans started with `--sync-status`: task status written back to the task list. */
   private readonly status?: StatusWriter;
   private readonly events: EventLog;
+  private readonly limitWaits: RunLimitWaits;
 
   constructor(
     private readonly plan: Plan,
@@ -129,6 +131,7 @@ export class PlanRun {
     if (opened && plan.workspace) this.workspace = new RunWorkspace(opened, plan.workspace);
     if (plan.sync) this.status = new StatusWriter(plan.sync);
     this.events = new EventLog(this.scheduler, input.resume?.generation ?? 0, () => Date.now());
+    this.limitWaits = new RunLimitWaits(plan);
   }
 
   /** Signals, the progress query and the setConcurrency update. */
@@ -210,11 +213,15 @@ export class PlanRun {
       this.startReady();
       if (this.draining && s.state.counts.running === 0) await this.continueAsNew();
       // A planned schedule may hold ready tasks back: look again when it would give up on the plan.
-      const until = s.holdUntil(Date.now());
+      const held = s.holdUntil(Date.now());
+      const look = this.limitWaits.wakeIn(Object.keys(s.state.running), Date.now());
+      const until = look === undefined ? held : Math.min(held ?? Infinity, Date.now() + look);
       const woken = () => this.inbox.length > 0 || this.wake;
       await (until === undefined ? condition(woken) : condition(woken, Math.max(1, until - Date.now())));
       this.wake = false;
       this.takeInbox();
+      const looking = this.limitWaits.look(workflowInfo().workflowId, Object.keys(s.state.running), Date.now());
+      if (looking) await looking;
       this.publish(false);
     }
   }
@@ -454,7 +461,8 @@ export class PlanRun {
     const now = Date.now();
     if (force || now - this.lastDetails >= DETAILS_EVERY_MS) {
       this.lastDetails = now;
-      const progress = progressMarkdown(progressOf(this.scheduler), now);
+      const waiting = this.limitWaits.lines;
+      const progress = progressMarkdown({ ...progressOf(this.scheduler), ...(waiting.length ? { waiting } : {}) }, now);
       // An AI-made plan is shown under the progress: people want to see what the model decided.
       setCurrentDetails(this.plan.metadata ? `${progress}\n\n---\n\n${planMarkdown(this.plan)}` : progress);
     }

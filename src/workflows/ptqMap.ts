@@ -22,6 +22,7 @@ import { mapMarkdown } from '../core/report/progress';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan/plan';
 import type { TemplateContext } from '../core/plan/template';
 import { sumUsage } from '../core/report/usage';
+import { mergeLimitUses, type LimitUses } from '../core/report/limitUse';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemSetting, type MapItem } from './mapItems';
@@ -29,6 +30,7 @@ import { ShardPool } from './mapShards';
 import type { TaskResult } from './ptqTask';
 import { askModelWithTools, itemsNeedTools, openItemsWithTools } from './mapTools';
 import { stopLocally } from './stopLocally';
+import { MapLimitWaits } from './limitWaits';
 
 /** Input of a map task's workflow. */
 export interface RunMapInput {
@@ -49,7 +51,7 @@ export interface RunMapInput {
   /** Activities per shard, if not Temporal's advised 500 (tests force small shards). */
   shardSize?: number;
   /** Set by continue-as-new. */
-  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage };
+  resume?: { state: MapState; opened: OpenedItems; batches: number; usage?: Usage; limits?: LimitUses };
 }
 
 /** Items read per page; a page is also capped at 256 KB by the activity. */
@@ -104,6 +106,7 @@ class MapRun {
   private bufferChars = 0;
   private batches: number;
   private usage: Usage | undefined;
+  private limits: LimitUses | undefined;
   private page = { from: 0, items: [] as unknown[] };
   /** The page after `page`, read ahead while the current one is used (undefined if that read failed). */
   private nextPage: { from: number; items: Promise<unknown[] | undefined> } | undefined;
@@ -113,6 +116,7 @@ class MapRun {
   private draining = false;
   private startedThisRun = 0;
   private lastDetails = 0;
+  private readonly limitWaits: MapLimitWaits;
 
   constructor(
     private readonly input: RunMapInput,
@@ -125,8 +129,10 @@ class MapRun {
       : MapMachine.create(spec, opened.total, input.runCap, true);
     this.batches = input.resume?.batches ?? 0;
     this.usage = input.resume ? input.resume.usage : opened.usage;
+    this.limits = input.resume?.limits;
     this.itemTask = { ...input.task, map: undefined };
     this.batchSize = input.task.map.batch ?? 1;
+    this.limitWaits = new MapLimitWaits(input.task.rateLimit);
     const base = {
       mapId: workflowInfo().workflowId,
       setting: this.itemSetting(),
@@ -190,7 +196,11 @@ class MapRun {
       const stop = this.machine.state.stop;
       if (cancelled) throw new CancelledFailure(output.split('\n')[0]);
       // The counts and the reason of an early stop, for the run summary and its text views.
-      const items = { items: this.machine.items(), ...(stop ? { stop: stop.reason } : {}) };
+      const items = {
+        items: this.machine.items(),
+        ...(stop ? { stop: stop.reason } : {}),
+        ...(this.limits ? { limits: this.limits } : {}),
+      };
       if (stop?.failed) {
         const details: TaskFailedDetails = { attempts: 1, output, results: finished.path, ...items };
         throw ApplicationFailure.create({ ...failureOf('TaskFailed', output.split('\n')[0]), details: [details] });
@@ -211,6 +221,8 @@ class MapRun {
       this.wake = false;
       this.takeInbox();
       if (this.machine.modelCheckDue()) await this.askModel();
+      const looking = this.limitWaits.look(workflowInfo().workflowId, m.state.counts.running, Date.now());
+      if (looking) await looking;
       this.publish(false);
     }
   }
@@ -304,7 +316,8 @@ class MapRun {
       .then((ends) => {
         for (const d of ends) {
           this.scopes.delete(d.index);
-          this.inbox.push({ result: itemResult(d, Date.now()), usage: d.ok ? d.result.usage : undefined });
+          const limits = d.ok ? d.result.limits : undefined;
+          this.inbox.push({ result: itemResult(d, Date.now()), usage: d.ok ? d.result.usage : undefined, limits });
         }
       });
   }
@@ -312,8 +325,9 @@ class MapRun {
   private takeInbox(): void {
     const m = this.machine;
     const now = Date.now();
-    for (const { result, usage } of this.inbox.splice(0)) {
+    for (const { result, usage, limits } of this.inbox.splice(0)) {
       if (usage) this.usage = sumUsage(this.usage, usage);
+      if (limits) this.limits = mergeLimitUses(this.limits, limits);
       const stop = m.record(result, this.input.context.params, now);
       this.buffer.push(result);
       this.bufferChars += JSON.stringify(result).length;
@@ -355,7 +369,13 @@ class MapRun {
     await this.shards?.close();
     this.flush(true);
     await this.writesDone();
-    const resume = { state: this.machine.state, opened: this.opened, batches: this.batches, usage: this.usage };
+    const resume = {
+      state: this.machine.state,
+      opened: this.opened,
+      batches: this.batches,
+      usage: this.usage,
+      ...(this.limits ? { limits: this.limits } : {}),
+    };
     return continueAsNew<typeof ptqMap>({ ...this.input, resume });
   }
 
@@ -364,6 +384,6 @@ class MapRun {
     const now = Date.now();
     if (!force && now - this.lastDetails < DETAILS_EVERY_MS) return;
     this.lastDetails = now;
-    setCurrentDetails(mapMarkdown(this.machine.progress()));
+    setCurrentDetails(mapMarkdown(this.machine.progress(), this.limitWaits.lines));
   }
 }

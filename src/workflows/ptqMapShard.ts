@@ -141,6 +141,7 @@ class MapShard {
           this.ends.push({
             result: itemResult(d, Date.now()),
             ...(d.ok && d.result.usage ? { usage: d.result.usage } : {}),
+            ...(d.ok && d.result.limits ? { limits: d.result.limits } : {}),
           });
         this.wake = true;
       });

@@ -10,6 +10,7 @@ import type { MapItems } from '../core/schedule/map';
 import type { Plan, Step, Task, Usage } from '../core/plan/plan';
 import { failureOf } from '../core/failures';
 import { sumUsage } from '../core/report/usage';
+import { addLimitStart, type LimitUses } from '../core/report/limitUse';
 import { describeStep, stepsOf } from '../core/plan/steps';
 import type { BuiltinActivities, StepResult } from '../activities';
 import type { StepOptions } from '../activities/steps/stepOptions';
@@ -43,6 +44,8 @@ export interface TaskResult {
   items?: MapItems;
   /** A map that stopped early: why. */
   stop?: string;
+  /** Its steps' use of named rate limits (a map's: all its items'). */
+  limits?: LimitUses;
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
@@ -101,10 +104,12 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
   const spent = { spent: before.usage, label };
   const first = startStep(step, options, opts, spent);
   const { read } = first;
+  const limit = input.task.rateLimit;
+  const seen = { throttled: 0 };
   const started =
-    input.task.rateLimit === undefined
+    limit === undefined
       ? first.started
-      : retryThrottled(first.started, () => startStep(step, options, opts, spent).started);
+      : retryThrottled(first.started, () => startStep(step, options, opts, spent).started, seen);
   return started.then(
     (raw) => {
       const r = read(raw);
@@ -116,6 +121,11 @@ function stepsFrom(run: StepRun, i: number, before: TaskResult): Promise<TaskRes
         usage,
       };
       if (last && r.json !== undefined) result.json = r.json;
+      const limits =
+        limit !== undefined && r.limitStart
+          ? addLimitStart(before.limits, limit, r.limitStart, seen.throttled)
+          : before.limits;
+      if (limits) result.limits = limits;
       return next(result);
     },
     (err: unknown) => {

@@ -33,12 +33,17 @@ export function limitedOptions(task: Task, options: ActivityOptions, context?: T
   };
 }
 
-/** A started step, started again by `again` after each `RateLimited` failure, waiting what the API asked for. */
-export function retryThrottled<T>(started: Promise<T>, again: () => Promise<T>, throttled = 0): Promise<T> {
+/**
+ * A started step, started again by `again` after each `RateLimited` failure, waiting what the API
+ * asked for. `seen.throttled` counts those failures, for the summary's 429s.
+ */
+export function retryThrottled<T>(started: Promise<T>, again: () => Promise<T>, seen = { throttled: 0 }): Promise<T> {
   return started.catch((err: unknown) => {
     const wait = throttleWait(err);
-    if (wait === undefined || throttled + 1 >= MAX_THROTTLED) throw err;
-    return sleep(wait).then(() => retryThrottled(again(), again, throttled + 1));
+    if (wait === undefined) throw err;
+    seen.throttled++;
+    if (seen.throttled >= MAX_THROTTLED) throw err;
+    return sleep(wait).then(() => retryThrottled(again(), again, seen));
   });
 }
 

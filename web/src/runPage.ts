@@ -170,6 +170,8 @@ export function RunPage({ id, onUnauthorized, onAuthorized }: PageProps & { id: 
 
 /** Folds one streamed event into the task rows: the stream is the live source of truth for statuses. */
 function applyEvent(rows: Map<string, TaskRow>, retries: Map<string, number[]>, e: FeedEvent): void {
+  // Waits on a rate limit say nothing of a task's status.
+  if (e.event === 'waiting' || e.event === 'waited') return;
   const row: TaskRow = rows.get(e.task) ?? {
     id: e.task,
     status: 'pending',

@@ -3,6 +3,7 @@ import { limitTaskQueue } from '../../core/plan/rates';
 import type { LimitStore } from '../../temporal/limits';
 import { AdaptiveLimits, adaptiveInterceptor } from './adaptive';
 import { LimitPacing, pacingInterceptor } from './pacing';
+import { limitStartInterceptor } from './started';
 
 /** How often a worker looks for limits created or deleted since (a describeNamespace call). */
 export const LIMITS_REFRESH_MS = 1_000;
@@ -57,6 +58,7 @@ export class LimitPollers {
       if (this.pollers.has(name)) continue;
       const worker = await this.create(limitTaskQueue(name), [
         pacingInterceptor(name, this.pacing),
+        limitStartInterceptor,
         adaptiveInterceptor(name, this.adaptive),
       ]);
       const done = worker.run().catch((err: Error) => this.log(`rate limit "${name}": worker stopped: ${err.message}`));

@@ -1,3 +1,4 @@
+import type { LimitStart } from '../../core/report/limitUse';
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -19,6 +20,8 @@ export interface StepResult {
   json?: unknown;
   /** Set when a retry returned this result without running the step again (see kept.ts). */
   recovered?: Recovered;
+  /** Under a rate limit: when the step started and how long it waited (activities/limits/started.ts). */
+  limitStart?: LimitStart;
 }
 
 /**

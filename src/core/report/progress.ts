@@ -2,6 +2,7 @@ import { formatDuration } from '../plan/duration';
 import { mapNote, type MapItems, type MapProgress } from '../schedule/map';
 import type { Usage } from '../plan/plan';
 import { sumUsage } from './usage';
+import { limitSection, type LimitReport } from './limitUse';
 import type { Scheduler } from '../schedule/scheduler';
 import { isTerminal, TASK_STATUSES, type RunStatus, type TaskStatus } from '../schedule/status';
 
@@ -23,6 +24,8 @@ export interface Progress {
     items?: MapProgress;
     /** Added by `ptq watch` when its step was retried: "2/3". */
     attempt?: string;
+    /** Added by `ptq status`/`watch` while steps of it wait on a rate limit: "37 waiting for api". */
+    waiting?: string;
   }>;
   recentFailures: Array<{ id: string; error: string; at: string }>;
   reason: string | null;
@@ -32,6 +35,10 @@ export interface Progress {
   usage?: Usage;
   /** Maps that ended: how their items went, and why they stopped early; absent when none has. */
   maps?: Array<{ id: string; status: TaskStatus; items: MapItems; stop?: string }>;
+  /** Named rate limits the ended tasks' steps used (see RunSummary.limits); absent when none. */
+  limits?: LimitReport[];
+  /** Added by `ptq status`/`watch` (and the run's own look): `fetch: 37 waiting for api`. */
+  waiting?: string[];
 }
 
 /** Where a group with phases is: waiting, its `before`, its tasks, its `after`, or done. */
@@ -65,6 +72,7 @@ export function progressOf(scheduler: Scheduler): Progress {
     reason: state.halt?.reason ?? null,
     ...(usage ? { usage } : {}),
     ...(maps.length ? { maps } : {}),
+    ...limitSection(state.tasks),
     ...(phasedGroups(scheduler).length
       ? { groups: phasedGroups(scheduler).map((g) => groupProgress(scheduler, g)) }
       : {}),
@@ -147,13 +155,14 @@ export function progressBar(done: number, total: number, width = 24): string {
 const MAX_RUNNING_ROWS = 15;
 
 /** A map's bar for the Web UI (its workflow's current details). */
-export function mapMarkdown(p: MapProgress): string {
+export function mapMarkdown(p: MapProgress, waiting: string[] = []): string {
   const lines = [
     `**map** ${progressBar(p.done, p.total)} ${p.done} of ${p.total} items`,
     '',
     `succeeded: ${p.succeeded} · failed: ${p.failed} · running: ${p.running} · maxParallel${p.auto ? ' auto:' : ':'} ${p.maxParallel}${p.paused ? ' · paused' : ''}`,
   ];
   if (p.stop) lines.push('', `Stopped: ${p.stop.reason}`);
+  if (waiting.length) lines.push('', ...waiting.map((w) => `- ${w}`));
   return lines.join('\n');
 }
 
@@ -169,6 +178,8 @@ export function progressMarkdown(p: Progress, now: number): string {
   ];
   if (p.usage) lines.push('', `Cost so far: ${usageLine(p.usage)}`);
   if (p.reason) lines.push('', `Stopped: ${p.reason}`);
+  if (p.waiting?.length) lines.push('', ...p.waiting.map((w) => `- ${w}`));
+  lines.push(...limitTable(p.limits));
   if (p.groups?.length) {
     lines.push('', '| group | phase | tasks done |', '|---|---|---|');
     for (const g of p.groups)
@@ -192,6 +203,16 @@ export function progressMarkdown(p: Progress, now: number): string {
     for (const f of p.recentFailures.slice(-5)) lines.push(`- \`${f.id}\`: ${f.error.split('\n')[0].slice(0, 200)}`);
   }
   return lines.join('\n');
+}
+
+/** The limit section as a Markdown table, for the run's details in the Web UI. */
+export function limitTable(limits: LimitReport[] | undefined): string[] {
+  if (!limits?.length) return [];
+  const rows = limits.map((r) => {
+    const longest = r.waited ? formatDuration(r.longestWaitMs) : '-';
+    return `| ${r.name} | ${r.started} | ${r.waited} | ${longest} | ${r.ratePerSec ?? '-'}/s | ${r.throttled} |`;
+  });
+  return ['', '| rate limit | steps | waited | longest wait | rate | 429s |', '|---|---|---|---|---|---|', ...rows];
 }
 
 /** "$0.42 · 12,000 in / 3,400 out tokens", or "unknown price" when a model is not in the table. */

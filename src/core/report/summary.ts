@@ -3,6 +3,7 @@ import type { PlanMetadata, Usage } from '../plan/plan';
 import type { MergeRecord, Scheduler } from '../schedule/scheduler';
 import { agentName, stepsOf } from '../plan/steps';
 import { sumUsage } from './usage';
+import { limitSection, type LimitReport } from './limitUse';
 import type { RunStatus, TaskStatus } from '../schedule/status';
 
 /** One task's line in the run summary. */
@@ -64,6 +65,8 @@ export interface RunSummary {
   retryOf?: string;
   /** Plans with a workspace: the integration branch, and how merges went. */
   workspace?: { branch: string; merges: number; conflicts: number; conflictRate: number };
+  /** Per named rate limit its steps used: steps started, how many waited, the longest wait, the rate, 429s. */
+  limits?: LimitReport[];
   tasks: TaskSummary[];
 }
 
@@ -120,6 +123,7 @@ export function summarize(
     planner: plan.metadata ?? null,
     cost: { planning, tasks: taskUsage, totalUsd: total ? total.costUsd : 0, ...costByAgent(scheduler) },
     ...(branch !== undefined ? { workspace: mergeStats(scheduler, branch) } : {}),
+    ...limitSection(state.tasks),
     tasks: state.tasks.map((_, i) => taskSummary(scheduler, i)),
   };
 }

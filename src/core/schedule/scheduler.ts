@@ -540,6 +540,7 @@ export class Scheduler {
     if (outcome.items !== undefined) t.items = outcome.items;
     if (outcome.stop !== undefined) t.stop = outcome.stop;
     if (outcome.merge !== undefined) t.merge = outcome.merge;
+    if (outcome.limits !== undefined) t.limits = outcome.limits;
     if (outcome.error !== undefined) t.error = outcome.error.slice(0, errorChars(this.plan.tasks.length));
     delete s.running[id];
     const task = this.plan.tasks[i];

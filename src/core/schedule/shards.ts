@@ -5,6 +5,7 @@
  * ...) of at most that many each. The map itself keeps the counts and every decision; a shard only
  * runs the items the map hands it. Pure: the workflow asks, and does what the answer says.
  */
+import type { LimitUses } from '../report/limitUse';
 import type { Usage } from '../plan/plan';
 import type { ItemResult } from './map';
 
@@ -12,6 +13,8 @@ import type { ItemResult } from './map';
 export interface ItemEnd {
   result: ItemResult;
   usage?: Usage;
+  /** Its steps' use of named rate limits. */
+  limits?: LimitUses;
 }
 
 /** Ends a shard reports in one signal. */

@@ -1,6 +1,7 @@
 import type { MapItems } from './map';
 import type { Policy, Usage } from '../plan/plan';
 import type { TaskStatus } from './status';
+import type { LimitUses } from '../report/limitUse';
 
 /** What the scheduler remembers about one task. Plain JSON. */
 export interface TaskRecord {
@@ -24,6 +25,8 @@ export interface TaskRecord {
   items?: MapItems;
   stop?: string;
   merge?: MergeRecord;
+  /** Its steps' use of named rate limits, for the summary's limit section. */
+  limits?: LimitUses;
 }
 
 /** How a task's work came back to the integration branch (plans with a workspace). */
@@ -99,4 +102,5 @@ export interface TaskOutcome {
   items?: MapItems;
   stop?: string;
   merge?: MergeRecord;
+  limits?: LimitUses;
 }
