@@ -21,8 +21,8 @@ interface Poller {
  * (a Temporal worker polls one task queue), started when the limit appears in the namespace and
  * shut down when it is deleted. They run the same activities as the main worker, so any worker
  * can run any step, limited or not. Every refresh also lets adaptive limits probe upwards. Each
- * limit's worker paces the steps it starts (pacing.ts), then tells the adaptive controller how
- * they went.
+ * limit's worker paces the steps it starts (pacing.ts), tells the workflow how long each waited
+ * (started.ts), and tells the adaptive controller how they went.
  */
 export class LimitPollers {
   private readonly pollers = new Map<string, Poller>();
