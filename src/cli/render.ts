@@ -1,4 +1,5 @@
 import {
+  concurrencyText,
   doneCount,
   formatDuration,
   groupLine,
@@ -115,7 +116,7 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   const lines = [
     `${progressBar(done, p.total, 30)} ${done}/${p.total}  ${p.counts.running} running  ${p.counts.failed} failed` +
       `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}` +
-      `${p.usage ? `  cost ${usd(p.usage.costUsd)}` : ''}`,
+      `${p.usage ? `  cost ${usd(p.usage.costUsd)}` : ''}${p.maxConcurrencyAuto ? `  ${concurrencyText(p)}` : ''}`,
   ];
   for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {
