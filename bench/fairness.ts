@@ -226,7 +226,9 @@ async function autoMVsFixed(client: Client, taskQueue: string, server: LoadServe
     await startRun(client, plan, { id, taskQueue }).then(summaryOf);
     const requests = server.served.filter((s) => s.path.startsWith(`/${id}/`)).sort((a, b) => a.start - b.start);
     const late = requests.slice(n / 2);
-    const open = late.map((s) => s.inFlight).sort((a, b) => a - b);
+    // Open in the middle of each request: alike tasks start and end in waves, so counts on arrival run 1..M.
+    const openAt = (t: number) => requests.filter((s) => s.start <= t && t < s.end).length;
+    const open = late.map((s) => openAt((s.start + s.end) / 2)).sort((a, b) => a - b);
     return { rate: throughputOf(late), open: open[open.length >> 1] };
   };
   const fixed = new Map<number, number>();

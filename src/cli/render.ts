@@ -17,7 +17,7 @@ export function summaryTable(s: RunSummary): string {
   const lines = [
     `${s.plan} (${s.id}): ${s.status.toUpperCase()} in ${formatDuration(s.makespanMs)}`,
     `  ${s.counts.succeeded} succeeded, ${s.counts.failed} failed, ${s.counts.skipped} skipped, ${s.counts.cancelled} cancelled of ${s.counts.total}`,
-    `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on M=${s.maxConcurrency} (efficiency ${Math.round(s.efficiency * 100)}%)`,
+    `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on ${s.maxConcurrencyAuto ? `M auto (last ${s.maxConcurrency})` : `M=${s.maxConcurrency}`} (efficiency ${Math.round(s.efficiency * 100)}%)`,
   ];
   if (s.reason) lines.push(`  stopped: ${s.reason}`);
   if (s.retryOf) lines.push(`  retry of ${s.retryOf}: what succeeded there was kept`);
