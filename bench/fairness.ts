@@ -37,7 +37,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  *     each run its own fairness key (ptq's default) vs all sharing one key (plain FIFO);
  *   - two runs weighted 2:1, the share they got;
  *   - a 40-item run started behind a 2,000-item run: its time vs alone, per key vs one shared key;
- *   - `maxParallel: auto` vs fixed limits against a service whose latency triples above 20 requests.
+ *   - `maxParallel: auto` vs fixed limits against a service whose latency triples above 20 requests;
+ *   - `maxConcurrency: auto` vs fixed M against the same service, with the GETs as a plan's tasks.
  */
 export async function fairness({ client, address }: BenchContext): Promise<Rows> {
   process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
@@ -58,6 +59,7 @@ export async function fairness({ client, address }: BenchContext): Promise<Rows>
       ...(await shares(client, taskQueue, flat)),
       ...(await behindBigRun(client, taskQueue, flat)),
       ...(await autoVsFixed(client, taskQueue, knee)),
+      ...(await autoMVsFixed(client, taskQueue, knee)),
     ]);
   } finally {
     await flat.close();
@@ -194,6 +196,51 @@ async function autoVsFixed(client: Client, taskQueue: string, server: LoadServer
     ...[...fixed.entries()].map(([n, r]) => ratioRow(`maxParallel ${n} vs a knee at 20 (req/s)`, r, best, '', 1)),
     ratioRow(
       `maxParallel auto vs best fixed (${bestN}) (req/s; median limit in 2nd half ${auto.median})`,
+      auto.rate,
+      best,
+      '>= 0.8x',
+      1,
+    ),
+  ];
+}
+
+/**
+ * `maxConcurrency: auto` vs fixed M on the same service: a plan of 300 independent GETs (inline
+ * tasks), compared on the later half of each run's requests by start, once auto has ramped up.
+ */
+async function autoMVsFixed(client: Client, taskQueue: string, server: LoadServer): Promise<Rows> {
+  const n = 300;
+  const rate = async (m: number | 'auto') => {
+    const id = `knee-m-${m}-${randomUUID().slice(0, 8)}`;
+    const tasks = Array.from({ length: n }, (_, i) => ({
+      id: `get${i}`,
+      retry: { maximumAttempts: 1 },
+      run: { type: 'http' as const, url: `${server.base}/${id}/${i}` },
+    }));
+    const plan = Plan.parse({
+      name: id,
+      maxConcurrency: m,
+      maxConcurrencyAuto: m === 'auto' ? { max: 64 } : undefined,
+      tasks,
+    });
+    await startRun(client, plan, { id, taskQueue }).then(summaryOf);
+    const requests = server.served.filter((s) => s.path.startsWith(`/${id}/`)).sort((a, b) => a.start - b.start);
+    const late = requests.slice(n / 2);
+    // Open in the middle of each request: alike tasks start and end in waves, so counts on arrival run 1..M.
+    const openAt = (t: number) => requests.filter((s) => s.start <= t && t < s.end).length;
+    const open = late.map((s) => openAt((s.start + s.end) / 2)).sort((a, b) => a - b);
+    return { rate: throughputOf(late), open: open[open.length >> 1] };
+  };
+  const fixed = new Map<number, number>();
+  for (const m of [10, 20, 40]) fixed.set(m, (await rate(m)).rate);
+  const auto = await rate('auto');
+  const [bestM, best] = [...fixed.entries()].sort((a, b) => b[1] - a[1])[0];
+  return [
+    ...[...fixed.entries()].map(([m, r]) =>
+      ratioRow(`maxConcurrency ${m}, GETs as tasks, knee at 20 (req/s)`, r, best, '', 1),
+    ),
+    ratioRow(
+      `maxConcurrency auto vs best fixed (${bestM}) (req/s, 2nd half; median open at the server ${auto.open})`,
       auto.rate,
       best,
       '>= 0.8x',

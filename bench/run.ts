@@ -9,7 +9,7 @@
  *   6. map: items/s vs a bare activity fan-out, and until -> running items gone vs a bare cancel.
  *   7. dashboard: a 2,000-task run's page in headless Chromium: drawn, blocked while live, end shown;
  *   8. limits: rate achieved vs a named limit, adaptive vs fixed maxParallel against a 429ing API, overhead;
- *   9. fairness: Jain's index between runs sharing workers, auto vs fixed maxParallel;
+ *   9. fairness: Jain's index between runs sharing workers, auto vs fixed maxParallel and M;
  *  10. files: the overlap of `files` at 1,000-50,000 tasks, index vs the old quadratic way (no server).
  * Only with `--only NAME`: browser (pages/s with a pool of 1, 2 and 4 browsers vs a Chromium launched per
  *   item, and the worker's RSS), map-wide (3,000 items in flight), million.

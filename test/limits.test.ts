@@ -349,5 +349,16 @@ describe('named rate limits, held by the Temporal server', () => {
     expect((await ptq(['limit', 'delete', name])).stdout).toBe(`limit ${name} deleted\n`);
     const again = await ptq(['limit', 'delete', name]);
     expect([again.code, again.stderr]).toEqual([2, `ptq: no limit "${name}": see \`ptq limit list\`\n`]);
+
+    // A burst cannot be set on Temporal 1.29: the flag and a plan's key say so, and where to read why.
+    const burst = await ptq(['limit', 'set', name, '--rate', '20/s', '--burst', '40']);
+    expect(burst.code).toBe(2);
+    expect(burst.stderr).toMatch(
+      /^ptq: burst cannot be set: Temporal 1\.29 fixes .*README "Rate limits and fairness"\)\n$/,
+    );
+    writeFileSync(file, JSON.stringify({ limits: { api: { rate: '20/s', burst: 40 } }, tasks: [uses('api')] }));
+    const refused = await ptq(['validate', file]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('limits.api.burst: burst cannot be set: Temporal 1.29 fixes');
   });
 });

@@ -1,4 +1,5 @@
 import {
+  concurrencyText,
   doneCount,
   formatDuration,
   groupLine,
@@ -17,7 +18,7 @@ export function summaryTable(s: RunSummary): string {
   const lines = [
     `${s.plan} (${s.id}): ${s.status.toUpperCase()} in ${formatDuration(s.makespanMs)}`,
     `  ${s.counts.succeeded} succeeded, ${s.counts.failed} failed, ${s.counts.skipped} skipped, ${s.counts.cancelled} cancelled of ${s.counts.total}`,
-    `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on M=${s.maxConcurrency} (efficiency ${Math.round(s.efficiency * 100)}%)`,
+    `  work ${formatDuration(s.workMs)}, speedup ${s.speedup.toFixed(2)}x on ${s.maxConcurrencyAuto ? `M auto (last ${s.maxConcurrency})` : `M=${s.maxConcurrency}`} (efficiency ${Math.round(s.efficiency * 100)}%)`,
   ];
   if (s.reason) lines.push(`  stopped: ${s.reason}`);
   if (s.retryOf) lines.push(`  retry of ${s.retryOf}: what succeeded there was kept`);
@@ -117,7 +118,7 @@ export function progressView(p: Progress, now: number, elapsedMs: number, maxRun
   const lines = [
     `${progressBar(done, p.total, 30)} ${done}/${p.total}  ${p.counts.running} running  ${p.counts.failed} failed` +
       `${p.paused ? '  PAUSED' : ''}  elapsed ${formatDuration(elapsedMs)}${left !== undefined ? `  eta ${formatDuration(left)}` : ''}` +
-      `${p.usage ? `  cost ${usd(p.usage.costUsd)}` : ''}`,
+      `${p.usage ? `  cost ${usd(p.usage.costUsd)}` : ''}${p.maxConcurrencyAuto ? `  ${concurrencyText(p)}` : ''}`,
   ];
   for (const g of p.groups ?? []) lines.push(`  ◆ ${groupLine(g)}`);
   for (const r of p.running.slice(0, maxRunning)) {

@@ -146,7 +146,8 @@ export function runOptions(plan: Plan, options: StartOptions, runId: string) {
     params,
     ...(options.retry ? { retry: options.retry } : {}),
   };
-  const parallel = options.maxConcurrency ?? plan.maxConcurrency;
+  const auto = plan.maxConcurrencyAuto;
+  const parallel = options.maxConcurrency ?? (auto ? `auto ${auto.min}-${auto.max}` : plan.maxConcurrency);
   return {
     args: [input] as [RunPlanInput],
     staticSummary: `${plan.name}, ${plural(plan.tasks.length, 'task')}, ${parallel} parallel${options.retry ? `, retry of ${options.retry.run}` : ''}`,

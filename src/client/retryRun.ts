@@ -63,12 +63,15 @@ async function endedRun(client: Client, id: string): Promise<{ plan: Plan; summa
   return { plan, summary };
 }
 
-/** The ended run's policy, M and parameters, where `options` does not set them (an unset flag is undefined). */
+/**
+ * The ended run's policy, M and parameters, where `options` does not set them (an unset flag is
+ * undefined). Under `maxConcurrency: auto` the retry finds its own M again.
+ */
 function sameAs(summary: RunSummary, plan: Plan, options: StartOptions): StartOptions {
   const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return {
     policy: summary.policy as Plan['policy'],
-    maxConcurrency: summary.maxConcurrency,
+    maxConcurrency: plan.maxConcurrencyAuto ? undefined : summary.maxConcurrency,
     params: summary.params as StartOptions['params'],
     ...set,
     id: options.id ?? newRunId(plan.name),

@@ -14,6 +14,8 @@ import { failureOf, isFailureType, type FailureType } from '../core/failures';
 import type { Plan } from '../core/plan/plan';
 import { assertConcurrency } from '../core/plan/limits';
 import { emptyCounts } from '../core/schedule/status';
+import type { Progress } from '../core/report/progress';
+import { runAutoLimit, startRunAuto } from '../core/schedule/runConcurrency';
 import {
   approveUpdate,
   cancelSignal,
@@ -50,6 +52,14 @@ export class PlanGate {
   /** Set by `set-concurrency` before the first task starts; applied when the run begins. */
   maxConcurrency: number | undefined;
 
+  /** M before the run begins: as set, or the plan's; under `maxConcurrency: auto`, where the run will start it. */
+  private concurrency(): Pick<Progress, 'maxConcurrency' | 'maxConcurrencyAuto'> {
+    const set = this.maxConcurrency ?? this.input.maxConcurrency;
+    const auto = set === undefined ? this.plan?.maxConcurrencyAuto : undefined;
+    if (auto) return { maxConcurrency: runAutoLimit(startRunAuto(auto)), maxConcurrencyAuto: auto };
+    return { maxConcurrency: set ?? this.plan?.maxConcurrency ?? 0 };
+  }
+
   constructor(private readonly input: RunPlanInput) {
     setHandler(planQuery, () => this.plan);
     setHandler(progressQuery, () => ({
@@ -57,7 +67,7 @@ export class PlanGate {
       status: 'running',
       paused: this.waiting,
       policy: this.input.policy ?? this.plan?.policy ?? 'critical-path',
-      maxConcurrency: this.maxConcurrency ?? this.input.maxConcurrency ?? this.plan?.maxConcurrency ?? 0,
+      ...this.concurrency(),
       total: this.plan?.tasks.length ?? 0,
       counts: { ...emptyCounts(), pending: this.plan?.tasks.length ?? 0 },
       running: [],

@@ -125,6 +125,8 @@ export class PlanRun {
           generation: SEARCH_GENERATION,
           finallyLast: true,
           boundConditions: true,
+          // `--max-concurrency` at the start fixes M, as `ptq set-concurrency` does later.
+          auto: input.maxConcurrency === undefined ? plan.maxConcurrencyAuto : undefined,
         });
     this.startedAt = input.resume?.startedAt ?? Date.now();
     const opened = input.resume?.workspace;
@@ -325,7 +327,8 @@ export class PlanRun {
       sourceContext: this.templateContext(task, templatesIn(task.map.items)),
       itemJsonLimit: task.output === 'json' ? this.jsonLimit() : undefined,
       jsonLimit: this.jsonLimit(),
-      runCap: this.scheduler.state.maxConcurrency,
+      // An automatic M is about the run's tasks: a map's items are capped by its ceiling.
+      runCap: this.scheduler.state.auto ? this.plan.maxConcurrency : this.scheduler.state.maxConcurrency,
       continueAsNewAfter: this.input.continueAsNewAfter,
       shardSize: this.input.shardSize,
     };

@@ -231,6 +231,12 @@ describe('plans Temporal would refuse are refused by validate, with one clear li
     ]);
   });
 
+  it('refuses a burst on a limit in one line that says why and where to read more', () => {
+    expect(problems({ limits: { api: { rate: '20/s', burst: 40 } }, tasks: [{ id: 'a', run: shell }] })).toEqual([
+      'limits.api.burst: burst cannot be set: Temporal 1.29 fixes every limit\'s burst at one second of its rate, per queue and per key; remove burst (see README "Rate limits and fairness")',
+    ]);
+  });
+
   it('reads a JSON file that starts with a byte-order mark', () => {
     const plan = parsePlanText('\uFEFF{"tasks": [{"id": "a", "run": {"type": "sleep", "duration": "1s"}}]}', 'p.json');
     expect(plan.tasks[0].id).toBe('a');

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { BURST_UNSUPPORTED } from '../../core/plan/plan';
 import { formatRate, LIMIT_NAME, parseRate } from '../../core/plan/rates';
 import { ExitCode, PtqError } from '../../errors';
 import { LimitStore, type LimitStatus } from '../../temporal/limits';
@@ -23,6 +24,8 @@ async function storeFor(flags: ConnectionFlags): Promise<LimitStore> {
   return new LimitStore(client.workflowService, connectionSettings(flags).namespace);
 }
 
+type LimitSetFlags = ConnectionFlags & { rate: number; perKey?: number; adaptive?: boolean; burst?: string };
+
 /** `ptq limit set|list|delete`: named rate limits, shared by every run and worker of the namespace. */
 export function limitCommand(): Command {
   const limit = new Command('limit').description(
@@ -35,12 +38,14 @@ export function limitCommand(): Command {
       .requiredOption('--rate <rate>', 'steps started per second, minute or hour: 20/s, 600/m, 10000/h', rateOption)
       .option('--per-key <rate>', "each rateKey's own rate, within --rate", rateOption)
       .option('--adaptive', '--rate is a ceiling: back off on 429/503, probe back up while they stop')
+      .option('--burst <n>', "not supported: the server fixes a limit's burst at one second of its rate")
       .addHelpText(
         'after',
         '\nExamples:\n  ptq limit set api --rate 20/s\n  ptq limit set search --rate 100/s --per-key 10/s\n  ptq limit set llm --rate 200/s --adaptive',
       )
       .action(
-        action(async (name: string, flags: ConnectionFlags & { rate: number; perKey?: number; adaptive?: boolean }) => {
+        action(async (name: string, flags: LimitSetFlags) => {
+          if (flags.burst !== undefined) throw new PtqError(BURST_UNSUPPORTED);
           if (flags.perKey !== undefined && flags.perKey > flags.rate)
             throw new PtqError(`--per-key ${formatRate(flags.perKey)} is above --rate ${formatRate(flags.rate)}`);
           const store = await storeFor(flags);

@@ -16,7 +16,8 @@ export function setConcurrencyCommand(): Command {
     .option('--task <id>', "change this running map task's maxParallel instead")
     .addHelpText(
       'after',
-      '\nExamples:\n  ptq set-concurrency nightly-1 16\n  ptq set-concurrency nightly-1 --task verify 40',
+      '\nUnder maxConcurrency (or maxParallel) auto, N fixes the limit: it stops adapting for the rest of the run.\n' +
+        '\nExamples:\n  ptq set-concurrency nightly-1 16\n  ptq set-concurrency nightly-1 --task verify 40',
     )
     .action(
       action(async (id: string, n: number, flags: { task?: string }) => {

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { progressBar } from '../../core';
+import { concurrencyText, progressBar } from '../../core';
 import type { ServerView } from '../../client/serverView';
 import { runLink } from '../../client';
 import { describedRun, findTask, progressOrServerView } from '../../client/control';
@@ -51,7 +51,7 @@ export function statusCommand(): Command {
         // An ended run's elapsed time is its makespan, not the time since it started.
         const now = description.closeTime?.getTime() ?? Date.now();
         process.stdout.write(
-          `${id}: ${progress.status}  (${progress.plan}, M=${progress.maxConcurrency}, ${progress.policy})\n`,
+          `${id}: ${progress.status}  (${progress.plan}, ${concurrencyText(progress)}, ${progress.policy})\n`,
         );
         const why = progress.reason === 'waiting for approval' ? approvalHint(id) : progress.reason;
         const waits = description.closeTime

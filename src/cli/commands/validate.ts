@@ -80,7 +80,7 @@ export function validateCommand(): Command {
         for (const w of info.warnings) process.stderr.write(`${file}: warning: ${w}\n`);
         process.stdout.write(
           `ok: ${plural(info.tasks, 'task')}, ${plural(edges, 'edge')}, ${plural(info.levels, 'level')}; critical path ${formatDuration(g.criticalPathMs)} ` +
-            `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
+            `(${info.criticalPath.join(' -> ')}); at M=${plan.maxConcurrency}${plan.maxConcurrencyAuto ? ' (auto, at most)' : ''}: ${scheduleText(info.simulatedMs, info.lowerBoundMs, plan)}\n` +
             `${plural(info.execution.inline, 'task')} inline, ${info.execution.child} as child workflows\n`,
         );
         for (const { a, b, files } of info.serialized)

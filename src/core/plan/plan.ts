@@ -587,6 +587,15 @@ const Rate = z.string().superRefine((text, ctx) => {
 });
 
 /**
+ * Why a limit has no `burst`: Temporal 1.29's fairness matcher (which ptq turns on) lets a queue and
+ * each fairness key burst one second's worth of their rate (`defaultBurstDuration` in
+ * service/matching/ratelimit_manager.go), a constant: `UpdateTaskQueueConfig`'s RateLimit has only
+ * requests per second, and `matching.minTaskThrottlingBurstSize` sizes the old matcher's bucket only.
+ */
+export const BURST_UNSUPPORTED =
+  'burst cannot be set: Temporal 1.29 fixes every limit\'s burst at one second of its rate, per queue and per key; remove burst (see README "Rate limits and fairness")';
+
+/**
  * A named rate limit a plan declares. Limits are global to the namespace: one that exists already
  * keeps its own values, and this one is created with these only when it does not.
  */
@@ -598,6 +607,11 @@ export const LimitSpec = z
       .boolean()
       .optional()
       .describe('`rate` is a ceiling: the rate backs off on 429/503 and probes back up while they stop.'),
+    // Refused with a reason rather than as an unknown key: people expect a burst next to a rate.
+    burst: z
+      .never({ error: BURST_UNSUPPORTED })
+      .optional()
+      .describe("Not supported: the server fixes every limit's burst at one second of its rate."),
   })
   .strict();
 export type LimitSpec = z.infer<typeof LimitSpec>;
@@ -739,13 +753,31 @@ export const Concurrency = z
   .min(1, 'must be at least 1')
   .max(MAX_CONCURRENCY, `must be at most ${MAX_CONCURRENCY}`);
 
+/** Most tasks `maxConcurrency: auto` runs at once: its controller moves one run's M, which should hold at most 500. */
+const AutoConcurrency = Concurrency.max(500, 'must be at most 500: one run keeps at most 500 tasks running');
+
+/**
+ * The bounds of `maxConcurrency: auto`. A parsed plan keeps them with `maxConcurrency` set to their
+ * max, the most it runs (the M that validation, maps and the simulator see), so it parses again to itself.
+ */
+const ConcurrencyAuto = z
+  .object({ min: AutoConcurrency.default(1), max: AutoConcurrency.default(200) })
+  .strict()
+  .refine((a) => a.min <= a.max, 'min must not be above max');
+
 /** A whole plan, as read from a file or produced by the planner. */
 export const Plan = z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1).default('plan'),
-    maxConcurrency: Concurrency.default(4).describe(
-      "M: tasks running at once (default 4). It caps every map's maxParallel and every group's maxConcurrency too.",
+    maxConcurrency: z
+      .union([Concurrency, z.literal('auto')], { error: 'expected a whole number or "auto"' })
+      .default(4)
+      .describe(
+        'M: tasks running at once (default 4); "auto": found from how long tasks take against their estimates, and from retries (see maxConcurrencyAuto). It caps every map\'s maxParallel and every group\'s maxConcurrency too.',
+      ),
+    maxConcurrencyAuto: ConcurrencyAuto.optional().describe(
+      'Bounds of `maxConcurrency: auto` (default 1 to 200, at most 500).',
     ),
     priority: QueuePriority.optional().describe(
       "The run's place on the workers' queues, 1 (first) to 5 (last); default 3. Every task and step of the run inherits it.",
@@ -818,12 +850,25 @@ export const Plan = z
   .strict()
   // One task list for the scheduler: `final` marks the tasks of `finally`, `phase` a group's
   // before and after tasks. The output parses again to itself, as workflows re-validate plans.
-  .transform(({ finally: last, groups, ...plan }, ctx) => {
+  .transform(({ finally: last, groups, maxConcurrency, maxConcurrencyAuto, ...plan }, ctx) => {
     const all = [...plan.tasks, ...(last ?? []).map((t) => ({ ...t, final: true }))];
     const { tasks, problems } = expandGroupPhases(all, groups);
     for (const p of problems) ctx.addIssue({ code: 'custom', message: p.message, path: ['groups', p.group] });
     const limits = Object.entries(groups).map(([name, g]) => [name, { maxConcurrency: g.maxConcurrency }] as const);
-    return { ...plan, groups: Object.fromEntries(limits) as Record<string, { maxConcurrency?: number }>, tasks };
+    const auto = maxConcurrency === 'auto' ? (maxConcurrencyAuto ?? { min: 1, max: 200 }) : maxConcurrencyAuto;
+    if (auto && maxConcurrency !== 'auto' && maxConcurrency !== auto.max)
+      ctx.addIssue({
+        code: 'custom',
+        message: 'maxConcurrencyAuto is for "maxConcurrency": "auto": set that, or remove maxConcurrencyAuto',
+        path: ['maxConcurrencyAuto'],
+      });
+    return {
+      ...plan,
+      maxConcurrency: auto ? auto.max : (maxConcurrency as number),
+      ...(auto ? { maxConcurrencyAuto: auto } : {}),
+      groups: Object.fromEntries(limits) as Record<string, { maxConcurrency?: number }>,
+      tasks,
+    };
   });
 export type Plan = z.infer<typeof Plan>;
 /** A plan as written by a person, before defaults and durations are applied. */

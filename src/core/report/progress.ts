@@ -12,7 +12,10 @@ export interface Progress {
   status: RunStatus;
   paused: boolean;
   policy: string;
+  /** M now; under `maxConcurrency: auto`, where its controller has it. */
   maxConcurrency: number;
+  /** The bounds of `maxConcurrency: auto` while it moves M; absent for a fixed M. */
+  maxConcurrencyAuto?: { min: number; max: number };
   total: number;
   counts: Record<TaskStatus, number>;
   /** `map`: the task is a map; `items` is its own progress, added by the client (see control.ts). */
@@ -62,6 +65,7 @@ export function progressOf(scheduler: Scheduler): Progress {
     paused: state.paused,
     policy: state.policy,
     maxConcurrency: state.maxConcurrency,
+    ...(state.auto ? { maxConcurrencyAuto: { min: state.auto.controller.min, max: state.auto.controller.max } } : {}),
     total: plan.tasks.length,
     counts: { ...state.counts },
     running: Object.entries(state.running).map(([id, at]) => {
@@ -174,7 +178,7 @@ export function progressMarkdown(p: Progress, now: number): string {
     '',
     TASK_STATUSES.filter((s) => p.counts[s] > 0)
       .map((s) => `${s}: ${p.counts[s]}`)
-      .join(' · ') + ` · M=${p.maxConcurrency} · ${p.policy}`,
+      .join(' · ') + ` · ${concurrencyText(p)} · ${p.policy}`,
   ];
   if (p.usage) lines.push('', `Cost so far: ${usageLine(p.usage)}`);
   if (p.reason) lines.push('', `Stopped: ${p.reason}`);
@@ -213,6 +217,11 @@ export function limitTable(limits: LimitReport[] | undefined): string[] {
     return `| ${r.name} | ${r.started} | ${r.waited} | ${longest} | ${r.ratePerSec ?? '-'}/s | ${r.throttled} |`;
   });
   return ['', '| rate limit | steps | waited | longest wait | rate | 429s |', '|---|---|---|---|---|---|', ...rows];
+}
+
+/** M as the views show it: "M=8", or "M auto: 23" while `maxConcurrency: auto` moves it. */
+export function concurrencyText(p: Pick<Progress, 'maxConcurrency' | 'maxConcurrencyAuto'>): string {
+  return p.maxConcurrencyAuto ? `M auto: ${p.maxConcurrency}` : `M=${p.maxConcurrency}`;
 }
 
 /** "$0.42 · 12,000 in / 3,400 out tokens", or "unknown price" when a model is not in the table. */

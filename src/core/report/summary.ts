@@ -39,7 +39,10 @@ export interface RunSummary {
   plan: string;
   status: RunStatus;
   policy: string;
+  /** M at the end; under `maxConcurrency: auto`, where its controller left it. */
   maxConcurrency: number;
+  /** The bounds of `maxConcurrency: auto`, when it moved M to the end. */
+  maxConcurrencyAuto?: { min: number; max: number };
   counts: { total: number; succeeded: number; failed: number; skipped: number; cancelled: number };
   startedAt: string;
   endedAt: string;
@@ -104,6 +107,7 @@ export function summarize(
     status: scheduler.status(),
     policy: state.policy,
     maxConcurrency: state.maxConcurrency,
+    ...(state.auto ? { maxConcurrencyAuto: { min: state.auto.controller.min, max: state.auto.controller.max } } : {}),
     counts: {
       total: plan.tasks.length,
       succeeded: c.succeeded,

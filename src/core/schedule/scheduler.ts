@@ -9,6 +9,8 @@ import { listSchedule, searchPriority, SEARCH_STEP_MS } from './priority';
 import type { RetryOf } from './retryOf';
 import type { Plan, Policy } from '../plan/plan';
 import { toleratedCount } from './tolerance';
+import type { AdaptiveBounds } from './adaptiveConcurrency';
+import { runAutoEnded, runAutoLimit, runAutoStarted, startRunAuto } from './runConcurrency';
 import type { Halt, SchedulerState, TaskOutcome, TaskRecord } from './state';
 import { emptyCounts, isTerminal, type RunStatus, type TaskStatus } from './status';
 
@@ -121,6 +123,8 @@ export class Scheduler {
       fileLocks?: FileLocks;
       /** Count the steps of conditions against the run's budget (see core/expr.ts). */
       boundConditions?: boolean;
+      /** `maxConcurrency: auto` within these bounds: M moves with how tasks fare (see runConcurrency.ts). */
+      auto?: AdaptiveBounds;
     } = {},
   ): Scheduler {
     if (options.generation !== undefined) options = { ...options, ...startSearch(plan, options.generation) };
@@ -159,6 +163,13 @@ export class Scheduler {
     const roots = state.tasks.map((t, i) => (t.waitingOn === 0 && scheduler.decide(i) ? i : -1));
     scheduler.propagate(roots.filter((i) => i >= 0));
     if (options.retry) scheduler.keep(options.retry, options.now ?? 0);
+    if (options.auto) {
+      // After the kept tasks of a retry, which took no time. A planned schedule is for one M: an
+      // automatic M keeps the searched order only.
+      state.auto = startRunAuto(options.auto);
+      state.maxConcurrency = runAutoLimit(state.auto);
+      delete state.hold;
+    }
     return scheduler;
   }
 
@@ -319,6 +330,7 @@ export class Scheduler {
     this.move(i, 'running');
     Object.assign(s.tasks[i], { startedAt: now });
     s.running[id] = now;
+    if (s.auto) runAutoStarted(s.auto, i, s.counts.running);
     if (task.group) setOwn(s.groupRunning, task.group, (own(s.groupRunning, task.group) ?? 0) + 1);
     for (const r of this.resources[i]) setOwn(s.resourceHolder, r, i);
   }
@@ -395,10 +407,14 @@ export class Scheduler {
     this.state.paused = false;
   }
 
-  /** Changes M for the rest of the run (a planned schedule was for the old M: it is dropped). */
+  /**
+   * Changes M for the rest of the run (a planned schedule was for the old M: it is dropped). Under
+   * `maxConcurrency: auto` it pins M at `n`: the run's M is fixed from then on, as a person chose.
+   */
   setConcurrency(n: number): void {
     this.state.maxConcurrency = checkedConcurrency(n);
     if (this.state.hold) this.state.hold = false;
+    delete this.state.auto;
   }
 
   /** True when no task runs and none will start. */
@@ -530,6 +546,7 @@ export class Scheduler {
     const i = this.indexOf(id, 'running');
     const s = this.state;
     const t = s.tasks[i];
+    if (s.auto) this.measure(s.auto, i, status, outcome);
     this.move(i, status);
     t.endedAt = outcome.endedAt;
     t.attempts = outcome.attempts ?? t.attempts;
@@ -553,6 +570,30 @@ export class Scheduler {
       this.release(`r:${r}`);
     }
     return i;
+  }
+
+  /** Feeds `maxConcurrency: auto` with a task's end (before it stops counting as running), and moves M. */
+  private measure(
+    auto: NonNullable<SchedulerState['auto']>,
+    i: number,
+    status: TaskStatus,
+    outcome: TaskOutcome,
+  ): void {
+    const s = this.state;
+    const startedAt = s.tasks[i].startedAt;
+    const measured = status !== 'cancelled' && !this.plan.tasks[i].map && startedAt !== undefined;
+    const sample = measured
+      ? {
+          index: i,
+          startedAt,
+          endedAt: outcome.endedAt,
+          estimateMs: this.graph.estimate[i],
+          attempts: outcome.attempts ?? 1,
+          ok: status === 'succeeded',
+          running: s.counts.running,
+        }
+      : undefined;
+    s.maxConcurrency = runAutoEnded(auto, i, sample);
   }
 
   /** A freed slot lets one parked task back into the ready queue, or parks it on its next blocker. */

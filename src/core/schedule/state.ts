@@ -2,6 +2,7 @@ import type { MapItems } from './map';
 import type { Policy, Usage } from '../plan/plan';
 import type { TaskStatus } from './status';
 import type { LimitUses } from '../report/limitUse';
+import type { RunAutoState } from './runConcurrency';
 
 /** What the scheduler remembers about one task. Plain JSON. */
 export interface TaskRecord {
@@ -87,6 +88,8 @@ export interface SchedulerState {
    * in all. Absent in runs from before the budget, whose conditions replay unbounded.
    */
   conditionSteps?: number;
+  /** `maxConcurrency: auto`: the controller that sets `maxConcurrency` (see runConcurrency.ts); absent for a fixed M. */
+  auto?: RunAutoState;
 }
 
 /** What a finished child reports back. */
