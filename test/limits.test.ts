@@ -350,15 +350,20 @@ describe('named rate limits, held by the Temporal server', () => {
     const again = await ptq(['limit', 'delete', name]);
     expect([again.code, again.stderr]).toEqual([2, `ptq: no limit "${name}": see \`ptq limit list\`\n`]);
 
-    // A burst cannot be set on Temporal 1.29: the flag and a plan's key say so, and where to read why.
-    const burst = await ptq(['limit', 'set', name, '--rate', '20/s', '--burst', '40']);
-    expect(burst.code).toBe(2);
-    expect(burst.stderr).toMatch(
-      /^ptq: burst cannot be set: Temporal 1\.29 fixes .*README "Rate limits and fairness"\)\n$/,
-    );
+    // A burst is the workers' pacing; more than one second of the rate is refused, saying why.
+    const burst = await ptq(['limit', 'set', name, '--rate', '20/s', '--burst', '5']);
+    expect(burst.stdout).toBe(`limit ${name}: 20/s, burst 5\n`);
+    const shown = JSON.parse((await ptq(['limit', 'list', '--json'])).stdout) as Array<Record<string, unknown>>;
+    expect(shown.find((l) => l.name === name)).toMatchObject({ rate: 20, burst: 5 });
+    const tooBig = await ptq(['limit', 'set', name, '--rate', '20/s', '--burst', '40']);
+    expect([tooBig.code, tooBig.stderr]).toEqual([
+      2,
+      'ptq: --burst must be a whole number from 1 to 20 (one second of the rate: Temporal lets no more through at once), got 40\n',
+    ]);
+    await store.delete(name);
     writeFileSync(file, JSON.stringify({ limits: { api: { rate: '20/s', burst: 40 } }, tasks: [uses('api')] }));
     const refused = await ptq(['validate', file]);
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('limits.api.burst: burst cannot be set: Temporal 1.29 fixes');
+    expect(refused.stderr).toContain('limits.api.burst: burst must be a whole number from 1 to 20');
   });
 });

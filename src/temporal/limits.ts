@@ -151,6 +151,7 @@ export function definitionOf(spec: LimitSpec): LimitDefinition {
     rate: parseRate(spec.rate) as number,
     ...(perKey ? { perKey } : {}),
     ...(spec.adaptive ? { adaptive: true } : {}),
+    ...(spec.burst !== undefined ? { burst: spec.burst } : {}),
   };
 }
 

@@ -32,7 +32,7 @@ describe('Pacer', () => {
 
   it('makes requests under the rate wait for nothing', () => {
     expect(starts([0, 100, 200, 1000, 5000], 5)).toEqual([0, 200, 400, 1000, 5000]);
-    expect(starts([0, 300, 600, 900], 3)).toEqual([0, 333.3333333333333, 666.6666666666666, 1000]);
+    expect(starts([0, 300, 600, 900], 3)).toEqual([0, 334, 667, 1000]);
   });
 
   it('for any arrivals, rate and burst: never starts one early, and starts at most rate + burst - 1 in any second', () =>

@@ -231,9 +231,15 @@ describe('plans Temporal would refuse are refused by validate, with one clear li
     ]);
   });
 
-  it('refuses a burst on a limit in one line that says why and where to read more', () => {
+  it('takes a burst up to one second of the rate, and refuses more in one line that says why', () => {
+    expect(validatePlan({ limits: { api: { rate: '20/s', burst: 5 } }, tasks: [{ id: 'a', run: shell }] }).ok).toBe(
+      true,
+    );
     expect(problems({ limits: { api: { rate: '20/s', burst: 40 } }, tasks: [{ id: 'a', run: shell }] })).toEqual([
-      'limits.api.burst: burst cannot be set: Temporal 1.29 fixes every limit\'s burst at one second of its rate, per queue and per key; remove burst (see README "Rate limits and fairness")',
+      'limits.api.burst: burst must be a whole number from 1 to 20 (one second of the rate: Temporal lets no more through at once), got 40',
+    ]);
+    expect(problems({ limits: { api: { rate: '30/m', burst: 2 } }, tasks: [{ id: 'a', run: shell }] })).toEqual([
+      'limits.api.burst: burst must be a whole number from 1 to 1 (one second of the rate: Temporal lets no more through at once), got 2',
     ]);
   });
 

@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { BURST_UNSUPPORTED } from '../../core/plan/plan';
-import { formatRate, LIMIT_NAME, parseRate } from '../../core/plan/rates';
+import { burstProblem, formatRate, LIMIT_NAME, parseRate } from '../../core/plan/rates';
 import { ExitCode, PtqError } from '../../errors';
-import { LimitStore, type LimitStatus } from '../../temporal/limits';
+import { LimitStore, type LimitDefinition, type LimitStatus } from '../../temporal/limits';
 import { connectionSettings, type ConnectionFlags } from '../../temporal/connection';
 import { action, clientFor, printJson, withConnection } from '../common';
 
@@ -24,7 +23,14 @@ async function storeFor(flags: ConnectionFlags): Promise<LimitStore> {
   return new LimitStore(client.workflowService, connectionSettings(flags).namespace);
 }
 
-type LimitSetFlags = ConnectionFlags & { rate: number; perKey?: number; adaptive?: boolean; burst?: string };
+type LimitSetFlags = ConnectionFlags & { rate: number; perKey?: number; adaptive?: boolean; burst?: number };
+
+/** A whole number flag. */
+function countOption(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('use a whole number from 1');
+  return n;
+}
 
 /** `ptq limit set|list|delete`: named rate limits, shared by every run and worker of the namespace. */
 export function limitCommand(): Command {
@@ -38,21 +44,26 @@ export function limitCommand(): Command {
       .requiredOption('--rate <rate>', 'steps started per second, minute or hour: 20/s, 600/m, 10000/h', rateOption)
       .option('--per-key <rate>', "each rateKey's own rate, within --rate", rateOption)
       .option('--adaptive', '--rate is a ceiling: back off on 429/503, probe back up while they stop')
-      .option('--burst <n>', "not supported: the server fixes a limit's burst at one second of its rate")
+      .option('--burst <n>', 'steps a worker may start at once above the rate (default 1: evenly spaced)', countOption)
       .addHelpText(
         'after',
-        '\nExamples:\n  ptq limit set api --rate 20/s\n  ptq limit set search --rate 100/s --per-key 10/s\n  ptq limit set llm --rate 200/s --adaptive',
+        '\nExamples:\n  ptq limit set api --rate 20/s\n  ptq limit set api --rate 20/s --burst 5\n  ptq limit set search --rate 100/s --per-key 10/s\n  ptq limit set llm --rate 200/s --adaptive',
       )
       .action(
         action(async (name: string, flags: LimitSetFlags) => {
-          if (flags.burst !== undefined) throw new PtqError(BURST_UNSUPPORTED);
           if (flags.perKey !== undefined && flags.perKey > flags.rate)
             throw new PtqError(`--per-key ${formatRate(flags.perKey)} is above --rate ${formatRate(flags.rate)}`);
+          const burst = flags.burst === undefined ? undefined : burstProblem(flags.burst, flags.rate);
+          if (burst) throw new PtqError(`--${burst}`);
+          const limit: LimitDefinition = {
+            rate: flags.rate,
+            ...(flags.perKey !== undefined ? { perKey: flags.perKey } : {}),
+            ...(flags.adaptive ? { adaptive: true } : {}),
+            ...(flags.burst !== undefined ? { burst: flags.burst } : {}),
+          };
           const store = await storeFor(flags);
-          await store.set(name, { rate: flags.rate, perKey: flags.perKey, adaptive: flags.adaptive || undefined });
-          process.stdout.write(
-            `limit ${name}: ${describe({ rate: flags.rate, perKey: flags.perKey, adaptive: flags.adaptive })}\n`,
-          );
+          await store.set(name, limit);
+          process.stdout.write(`limit ${name}: ${describe(limit)}\n`);
         }),
       ),
   );
@@ -91,9 +102,10 @@ export function limitCommand(): Command {
   return limit;
 }
 
-function describe(l: { rate: number; perKey?: number; adaptive?: boolean }): string {
+function describe(l: LimitDefinition): string {
   const perKey = l.perKey === undefined ? '' : `, ${formatRate(l.perKey)} per key`;
-  return `${formatRate(l.rate)}${perKey}${l.adaptive ? ' (adaptive ceiling)' : ''}`;
+  const burst = l.burst === undefined ? '' : `, burst ${l.burst}`;
+  return `${formatRate(l.rate)}${perKey}${burst}${l.adaptive ? ' (adaptive ceiling)' : ''}`;
 }
 
 function listLine(l: LimitStatus): string {

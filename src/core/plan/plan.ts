@@ -18,7 +18,7 @@ import {
   MAX_LLM_STEPS,
   jsonDepthProblem,
 } from './limits';
-import { LIMIT_NAME, rateProblem } from './rates';
+import { burstProblem, LIMIT_NAME, parseRate, rateProblem } from './rates';
 
 /**
  * The plan schema. It is the single source of truth: plan files, AI planner output, workflow input
@@ -587,15 +587,6 @@ const Rate = z.string().superRefine((text, ctx) => {
 });
 
 /**
- * Why a limit has no `burst`: Temporal 1.29's fairness matcher (which ptq turns on) lets a queue and
- * each fairness key burst one second's worth of their rate (`defaultBurstDuration` in
- * service/matching/ratelimit_manager.go), a constant: `UpdateTaskQueueConfig`'s RateLimit has only
- * requests per second, and `matching.minTaskThrottlingBurstSize` sizes the old matcher's bucket only.
- */
-export const BURST_UNSUPPORTED =
-  'burst cannot be set: Temporal 1.29 fixes every limit\'s burst at one second of its rate, per queue and per key; remove burst (see README "Rate limits and fairness")';
-
-/**
  * A named rate limit a plan declares. Limits are global to the namespace: one that exists already
  * keeps its own values, and this one is created with these only when it does not.
  */
@@ -607,13 +598,19 @@ export const LimitSpec = z
       .boolean()
       .optional()
       .describe('`rate` is a ceiling: the rate backs off on 429/503 and probes back up while they stop.'),
-    // Refused with a reason rather than as an unknown key: people expect a burst next to a rate.
     burst: z
-      .never({ error: BURST_UNSUPPORTED })
+      .number()
       .optional()
-      .describe("Not supported: the server fixes every limit's burst at one second of its rate."),
+      .describe(
+        'Steps a worker may start at once above the steady rate (default 1: evenly spaced); at most one second of the rate.',
+      ),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    const rate = parseRate(spec.rate);
+    const problem = spec.burst === undefined || rate === undefined ? undefined : burstProblem(spec.burst, rate);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['burst'], message: problem });
+  });
 export type LimitSpec = z.infer<typeof LimitSpec>;
 
 /** A run parameter: `{{params.NAME}}`, set with `ptq start -p NAME=VALUE`. */

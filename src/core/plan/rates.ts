@@ -27,6 +27,17 @@ export function rateProblem(text: string): string | undefined {
     : undefined;
 }
 
+/**
+ * Why `burst` does not fit a limit of `perSecond`, or undefined if it does. A burst is how many
+ * starts a worker lets through at once (activities/limits/pacing.ts); more than one second of the
+ * rate would never happen, because Temporal's own limiter lets no more through at once.
+ */
+export function burstProblem(burst: number, perSecond: number): string | undefined {
+  const most = Math.max(1, Math.floor(perSecond));
+  if (Number.isInteger(burst) && burst >= 1 && burst <= most) return undefined;
+  return `burst must be a whole number from 1 to ${most} (one second of the rate: Temporal lets no more through at once), got ${burst}`;
+}
+
 /** A rate for people: "20/s", "0.5/s", or per minute when under one a second ("30/m"). */
 export function formatRate(perSecond: number): string {
   if (perSecond >= 1) return `${round(perSecond)}/s`;

@@ -10,14 +10,15 @@ export class Pacer {
   private tat = -Infinity;
 
   /**
-   * Books a start asked for at `now` (ms) and returns how long to wait before it (ms). A start is
-   * booked even if the caller then gives up: one start too few, never one too many.
+   * Books a start asked for at `now` (ms) and returns how long to wait before it, in whole ms
+   * rounded up (never early, even by a float's error). A start is booked even if the caller then
+   * gives up: one start too few, never one too many.
    */
   book(now: number, ratePerSecond: number, burst = 1): number {
     const interval = 1000 / ratePerSecond;
     const at = Math.max(this.tat, now);
     const allowed = at - (Math.max(1, burst) - 1) * interval;
     this.tat = at + interval;
-    return Math.max(0, allowed - now);
+    return Math.max(0, Math.ceil(allowed - now));
   }
 }
