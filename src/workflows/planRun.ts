@@ -48,6 +48,7 @@ import {
 } from '../shared';
 import { carriedSize } from './carriedSize';
 import { planMarkdown } from './planMarkdown';
+import { planToCarry } from './planSource';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
 import { ptqTask, queuePriorityOf, type RunTaskInput } from './ptqTask';
@@ -410,7 +411,7 @@ export class PlanRun {
     const generation = (this.input.resume?.generation ?? 0) + 1;
     const next = {
       ...this.input,
-      plan: this.plan,
+      ...planToCarry(this.plan, this.input.planFrom),
       resume: {
         // The live state, not a copy: it is serialized once, by continueAsNew, as it is then.
         state: this.scheduler.state,
