@@ -47,6 +47,7 @@ import {
   type RunPlanInput,
 } from '../shared';
 import { carriedSize } from './carriedSize';
+import { generationFull } from './generationFull';
 import { planMarkdown } from './planMarkdown';
 import { planToCarry } from './planSource';
 import { cancelledOutcome, failureOutcome } from './failure';
@@ -256,7 +257,7 @@ export class PlanRun {
     this.status?.set(id, 'running');
     this.startedThisRun++;
     const limit = this.input.continueAsNewAfter;
-    this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
+    this.draining = generationFull() || (limit !== undefined && this.startedThisRun >= limit);
     return id;
   }
 
