@@ -27,10 +27,24 @@ export const DEFAULT_TASK_QUEUE = 'ptq';
  */
 export const RUN_WORKFLOW_TYPES = ['ptqRun', 'runPlan'] as const;
 
+/**
+ * Where a continued run finds its plan: the execution of the same workflow whose input holds it.
+ * The plan never changes between generations, so they do not carry it through continue-as-new;
+ * the server holds it, so a worker on any machine can read it (see temporal/planSource.ts).
+ */
+export interface PlanSource {
+  /** The run (execution) of this workflow whose input has the plan. */
+  runId: string;
+  /** When that run started (ms): a closed run is deleted once the namespace's retention has passed. */
+  at: number;
+}
+
 /** Input of the orchestrator workflow. Plans are validated before they get here, and again inside. */
 export interface RunPlanInput {
   /** A validated plan, or... */
   plan?: Plan;
+  /** ...in a continued run, where the plan is instead of here: it is not carried (see temporal/planSource.ts). */
+  planFrom?: PlanSource;
   /** ...written requirements for the AI planning activity to turn into one. */
   requirements?: PlanRequestInput;
   /** Wait for `approve` (or `reject`) after planning, before anything runs. */

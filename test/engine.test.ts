@@ -3,11 +3,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { randomBytes } from 'node:crypto';
-import { runOptions, startRun } from '../src/client';
+import { startRun } from '../src/client';
 import { getProgress } from '../src/client/control';
-import { MAX_PAYLOAD_BYTES } from '../src/core';
-import { encodedSize } from '../src/temporal/payloadSize';
 import { validatePlan } from '../src/core';
 import { randomDag } from '../bench/dags';
 import { generationsOf, plan, runId, withWorker } from './helpers';
@@ -365,29 +362,17 @@ describe('runs end, and say how they ended', () => {
 
 describe('a run whose state outgrows what Temporal accepts', () => {
   it('fails with the reason at continue-as-new instead of hanging', async () => {
-    // A plan just under the 2 MB payload limit (incompressible padding), whose tasks then add
-    // random output to the state: the next generation's input is over the limit.
-    const pad = randomBytes(3 << 20).toString('hex');
-    const tasksOf = (padChars: number) =>
-      Array.from({ length: 81 }, (_, i) => ({
-        id: `t${i}`,
-        run: {
-          type: 'shell' as const,
-          command: ['sh', '-c', 'head -c 1500 /dev/urandom | base64 -w0'],
-          env: { PAD: pad.slice(i * padChars, (i + 1) * padChars) },
-        },
-      }));
-    let lo = 0;
-    let hi = 100_000;
-    while (hi - lo > 100) {
-      const mid = Math.floor((lo + hi) / 2);
-      const size = await encodedSize(runOptions(plan({ tasks: tasksOf(mid) }), {}, 'run').args[0]);
-      if (size < MAX_PAYLOAD_BYTES - 20_000) lo = mid;
-      else hi = mid;
-    }
-    const p = plan({ defaults: { execution: 'inline' }, maxConcurrency: 8, tasks: tasksOf(lo) });
+    // Tasks that each hand on 60 KB of incompressible JSON (under the 64 KB cap): the state keeps
+    // it for their dependents, and 47 of them make the next generation's input over the limit.
+    const json = 'printf \'{"r":"%s"}\' "$(head -c 45000 /dev/urandom | base64 -w0)"';
+    const tasks = Array.from({ length: 48 }, (_, i) => ({
+      id: `t${i}`,
+      output: 'json' as const,
+      run: { type: 'shell' as const, command: ['sh', '-c', json] },
+    }));
+    const p = plan({ defaults: { execution: 'inline' }, maxConcurrency: 8, tasks });
     await withWorker(async ({ client, taskQueue }) => {
-      const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 80 });
+      const handle = await startRun(client, p, { id: runId('toolarge'), taskQueue, continueAsNewAfter: 47 });
       const outcome = await summaryOf(handle).then(
         (summary) => ({ summary }),
         (error: unknown) => ({ error }),

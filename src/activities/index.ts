@@ -12,6 +12,7 @@ import { runLlm } from './steps/llm';
 import { llmTurn } from './steps/llmTurn';
 import { runTool } from './tools/runTool';
 import { measurePayload } from './measure';
+import { loadPlan } from './loadPlan';
 import { notifyRun } from './notify';
 import { planTasks } from './planTasks';
 import { recordRunSummary } from './recordSummary';
@@ -52,6 +53,7 @@ export const builtinActivities = {
   openWorkspace,
   prepareWorktree,
   finishResults,
+  loadPlan,
   measurePayload,
   notifyRun,
   openItems,

@@ -1,8 +1,8 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { runGraph, taskRow, unseen, type Plan, type RunGraph, type TaskRow } from '../core';
 import { NotFoundError, ExitCode } from '../errors';
-import { planQuery, taskRowsQuery, type RunPlanInput } from '../shared';
+import { planQuery, taskRowsQuery } from '../shared';
+import { inputOfExecution, planOfInput } from '../temporal/planSource';
 import { describedRun, findTask } from './control';
 import { summaryOf } from './summaryOf';
 import { cancelledOutput, liveOutputs } from './taskLogs';
@@ -14,20 +14,14 @@ import type { ptqRun } from '../workflows';
 const QUERY_WAIT_MS = 5_000;
 
 /**
- * The plan a run executes: from the input of its latest execution (the server alone, so an ended
- * run needs no worker to replay it), else, for a run the AI planner planned, from the run itself.
+ * The plan a run executes: from the input of its latest execution, or of the execution that holds
+ * it (the server alone, so an ended run needs no worker to replay it), else, for a run the AI
+ * planner planned, from the run itself.
  */
 export async function planOfRun(client: Client, handle: WorkflowHandle<typeof ptqRun>): Promise<Plan | null> {
-  const page = await client.workflowService.getWorkflowExecutionHistory({
-    namespace: client.options.namespace,
-    execution: { workflowId: handle.workflowId },
-    maximumPageSize: 1,
-  });
-  const payloads = page.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
-  const input = payloads?.length
-    ? await decodeFromPayloadsAtIndex<RunPlanInput>(client.options.loadedDataConverter, 0, payloads)
-    : undefined;
-  if (input?.plan) return input.plan;
+  const input = await inputOfExecution(client, handle.workflowId);
+  const plan = await planOfInput(client, handle.workflowId, input);
+  if (plan) return plan;
   return client.withDeadline(Date.now() + QUERY_WAIT_MS, () => handle.query(planQuery)).catch(() => null);
 }
 

@@ -20,8 +20,9 @@ export async function carriedSize(
   next: RunPlanInput & { resume: NonNullable<RunPlanInput['resume']> },
 ): Promise<number> {
   const { plan, ...rest } = next;
-  const planBytes = next.resume.planBytes ?? (plan ? await measured(JSON.stringify(plan), 0) : 0);
-  next.resume.planBytes = planBytes;
+  // A plan left with the run that holds it (see planSource.ts) is not carried: its size is kept for when it is again.
+  const planBytes = plan ? (next.resume.planBytes ?? (await measured(JSON.stringify(plan), 0))) : 0;
+  if (plan) next.resume.planBytes = planBytes;
   return planBytes + (await measured(JSON.stringify(rest), planBytes));
 }
 

@@ -26,6 +26,7 @@ import {
   type RunPlanInput,
 } from '../shared';
 import { planMarkdown } from './planMarkdown';
+import { loadedPlan } from './planSource';
 
 const { checkPlan } = proxyLocalActivities<BuiltinActivities>({ startToCloseTimeout: '1 minute' });
 const { planTasks } = proxyActivities<BuiltinActivities>({
@@ -105,6 +106,7 @@ export class PlanGate {
   /** The validated plan (the input's, checked again, or a new one from the planner), or undefined if cancelled. */
   async obtainPlan(): Promise<Plan | undefined> {
     if (this.input.resume && this.input.plan) return (this.plan = this.input.plan);
+    if (this.input.resume && this.input.planFrom) return (this.plan = await loadedPlan(this.input.planFrom));
     if (this.input.plan) return (this.plan = await nonRetryable(checkPlan(this.input.plan), 'PlanValidationError'));
     if (!this.input.requirements)
       throw ApplicationFailure.create(failureOf('PlanValidationError', 'give a plan or requirements'));

@@ -47,7 +47,9 @@ import {
   type RunPlanInput,
 } from '../shared';
 import { carriedSize } from './carriedSize';
+import { generationFull } from './generationFull';
 import { planMarkdown } from './planMarkdown';
+import { planToCarry } from './planSource';
 import { cancelledOutcome, failureOutcome } from './failure';
 import { ptqMap, type RunMapInput } from './ptqMap';
 import { ptqTask, queuePriorityOf, type RunTaskInput } from './ptqTask';
@@ -264,7 +266,7 @@ export class PlanRun {
     this.status?.set(id, 'running');
     this.startedThisRun++;
     const limit = this.input.continueAsNewAfter;
-    this.draining = workflowInfo().continueAsNewSuggested || (limit !== undefined && this.startedThisRun >= limit);
+    this.draining = generationFull() || (limit !== undefined && this.startedThisRun >= limit);
     return id;
   }
 
@@ -420,7 +422,7 @@ export class PlanRun {
     const generation = (this.input.resume?.generation ?? 0) + 1;
     const next = {
       ...this.input,
-      plan: this.plan,
+      ...planToCarry(this.plan, this.input.planFrom),
       resume: {
         // The live state, not a copy: it is serialized once, by continueAsNew, as it is then.
         state: this.scheduler.state,

@@ -6,6 +6,7 @@ import { fileLocksOf } from './fileLocks';
 import { endAs } from './outcome';
 import { PlanGate } from './planGate';
 import { PlanRun } from './planRun';
+import { planHolder } from './planSource';
 
 /**
  * The orchestrator: runs a plan as a dependency-aware ready queue of child workflows, at most M at
@@ -37,7 +38,13 @@ async function orchestrate(input: RunPlanInput): Promise<RunSummary> {
   const locks = await fileLocksOf(plan);
   const run = new PlanRun(
     plan,
-    { ...input, plan, requirements: undefined, maxConcurrency: gate.maxConcurrency ?? input.maxConcurrency },
+    {
+      ...input,
+      plan,
+      planFrom: planHolder(input),
+      requirements: undefined,
+      maxConcurrency: gate.maxConcurrency ?? input.maxConcurrency,
+    },
     locks,
   );
   run.registerHandlers();
