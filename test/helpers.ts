@@ -25,7 +25,7 @@ export async function withWorker<T>(
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, dataConverter });
+  const client = new Client({ connection, dataConverter, namespace: options.namespace });
   try {
     const worker = await createWorker({
       ...options,

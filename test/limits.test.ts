@@ -11,6 +11,7 @@ import { LimitStore } from '../src/temporal/limits';
 import type { RunSummary } from '../src/core';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
+import { LIMITS_NAMESPACE } from './support/namespaces';
 import { startWorkerProcess } from './support/workers';
 import { waitFor } from './support/processes';
 
@@ -123,12 +124,15 @@ describe('named rate limits, held by the Temporal server', () => {
   const api = new RecordingApi();
   let connection: Connection;
   let store: LimitStore;
+  /** Where the tests that count requests a second run: only their own worker polls its limits. */
+  let alone: LimitStore;
 
   beforeAll(async () => {
     await api.start();
     process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
     store = new LimitStore(connection.workflowService, 'default');
+    alone = new LimitStore(connection.workflowService, LIMITS_NAMESPACE);
   });
   afterAll(async () => {
     await api.stop();
@@ -141,92 +145,98 @@ describe('named rate limits, held by the Temporal server', () => {
   });
 
   it('two runs share one limit at 20/s: no second holds more than 25 requests from both, 15/s or more arrive (the server alone lets twice the rate through in a second)', () =>
-    withWorker(async ({ client, taskQueue }) => {
-      const name = `api-${randomUUID().slice(0, 8)}`;
-      const p = (key: string) =>
-        plan({
-          maxConcurrency: 50,
-          params: { base: { default: api.base }, key: { default: key } },
-          limits: { [name]: { rate: '20/s' } },
-          tasks: [urlMap('fetch', 200, { rateLimit: name })],
-        });
-      const ids = [runId('limit-a'), runId('limit-b')];
-      const runs = await Promise.all([
-        startRun(client, p('a'), { id: ids[0], taskQueue }),
-        startRun(client, p('b'), { id: ids[1], taskQueue }),
-      ]);
-      const summaries = await Promise.all(runs.map((r) => summaryOf(r)));
-      expect(summaries.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
-      expect(api.hits.filter((h) => h.key === 'a')).toHaveLength(200);
-      expect(api.hits.filter((h) => h.key === 'b')).toHaveLength(200);
-      const first = Math.min(...api.hits.map((h) => h.at));
-      const hist: number[] = [];
-      for (const h of api.hits)
-        hist[Math.floor((h.at - first) / 1000)] = (hist[Math.floor((h.at - first) / 1000)] ?? 0) + 1;
-      console.log(Array.from(hist, (n) => n ?? 0).join(' '));
-      console.log(
-        `20/s shared: first second ${maxIn(
-          1000,
-          api.hits.filter((h) => h.at < first + 1000),
-        )}, after it max ${maxIn(1000, api.hits, first + 1000)}/s, mean ${meanRate(api.hits).toFixed(1)}/s`,
-      );
-      console.log(`20/s shared: most in 5 s ${maxIn(5000, api.hits)}`);
-      const starts = (await Promise.all(ids.map((id) => serverStarts(client, id)))).flat();
-      console.log(
-        `20/s shared, server starts: ${starts.length}, most in 1 s ${maxIn(1000, starts)}, in 5 s ${maxIn(5000, starts)}, mean ${meanRate(starts).toFixed(1)}/s`,
-      );
-      expect(starts).toHaveLength(400);
-      expect(maxIn(1000, starts)).toBeLessThanOrEqual(serverBound(20, 1));
-      expect(maxIn(5000, starts)).toBeLessThanOrEqual(serverBound(20, 5));
-      expect(meanRate(starts)).toBeGreaterThanOrEqual(15);
-      expect(meanRate(starts)).toBeLessThanOrEqual(25);
-      expect(meanRate(api.hits)).toBeGreaterThanOrEqual(15);
-      // The worker paces what the server hands it at the limit's rate (burst 1): the API sees no burst.
-      expect(maxIn(1000, api.hits)).toBeLessThanOrEqual(25);
-      expect(await store.definitions()).toHaveProperty(name, { rate: 20 });
-      await store.delete(name);
-    }));
+    withWorker(
+      async ({ client, taskQueue }) => {
+        const name = `api-${randomUUID().slice(0, 8)}`;
+        const p = (key: string) =>
+          plan({
+            maxConcurrency: 50,
+            params: { base: { default: api.base }, key: { default: key } },
+            limits: { [name]: { rate: '20/s' } },
+            tasks: [urlMap('fetch', 200, { rateLimit: name })],
+          });
+        const ids = [runId('limit-a'), runId('limit-b')];
+        const runs = await Promise.all([
+          startRun(client, p('a'), { id: ids[0], taskQueue }),
+          startRun(client, p('b'), { id: ids[1], taskQueue }),
+        ]);
+        const summaries = await Promise.all(runs.map((r) => summaryOf(r)));
+        expect(summaries.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+        expect(api.hits.filter((h) => h.key === 'a')).toHaveLength(200);
+        expect(api.hits.filter((h) => h.key === 'b')).toHaveLength(200);
+        const first = Math.min(...api.hits.map((h) => h.at));
+        const hist: number[] = [];
+        for (const h of api.hits)
+          hist[Math.floor((h.at - first) / 1000)] = (hist[Math.floor((h.at - first) / 1000)] ?? 0) + 1;
+        console.log(Array.from(hist, (n) => n ?? 0).join(' '));
+        console.log(
+          `20/s shared: first second ${maxIn(
+            1000,
+            api.hits.filter((h) => h.at < first + 1000),
+          )}, after it max ${maxIn(1000, api.hits, first + 1000)}/s, mean ${meanRate(api.hits).toFixed(1)}/s`,
+        );
+        console.log(`20/s shared: most in 5 s ${maxIn(5000, api.hits)}`);
+        const starts = (await Promise.all(ids.map((id) => serverStarts(client, id)))).flat();
+        console.log(
+          `20/s shared, server starts: ${starts.length}, most in 1 s ${maxIn(1000, starts)}, in 5 s ${maxIn(5000, starts)}, mean ${meanRate(starts).toFixed(1)}/s`,
+        );
+        expect(starts).toHaveLength(400);
+        expect(maxIn(1000, starts)).toBeLessThanOrEqual(serverBound(20, 1));
+        expect(maxIn(5000, starts)).toBeLessThanOrEqual(serverBound(20, 5));
+        expect(meanRate(starts)).toBeGreaterThanOrEqual(15);
+        expect(meanRate(starts)).toBeLessThanOrEqual(25);
+        expect(meanRate(api.hits)).toBeGreaterThanOrEqual(15);
+        // The worker paces what the server hands it at the limit's rate (burst 1): the API sees no burst.
+        expect(maxIn(1000, api.hits)).toBeLessThanOrEqual(25);
+        expect(await alone.definitions()).toHaveProperty(name, { rate: 20 });
+        await alone.delete(name);
+      },
+      { namespace: LIMITS_NAMESPACE },
+    ));
 
   it('perKey 10/s with two keys: each key stays at or under 13 requests in any second', () =>
-    withWorker(async ({ client, taskQueue }) => {
-      const name = limitName();
-      const p = (key: string) =>
-        plan({
-          maxConcurrency: 50,
-          params: { base: { default: api.base }, key: { default: key } },
-          limits: { [name]: { rate: '100/s', perKey: '10/s' } },
-          tasks: [urlMap('fetch', 60, { rateLimit: name, rateKey: '{{params.key}}' })],
-        });
-      const ids = { a: runId('perkey-a'), b: runId('perkey-b') };
-      const runs = await Promise.all(
-        (['a', 'b'] as const).map((k) => startRun(client, p(k), { id: ids[k], taskQueue })),
-      );
-      const summaries = await Promise.all(runs.map((r) => summaryOf(r)));
-      expect(summaries.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
-      for (const key of ['a', 'b'] as const) {
-        expect(api.hits.filter((h) => h.key === key)).toHaveLength(60);
-        // One run per key: its map's starts are that key's.
-        const hits = await serverStarts(client, ids[key]);
-        const first = Math.min(...hits.map((h) => h.at));
-        console.log(
-          `perKey 10/s, key ${key}: first second ${maxIn(
-            1000,
-            hits.filter((h) => h.at < first + 1000),
-          )}, after it max ${maxIn(1000, hits, first + 1000)}/s, mean ${meanRate(hits).toFixed(1)}/s`,
+    withWorker(
+      async ({ client, taskQueue }) => {
+        const name = limitName();
+        const p = (key: string) =>
+          plan({
+            maxConcurrency: 50,
+            params: { base: { default: api.base }, key: { default: key } },
+            limits: { [name]: { rate: '100/s', perKey: '10/s' } },
+            tasks: [urlMap('fetch', 60, { rateLimit: name, rateKey: '{{params.key}}' })],
+          });
+        const ids = { a: runId('perkey-a'), b: runId('perkey-b') };
+        const runs = await Promise.all(
+          (['a', 'b'] as const).map((k) => startRun(client, p(k), { id: ids[k], taskQueue })),
         );
-        expect(hits).toHaveLength(60);
-        expect(
-          maxIn(
-            1000,
-            api.hits.filter((h) => h.key === key),
-          ),
-        ).toBeLessThanOrEqual(13);
-        expect(maxIn(1000, hits)).toBeLessThanOrEqual(serverBound(10, 1));
-        expect(meanRate(hits)).toBeLessThanOrEqual(13);
-        expect(maxIn(3000, hits)).toBeLessThanOrEqual(serverBound(10, 3));
-      }
-      await store.delete(name);
-    }));
+        const summaries = await Promise.all(runs.map((r) => summaryOf(r)));
+        expect(summaries.map((s) => s.status)).toEqual(['succeeded', 'succeeded']);
+        for (const key of ['a', 'b'] as const) {
+          expect(api.hits.filter((h) => h.key === key)).toHaveLength(60);
+          // One run per key: its map's starts are that key's.
+          const hits = await serverStarts(client, ids[key]);
+          const first = Math.min(...hits.map((h) => h.at));
+          console.log(
+            `perKey 10/s, key ${key}: first second ${maxIn(
+              1000,
+              hits.filter((h) => h.at < first + 1000),
+            )}, after it max ${maxIn(1000, hits, first + 1000)}/s, mean ${meanRate(hits).toFixed(1)}/s`,
+          );
+          expect(hits).toHaveLength(60);
+          expect(
+            maxIn(
+              1000,
+              api.hits.filter((h) => h.key === key),
+            ),
+          ).toBeLessThanOrEqual(13);
+          expect(maxIn(1000, hits)).toBeLessThanOrEqual(serverBound(10, 1));
+          expect(meanRate(hits)).toBeLessThanOrEqual(13);
+          expect(maxIn(3000, hits)).toBeLessThanOrEqual(serverBound(10, 3));
+        }
+        await alone.delete(name);
+      },
+      { namespace: LIMITS_NAMESPACE },
+    ));
 
   it('adaptive, ceiling 200/s, against an API that 429s above 30/s: all 400 succeed, few 429s, 15+ successes/s', () =>
     withWorker(async ({ client, taskQueue }) => {

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
   /** SQLite file that keeps runs across restarts; in memory when unset. */
   db?: string;
+  /** Namespaces to create besides `default`, with the same search attributes. */
+  namespaces?: string[];
   log?: (line: string) => void;
 }
 
@@ -68,6 +70,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   if (uiPort) await assertPortFree(uiPort, '--ui-port');
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'warn'];
   args.push(...SEARCH_ATTRIBUTE_FLAGS);
+  for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   if (options.db) args.push('--db-filename', options.db);
   args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   for (const [key, value] of Object.entries(LOW_LATENCY_CONFIG)) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { LIMITS_NAMESPACE } from '../support/namespaces';
 
 declare global {
   var ptqDevServer: DevServer | undefined;
@@ -15,7 +16,13 @@ declare global {
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const [server, bundle] = await Promise.all([
-    startDevServer({ headless: true, db: join(tmpdir(), `ptq-test-${process.pid}.db`), log: (l) => console.log(l) }),
+    startDevServer({
+      headless: true,
+      db: join(tmpdir(), `ptq-test-${process.pid}.db`),
+      // Rate-limit tests measure one worker under a limit; a limit of `default` is polled by every test's worker.
+      namespaces: [LIMITS_NAMESPACE],
+      log: (l) => console.log(l),
+    }),
     bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
   ]);
   const bundlePath = join(tmpdir(), `ptq-workflows-${process.pid}.js`);
