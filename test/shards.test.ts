@@ -139,7 +139,7 @@ async function shardsOf(client: Client, mapId: string): Promise<string[]> {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Shards of 20 (`shardSize`): the same code paths as shards of 500, at a size any machine runs quickly. */
+/** Shards of 20 (`shardSize`): the same code paths as shards of 100, at a size any machine runs quickly. */
 describe('sharded maps: until, set-concurrency, cancel and kill -9 across small shards', () => {
   const server = new HoldServer();
   let base: string;
