@@ -166,7 +166,7 @@ async function waitUntil(probe: () => boolean, everyMs = 10): Promise<void> {
 }
 
 /**
- * `--scale`: a 3,000-wide map (six shards of 500) next to its bare baseline in the same run: six
+ * `--scale`: a 3,000-wide map (thirty shards of 100) next to its bare baseline in the same run: six
  * bare fan-outs of 500 activities each at once, the same 3,000 in flight without ptq.
  */
 export async function mapWide({ client, taskQueue, quick }: BenchContext): Promise<Rows> {

@@ -139,7 +139,7 @@ async function shardsOf(client: Client, mapId: string): Promise<string[]> {
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
-/** Shards of 20 (`shardSize`): the same code paths as shards of 500, at a size any machine runs quickly. */
+/** Shards of 20 (`shardSize`): the same code paths as shards of 100, at a size any machine runs quickly. */
 describe('sharded maps: until, set-concurrency, cancel and kill -9 across small shards', () => {
   const server = new HoldServer();
   let base: string;
@@ -158,6 +158,19 @@ describe('sharded maps: until, set-concurrency, cancel and kill -9 across small 
     for (const w of workers) w.child.kill('SIGKILL');
     server.close();
     await client.connection.close();
+  });
+
+  it('a map above 500 in flight runs in shards of 100 (the default size); every item ends once', async () => {
+    server.reset(2_000);
+    const id = runId('default-size');
+    const summary = await summaryOf(await startRun(client, mapPlan(base, 600, 600), { id, taskQueue: queue }));
+    expect(summary.status).toBe('succeeded');
+    expect(taskOf(summary, 'each')?.items?.succeeded).toBe(600);
+    expect(await shardsOf(client, `${id}/each`)).toEqual([0, 1, 2, 3, 4, 5].map((k) => `${id}/each/s${k}`));
+    expect([...server.seen.keys()].sort((a, b) => a - b)).toEqual(range(600));
+    expect([...server.seen.values()].every((c) => c === 1)).toBe(true);
+    const results = readResults(taskOf(summary, 'each')?.results as string);
+    expect(results.map((r) => r.index)).toEqual(range(600));
   });
 
   it('until stops the items of every shard', async () => {

@@ -1,8 +1,13 @@
-import { CancellationScope, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
-import { pickShard, shardShares, type ItemEnd } from '../core/schedule/shards';
+import { CancellationScope, patched, setHandler, startChild, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { pickShard, SHARD_ACTIVITIES, SHARD_SIZE, shardShares, type ItemEnd } from '../core/schedule/shards';
 import { shardCloseSignal, shardEndsSignal, shardGrantSignal, shardStopSignal } from '../shared';
 import type { MapItem } from './mapItems';
 import { ptqMapShard, type MapShardInput } from './ptqMapShard';
+
+/** Activities per shard of a map that shards: SHARD_SIZE, or the ceiling for maps recorded before it. */
+export function shardSize(): number {
+  return patched('small-shards') ? SHARD_SIZE : SHARD_ACTIVITIES;
+}
 
 /** What every shard of one map shares. */
 export type ShardBase = Omit<MapShardInput, 'shard' | 'queue'>;
@@ -29,7 +34,7 @@ export class ShardPool {
   constructor(
     private readonly base: ShardBase,
     private readonly onEnds: (ends: ItemEnd[]) => void,
-    /** Activities per shard: Temporal's advice, or fewer when a test forces it. */
+    /** Activities per shard: `shardSize()`, or fewer when a test forces it. */
     private readonly size?: number,
   ) {}
 

@@ -26,7 +26,7 @@ import { mergeLimitUses, type LimitUses } from '../core/report/limitUse';
 import { mapProgressQuery, pauseSignal, resumeSignal, runConcurrencySignal, setMaxParallelUpdate } from '../shared';
 import type { TaskFailedDetails } from './failure';
 import { itemResult, runBatch, runItem, type ItemSetting, type MapItem } from './mapItems';
-import { ShardPool } from './mapShards';
+import { ShardPool, shardSize } from './mapShards';
 import type { TaskResult } from './ptqTask';
 import { askModelWithTools, itemsNeedTools, openItemsWithTools } from './mapTools';
 import { stopLocally } from './stopLocally';
@@ -140,7 +140,7 @@ class MapRun {
       continueAsNewAfter: input.continueAsNewAfter,
     };
     const onEnds = (ends: ItemEnd[]) => this.inbox.push(...ends);
-    this.shards = sharded ? new ShardPool(base, onEnds, input.shardSize) : undefined;
+    this.shards = sharded ? new ShardPool(base, onEnds, input.shardSize ?? shardSize()) : undefined;
   }
 
   registerHandlers(): void {

@@ -1,5 +1,6 @@
 import { Plan, planWarnings } from '../../src/core';
-import { isSharded, pickShard, SHARD_ACTIVITIES, shardShares } from '../../src/core/schedule/shards';
+import { isSharded, pickShard, SHARD_ACTIVITIES, SHARD_SIZE, shardShares } from '../../src/core/schedule/shards';
+import { HEARTBEAT_BUDGET, heartbeatSpacing } from '../../src/activities/steps/stepResult';
 
 describe('shards: how a wide map splits its items in flight', () => {
   it('shards a map only above 500 activities in flight, counting a batch as one', () => {
@@ -15,6 +16,9 @@ describe('shards: how a wide map splits its items in flight', () => {
     expect(shardShares(1001, 1)).toEqual([334, 334, 333]);
     expect(shardShares(10_000, 1)).toHaveLength(20);
     expect(shardShares(100, 1)).toEqual([100]);
+    // Shards of SHARD_SIZE (what sharded maps use since the `small-shards` patch): 100 for 10,000.
+    expect(shardShares(3000, 1, SHARD_SIZE)).toHaveLength(30);
+    expect(shardShares(10_000, 1, SHARD_SIZE)).toEqual(Array(100).fill(100));
     expect(shardShares(3000, 2)).toEqual([1000, 1000, 1000]);
   });
 
@@ -34,5 +38,17 @@ describe('shards: how a wide map splits its items in flight', () => {
       "maxConcurrency 3000 runs at most 2000 tasks at once: each is a child workflow of the run and Temporal allows 2000 per workflow; an M above that is for maps' items, which run in shards",
     ]);
     expect(planWarnings(Plan.parse({ maxConcurrency: 3000, tasks: tasks(10) }))).toEqual([]);
+  });
+});
+
+describe('heartbeats of thousands of steps in one worker', () => {
+  it('keeps the worker throttle up to 1,000 steps, spaces them above, within a third of the timeout', () => {
+    expect(HEARTBEAT_BUDGET).toBe(1_000);
+    expect(heartbeatSpacing(50, 10_000)).toBeLessThanOrEqual(1_000);
+    expect(heartbeatSpacing(1_000, 10_000)).toBe(1_000);
+    expect(heartbeatSpacing(3_000, 10_000)).toBe(3_000);
+    expect(heartbeatSpacing(10_000, 10_000)).toBeCloseTo(3_333, 0);
+    expect(heartbeatSpacing(10_000, 2_000)).toBeCloseTo(667, 0);
+    expect(heartbeatSpacing(10_000, undefined)).toBe(10_000);
   });
 });

@@ -138,16 +138,46 @@ export function stepCancelled(message: string, output: string, release?: OutputR
   return new CancelledFailure(message, [details]);
 }
 
+/** Heartbeats per second one worker sends at most, spread over its running steps (`heartbeatSpacing`). */
+export const HEARTBEAT_BUDGET = 1_000;
+
+/** Steps of this worker that heartbeat now. */
+let beating = 0;
+
 /**
- * Heartbeats on an interval until stopped. Cancellation reaches an activity only through heartbeat
- * responses, so long steps must keep heartbeating for cancel to land promptly. The server keeps the
- * last `details` of a running activity: a shell step's recent output, for `ptq logs`.
+ * Least time between two heartbeats of one step while `running` steps heartbeat in this worker:
+ * none of its own up to HEARTBEAT_BUDGET steps (the worker's one-second throttle governs), more
+ * above, and never more than a third of the heartbeat timeout (10 s when there is none). The server
+ * takes a workflow's lock for every heartbeat of its activities: at one a second, 3,000 steps held
+ * at once spent most of a 2-core dev server on heartbeats and slowed the start of the next ones.
+ */
+export function heartbeatSpacing(running: number, timeoutMs: number | undefined): number {
+  return Math.min((running / HEARTBEAT_BUDGET) * 1_000, (timeoutMs || 30_000) / 3);
+}
+
+/**
+ * Heartbeats on an interval until stopped, spaced by `heartbeatSpacing`. Cancellation reaches an
+ * activity only through heartbeat responses, so long steps must keep heartbeating for cancel to land
+ * promptly. The server keeps the last `details` of a running activity: a shell step's recent output,
+ * for `ptq logs`.
  */
 export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
   ctx.heartbeat(details());
+  beating++;
+  let sentAt = Date.now();
   // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
   // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
-  const timer = setInterval(() => ctx.cancellationSignal.aborted || ctx.heartbeat(details()), intervalMs);
-  return () => clearInterval(timer);
+  const timer = setInterval(() => {
+    const now = Date.now();
+    if (ctx.cancellationSignal.aborted || now - sentAt < heartbeatSpacing(beating, ctx.info.heartbeatTimeoutMs)) return;
+    sentAt = now;
+    ctx.heartbeat(details());
+  }, intervalMs);
+  let stopped = false;
+  return () => {
+    clearInterval(timer);
+    if (!stopped) beating--;
+    stopped = true;
+  };
 }

@@ -35,8 +35,8 @@ export function assertConcurrency(n: unknown): void {
 }
 
 /**
- * Most items of one map running at once. Above 500 activities a map splits into shard workflows of
- * at most 500 each (Temporal's advice per workflow; core/schedule/shards.ts), 20 shards at most.
+ * Most items of one map running at once. Above 500 activities (Temporal's advice per workflow) a map
+ * splits into shard workflows of at most 100 activities each (core/schedule/shards.ts), 100 shards at most.
  */
 export const MAX_MAP_PARALLEL = 10_000;
 
