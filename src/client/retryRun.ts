@@ -65,13 +65,14 @@ async function endedRun(client: Client, id: string): Promise<{ plan: Plan; summa
 
 /**
  * The ended run's policy, M and parameters, where `options` does not set them (an unset flag is
- * undefined). Under `maxConcurrency: auto` the retry finds its own M again.
+ * undefined). A run whose M was still automatic at its end finds its own M again; one whose M was
+ * pinned (`--max-concurrency`, `set-concurrency`) keeps it.
  */
 function sameAs(summary: RunSummary, plan: Plan, options: StartOptions): StartOptions {
   const set = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   return {
     policy: summary.policy as Plan['policy'],
-    maxConcurrency: plan.maxConcurrencyAuto ? undefined : summary.maxConcurrency,
+    maxConcurrency: summary.maxConcurrencyAuto ? undefined : summary.maxConcurrency,
     params: summary.params as StartOptions['params'],
     ...set,
     id: options.id ?? newRunId(plan.name),

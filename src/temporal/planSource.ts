@@ -20,8 +20,15 @@ export async function inputOfExecution(
     : undefined;
 }
 
-/** The plan of an execution's input: its own, or the one of the run it refers to. Undefined if it has none. */
+/**
+ * The plan of an execution's input: its own, or the one of the run it refers to. Undefined if it
+ * has none, or if that run is gone (deleted past retention; the caller asks the run instead).
+ */
 export async function planOfInput(client: Client, workflowId: string, input?: RunPlanInput): Promise<Plan | undefined> {
   if (input?.plan || !input?.planFrom) return input?.plan;
-  return (await inputOfExecution(client, workflowId, input.planFrom.runId))?.plan;
+  const held = await inputOfExecution(client, workflowId, input.planFrom.runId).catch((err: unknown) => {
+    if ((err as { code?: number }).code === 5) return undefined; // gRPC NOT_FOUND
+    throw err;
+  });
+  return held?.plan;
 }

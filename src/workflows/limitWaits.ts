@@ -1,4 +1,4 @@
-import { patched, proxyLocalActivities } from '@temporalio/workflow';
+import { patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan/plan';
 
@@ -9,16 +9,23 @@ const { lookLimitWaits, lookMapLimitWaits } = proxyLocalActivities<BuiltinActivi
 
 /** The run looks at most this often, and only while a task that uses a limit runs. */
 export const LIMIT_LOOK_MS = 3_000;
+/** A run that keeps a limited task running looks less often: every minute at most, after 20 looks. */
+const LOOK_BACKOFF_AFTER = 20;
+const LOOK_MAX_MS = 60_000;
 
 /**
  * `fetch: 37 waiting for api` in the run's details in the Web UI. The workflow cannot tell a step
  * scheduled on a limit's queue from one running, so while a task that uses a limit runs, the run
  * asks the server every LIMIT_LOOK_MS, with a local activity (one marker event a look, and the
  * timer that wakes the run for it when nothing else does). A failed look leaves the last lines.
+ * Each look costs the run's history about six events, so a run that keeps a limited task running
+ * for hours looks less and less often (LOOK_MAX_MS), and wakes for no look once Temporal suggests
+ * continuing as new: a run that only waits on one long task must not fill its history with looks.
  * Runs recorded before this (`patched('limit-waits')`) never look.
  */
 export class RunLimitWaits {
   private lastLook = -Infinity;
+  private looks = 0;
   private looking: boolean | undefined;
   lines: string[] = [];
 
@@ -27,7 +34,13 @@ export class RunLimitWaits {
   /** How long the run may sleep before its next look; undefined when nothing that uses a limit runs. */
   wakeIn(running: string[], now: number): number | undefined {
     if (this.limited(running).length === 0 || !this.enabled()) return undefined;
-    return Math.max(1, this.lastLook + LIMIT_LOOK_MS - now);
+    if (workflowInfo().continueAsNewSuggested) return undefined;
+    return Math.max(1, this.lastLook + this.interval() - now);
+  }
+
+  /** LIMIT_LOOK_MS for the first looks, then doubling up to LOOK_MAX_MS. */
+  private interval(): number {
+    return Math.min(LOOK_MAX_MS, LIMIT_LOOK_MS * 2 ** Math.floor(this.looks / LOOK_BACKOFF_AFTER));
   }
 
   /**
@@ -39,10 +52,12 @@ export class RunLimitWaits {
     const tasks = this.limited(running);
     if (tasks.length === 0) {
       this.lines = [];
+      this.looks = 0;
       return undefined;
     }
-    if (!this.enabled() || now - this.lastLook < LIMIT_LOOK_MS) return undefined;
+    if (!this.enabled() || now - this.lastLook < this.interval()) return undefined;
     this.lastLook = now;
+    this.looks++;
     return lookLimitWaits({ runId, tasks }).then(
       (lines) => void (this.lines = lines),
       () => undefined,

@@ -3,9 +3,12 @@ import type { BuiltinActivities } from '../activities';
 import type { Plan } from '../core/plan/plan';
 import type { PlanSource, RunPlanInput } from '../shared';
 
+// A server that is busy or restarting for a while must not fail a run that lasts for days: the read
+// is tried for half an hour. A plan that is gone fails at once (PlanValidationError is not retried).
 const { loadPlan } = proxyLocalActivities<BuiltinActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { maximumAttempts: 5 },
+  scheduleToCloseTimeout: '30 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
 });
 
 /**

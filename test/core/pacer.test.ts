@@ -30,6 +30,15 @@ describe('Pacer', () => {
     expect(starts(Array(7).fill(0), 10, 5)).toEqual([0, 0, 0, 0, 0, 100, 200]);
   });
 
+  it('is idle once every booked start is past, and then acts as a new pacer', () => {
+    const pacer = new Pacer();
+    expect(pacer.book(0, 10)).toBe(0);
+    expect(pacer.book(0, 10)).toBe(100);
+    expect(pacer.idleAt(150)).toBe(false);
+    expect(pacer.idleAt(200)).toBe(true);
+    expect(pacer.book(200, 10)).toBe(new Pacer().book(200, 10));
+  });
+
   it('makes requests under the rate wait for nothing', () => {
     expect(starts([0, 100, 200, 1000, 5000], 5)).toEqual([0, 200, 400, 1000, 5000]);
     expect(starts([0, 300, 600, 900], 3)).toEqual([0, 334, 667, 1000]);

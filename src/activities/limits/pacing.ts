@@ -16,8 +16,15 @@ export class LimitPacing {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /**
+   * Takes the limits as read now, and forgets idle pacers: a `rateKey` is often an item's field, so
+   * a long-lived worker would otherwise keep one per key it ever saw. An idle pacer is the same as
+   * a new one, so forgetting it changes nothing.
+   */
   update(definitions: Record<string, LimitDefinition>): void {
     this.definitions = definitions;
+    const now = this.now();
+    for (const [id, pacer] of this.pacers) if (pacer.idleAt(now)) this.pacers.delete(id);
   }
 
   /** How long a step under `name` (with fairness key `key`) waits before it starts, in ms. */

@@ -21,4 +21,9 @@ export class Pacer {
     this.tat = at + interval;
     return Math.max(0, Math.ceil(allowed - now));
   }
+
+  /** Whether every start booked so far is past at `now`: the pacer then acts as a new one. */
+  idleAt(now: number): boolean {
+    return this.tat <= now;
+  }
 }
