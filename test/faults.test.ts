@@ -193,7 +193,9 @@ describe('fault injection', () => {
         tasks: [
           {
             id: 'talk',
-            run: { type: 'shell', command: ['sh', '-c', 'for i in $(seq 1 60); do echo line $i; sleep 0.5; done'] },
+            // 60 s: the step must outlive the outage (about 15 s of SDK retries, ptq's wait, a restart),
+            // or its completion is sent to a stopped server and it is retried after the heartbeat timeout.
+            run: { type: 'shell', command: ['sh', '-c', 'for i in $(seq 1 60); do echo line $i; sleep 1; done'] },
           },
         ],
       });
@@ -215,7 +217,7 @@ describe('fault injection', () => {
       expect(stdout.trim().split('\n')).toEqual(lines);
       expect((await summaryOf(handle)).status).toBe('succeeded');
     });
-  });
+  }, 240_000);
 });
 
 /** What a test on a dev server of its own gets: the server's files, a client and a worker on it. */
