@@ -124,7 +124,11 @@ describe('named rate limits, held by the Temporal server', () => {
   const api = new RecordingApi();
   let connection: Connection;
   let store: LimitStore;
-  /** Where the tests that count requests a second run: only their own worker polls its limits. */
+  /**
+   * Where the tests that count requests a second, or allow one attempt, run: only their own worker
+   * polls their limits. In `default` the workers of the test file running beside them take steps too,
+   * pace them on their own, and fail them when their test ends and they shut down.
+   */
   let alone: LimitStore;
 
   beforeAll(async () => {
@@ -239,33 +243,36 @@ describe('named rate limits, held by the Temporal server', () => {
     ));
 
   it('adaptive, ceiling 200/s, against an API that 429s above 30/s: all 400 succeed, few 429s, 15+ successes/s', () =>
-    withWorker(async ({ client, taskQueue }) => {
-      const name = limitName();
-      api.throttleAbove = 30;
-      const p = plan({
-        maxConcurrency: 50,
-        params: { base: { default: api.base }, key: { default: 'x' } },
-        limits: { [name]: { rate: '200/s', adaptive: true } },
-        // One attempt: a 429 under an adaptive limit must not spend it.
-        tasks: [{ ...urlMap('fetch', 400, { rateLimit: name }), retry: { maximumAttempts: 1 } }],
-      });
-      const summary = await summaryOf(await startRun(client, p, { id: runId('adaptive'), taskQueue }));
-      expect(summary.status).toBe('succeeded');
-      expect(itemsOf(summary, 'fetch')?.succeeded).toBe(400);
-      const ok = api.hits.filter((h) => h.status === 200);
-      const throttled = api.hits.length - ok.length;
-      const limit = (await store.definitions())[name];
-      const now = await store.status(name, limit);
-      console.log(
-        `adaptive: ${ok.length} ok, ${throttled} 429s (${((100 * throttled) / api.hits.length).toFixed(1)}%), ${meanRate(ok).toFixed(1)} successes/s, rate now ${now.current}/s (${now.reason})`,
-      );
-      expect(ok).toHaveLength(400);
-      // The summary counts every 429 the API answered: each sent its step back to the limit's queue.
-      expect(summary.limits).toEqual([expect.objectContaining({ name, started: 400, throttled })]);
-      expect(throttled / api.hits.length).toBeLessThanOrEqual(0.15);
-      expect(meanRate(ok)).toBeGreaterThanOrEqual(15);
-      await store.delete(name);
-    }));
+    withWorker(
+      async ({ client, taskQueue }) => {
+        const name = limitName();
+        api.throttleAbove = 30;
+        const p = plan({
+          maxConcurrency: 50,
+          params: { base: { default: api.base }, key: { default: 'x' } },
+          limits: { [name]: { rate: '200/s', adaptive: true } },
+          // One attempt: a 429 under an adaptive limit must not spend it.
+          tasks: [{ ...urlMap('fetch', 400, { rateLimit: name }), retry: { maximumAttempts: 1 } }],
+        });
+        const summary = await summaryOf(await startRun(client, p, { id: runId('adaptive'), taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        expect(itemsOf(summary, 'fetch')?.succeeded).toBe(400);
+        const ok = api.hits.filter((h) => h.status === 200);
+        const throttled = api.hits.length - ok.length;
+        const limit = (await alone.definitions())[name];
+        const now = await alone.status(name, limit);
+        console.log(
+          `adaptive: ${ok.length} ok, ${throttled} 429s (${((100 * throttled) / api.hits.length).toFixed(1)}%), ${meanRate(ok).toFixed(1)} successes/s, rate now ${now.current}/s (${now.reason})`,
+        );
+        expect(ok).toHaveLength(400);
+        // The summary counts every 429 the API answered: each sent its step back to the limit's queue.
+        expect(summary.limits).toEqual([expect.objectContaining({ name, started: 400, throttled })]);
+        expect(throttled / api.hits.length).toBeLessThanOrEqual(0.15);
+        expect(meanRate(ok)).toBeGreaterThanOrEqual(15);
+        await alone.delete(name);
+      },
+      { namespace: LIMITS_NAMESPACE },
+    ));
 
   it('`ptq status` shows steps waiting for the limit, and `ptq limit set` mid-run changes the rate within 3 s', () =>
     withWorker(async ({ client, taskQueue }) => {
