@@ -63,6 +63,25 @@ export const LOW_LATENCY_CONFIG: Record<string, unknown> = {
  * returns how to reach it. Used by the test suite and by `ptq dev`.
  */
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (err) {
+      if (!(err instanceof PortTaken) || attempt === START_ATTEMPTS) throw err;
+    }
+  }
+}
+
+/**
+ * The CLI picks its HTTP API, metrics and internal ports itself, by finding a free port and binding
+ * it later, so another process can take one in between (seen on CI: `bind: address already in use`
+ * for the HTTP API while the test suite ran). Such a start is tried again; a port the caller chose
+ * is checked before starting instead.
+ */
+class PortTaken extends PtqError {}
+const START_ATTEMPTS = 3;
+
+async function startOnce(options: DevServerOptions): Promise<DevServer> {
   const cli = await ensureTemporalCli(options.log);
   const port = options.port || (await freePort());
   await assertPortFree(port, '--port');
@@ -87,9 +106,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new PtqError(`Temporal dev server exited with code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`)),
-    ),
+    child.once('exit', (code) => {
+      const message = `Temporal dev server exited with code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`;
+      reject(stderr.includes('address already in use') ? new PortTaken(message) : new PtqError(message));
+    }),
   );
   exited.catch(() => undefined);
   const address = `127.0.0.1:${port}`;
