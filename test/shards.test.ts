@@ -91,6 +91,12 @@ class HoldServer {
   }
 }
 
+/** Resident memory of a process, in MB. */
+function rssMb(pid: number): number {
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+  return Math.round(kb / 1024);
+}
+
 /** Child processes of a process (a step's program would be one). */
 function childrenOf(pid: number): number[] {
   try {
@@ -138,6 +144,74 @@ async function shardsOf(client: Client, mapId: string): Promise<string[]> {
 }
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+describe('sharded maps: thousands of items in flight', () => {
+  const server = new HoldServer();
+  let base: string;
+  let worker: WorkerProcess;
+  let client: Client;
+  const queue = `shards-${runId('q')}`;
+
+  beforeAll(async () => {
+    base = await server.listen();
+    worker = await startWorkerProcess(queue, [], { PTQ_HTTP_ALLOW_HOSTS: '127.0.0.1' });
+    client = await connectClient({ address: process.env.TEMPORAL_ADDRESS });
+  });
+  afterAll(async () => {
+    worker.child.kill('SIGKILL');
+    server.close();
+    await client.connection.close();
+  });
+
+  it('runs 3,000 at once: the server sees 2,700+ open, every item ends once, in 30 shards of 100', async () => {
+    server.reset(20_000, 2700);
+    const id = runId('wide');
+    const handle = await startRun(client, mapPlan(base, 3000, 3000), { id, taskQueue: queue });
+    let rss = 0;
+    await waitFor(() => {
+      rss = Math.max(rss, rssMb(worker.child.pid as number));
+      return server.peak >= 2700 || undefined;
+    }, 180_000);
+    rss = Math.max(rss, rssMb(worker.child.pid as number));
+    const summary = await summaryOf(handle);
+    process.stderr.write(`3,000 in flight: peak open ${server.peak}, worker RSS ${rss} MB\n`);
+    expect(summary.status).toBe('succeeded');
+    expect(server.peak).toBeGreaterThanOrEqual(2700);
+    expect(taskOf(summary, 'each')?.items).toEqual({
+      total: 3000,
+      succeeded: 3000,
+      failed: 0,
+      cancelled: 0,
+      notStarted: 0,
+    });
+    // Nothing lost or doubled: the server saw each item once, and the results file holds each once.
+    expect([...server.seen.keys()].sort((a, b) => a - b)).toEqual(range(3000));
+    expect([...server.seen.values()].every((c) => c === 1)).toBe(true);
+    const results = readResults(taskOf(summary, 'each')?.results as string);
+    expect(results.map((r) => r.index)).toEqual(range(3000));
+    expect(await shardsOf(client, `${id}/each`)).toHaveLength(30);
+  });
+
+  it('a cancel stops all 3,000: every connection closes and no step is left', async () => {
+    server.reset(600_000);
+    const id = runId('wide-cancel');
+    const handle = await startRun(client, mapPlan(base, 3000, 3000), { id, taskQueue: queue });
+    await waitFor(() => server.open >= 2700 || undefined, 180_000);
+    const cancelledAt = Date.now();
+    await cancelRun(client, id);
+    await waitFor(() => server.open === 0 || undefined, 60_000);
+    process.stderr.write(`cancel of 3,000: all connections closed in ${server.drainedAt - cancelledAt} ms\n`);
+    const summary = await summaryOf(handle);
+    expect(summary.status).toBe('cancelled');
+    expect(taskOf(summary, 'each')?.status).toBe('cancelled');
+    const progress = await client.workflow.getHandle(`${id}/each`).query(mapProgressQuery);
+    expect(progress).toMatchObject({ succeeded: 0, failed: 0, running: 0 });
+    expect(progress.cancelled + progress.notStarted).toBe(3000);
+    expect(childrenOf(worker.child.pid as number)).toEqual([]);
+    // No item was retried: a cancelled step is not run again.
+    expect([...server.seen.values()].every((c) => c === 1)).toBe(true);
+  });
+});
 
 /** Shards of 20 (`shardSize`): the same code paths as shards of 100, at a size any machine runs quickly. */
 describe('sharded maps: until, set-concurrency, cancel and kill -9 across small shards', () => {

@@ -18,6 +18,7 @@ import { failureOf } from '../core/failures';
 import { assertMaxParallel, assertUnshardedParallel } from '../core/plan/limits';
 import { MapMachine, type ItemResult, type MapState } from '../core/schedule/map';
 import { isSharded, type ItemEnd } from '../core/schedule/shards';
+import { wideItemHeartbeatMs } from '../core/schedule/heartbeats';
 import { mapMarkdown } from '../core/report/progress';
 import type { MapSpec, Plan, Task, Usage } from '../core/plan/plan';
 import type { TemplateContext } from '../core/plan/template';
@@ -133,9 +134,10 @@ class MapRun {
     this.itemTask = { ...input.task, map: undefined };
     this.batchSize = input.task.map.batch ?? 1;
     this.limitWaits = new MapLimitWaits(input.task.rateLimit);
+    const setting = this.itemSetting();
     const base = {
       mapId: workflowInfo().workflowId,
-      setting: this.itemSetting(),
+      setting: sharded ? wideSetting(setting, spec) : setting,
       batchSize: this.batchSize,
       continueAsNewAfter: input.continueAsNewAfter,
     };
@@ -386,4 +388,11 @@ class MapRun {
     this.lastDetails = now;
     setCurrentDetails(mapMarkdown(this.machine.progress(), this.limitWaits.lines));
   }
+}
+
+/** A sharded map's item setting: a heartbeat timeout for its activities in flight, unless the plan sets one. */
+function wideSetting(setting: ItemSetting, spec: RunMapInput['task']['map']): ItemSetting {
+  if (setting.task.heartbeatTimeout !== undefined || setting.defaults.heartbeatTimeout !== undefined) return setting;
+  const heartbeatTimeout = wideItemHeartbeatMs(Math.ceil(Number(spec.maxParallel) / (spec.batch ?? 1)));
+  return { ...setting, defaults: { ...setting.defaults, heartbeatTimeout } };
 }

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { MapItems } from '../core/schedule/map';
 import type { Plan, Step, Task, Usage } from '../core/plan/plan';
+import { DEFAULT_HEARTBEAT_MS } from '../core/schedule/heartbeats';
 import { failureOf } from '../core/failures';
 import { sumUsage } from '../core/report/usage';
 import { addLimitStart, type LimitUses } from '../core/report/limitUse';
@@ -49,7 +50,6 @@ export interface TaskResult {
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-const DEFAULT_HEARTBEAT_MS = 10_000;
 
 /**
  * Runs one task's steps in order. Each step is an activity with the task's retry policy, so a

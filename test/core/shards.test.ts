@@ -1,6 +1,6 @@
 import { Plan, planWarnings } from '../../src/core';
 import { isSharded, pickShard, SHARD_ACTIVITIES, SHARD_SIZE, shardShares } from '../../src/core/schedule/shards';
-import { HEARTBEAT_BUDGET, heartbeatSpacing } from '../../src/activities/steps/stepResult';
+import { HEARTBEAT_BUDGET, heartbeatSpacing, wideItemHeartbeatMs } from '../../src/core/schedule/heartbeats';
 
 describe('shards: how a wide map splits its items in flight', () => {
   it('shards a map only above 500 activities in flight, counting a batch as one', () => {
@@ -42,13 +42,22 @@ describe('shards: how a wide map splits its items in flight', () => {
 });
 
 describe('heartbeats of thousands of steps in one worker', () => {
-  it('keeps the worker throttle up to 1,000 steps, spaces them above, within a third of the timeout', () => {
-    expect(HEARTBEAT_BUDGET).toBe(1_000);
+  it('keeps the worker throttle up to 200 steps, spaces them above, within a third of the timeout', () => {
+    expect(HEARTBEAT_BUDGET).toBe(200);
     expect(heartbeatSpacing(50, 10_000)).toBeLessThanOrEqual(1_000);
-    expect(heartbeatSpacing(1_000, 10_000)).toBe(1_000);
-    expect(heartbeatSpacing(3_000, 10_000)).toBe(3_000);
-    expect(heartbeatSpacing(10_000, 10_000)).toBeCloseTo(3_333, 0);
+    expect(heartbeatSpacing(200, 10_000)).toBe(1_000);
+    expect(heartbeatSpacing(1_000, 10_000)).toBeCloseTo(3_333, 0);
+    expect(heartbeatSpacing(3_000, 45_000)).toBe(15_000);
     expect(heartbeatSpacing(10_000, 2_000)).toBeCloseTo(667, 0);
     expect(heartbeatSpacing(10_000, undefined)).toBe(10_000);
+  });
+
+  it("gives a wide map's items a heartbeat timeout that keeps 3,000 of them to the budget", () => {
+    expect(wideItemHeartbeatMs(100)).toBe(10_000);
+    expect(wideItemHeartbeatMs(501)).toBe(10_000);
+    expect(wideItemHeartbeatMs(3_000)).toBe(45_000);
+    // 3,000 steps at that timeout send the budget, no more.
+    expect((3_000 / heartbeatSpacing(3_000, wideItemHeartbeatMs(3_000))) * 1_000).toBeLessThanOrEqual(HEARTBEAT_BUDGET);
+    expect(wideItemHeartbeatMs(10_000)).toBe(150_000);
   });
 });

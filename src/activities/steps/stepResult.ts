@@ -5,6 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Usage } from '../../core';
 import { isRetried, type FailureType, type RetriedSometimes } from '../../core/failures';
 import { mask, maskValue } from './secrets';
+import { heartbeatSpacing } from '../../core/schedule/heartbeats';
 
 /*
  * What a step activity hands back and how: its result (output released as the workflow says), its
@@ -138,32 +139,18 @@ export function stepCancelled(message: string, output: string, release?: OutputR
   return new CancelledFailure(message, [details]);
 }
 
-/** Heartbeats per second one worker sends at most, spread over its running steps (`heartbeatSpacing`). */
-export const HEARTBEAT_BUDGET = 1_000;
-
 /** Steps of this worker that heartbeat now. */
 let beating = 0;
 
 /**
- * Least time between two heartbeats of one step while `running` steps heartbeat in this worker:
- * none of its own up to HEARTBEAT_BUDGET steps (the worker's one-second throttle governs), more
- * above, and never more than a third of the heartbeat timeout (10 s when there is none). The server
- * takes a workflow's lock for every heartbeat of its activities: at one a second, 3,000 steps held
- * at once spent most of a 2-core dev server on heartbeats and slowed the start of the next ones.
- */
-export function heartbeatSpacing(running: number, timeoutMs: number | undefined): number {
-  return Math.min((running / HEARTBEAT_BUDGET) * 1_000, (timeoutMs || 30_000) / 3);
-}
-
-/**
- * Heartbeats on an interval until stopped, spaced by `heartbeatSpacing`. Cancellation reaches an
+ * Heartbeats on an interval until stopped, spaced by `heartbeatSpacing` (core/schedule/heartbeats.ts). Cancellation reaches an
  * activity only through heartbeat responses, so long steps must keep heartbeating for cancel to land
- * promptly. The server keeps the last `details` of a running activity: a shell step's recent output,
- * for `ptq logs`.
+ * promptly. The first one waits for the first interval, not the start: every heartbeat is a write on
+ * the server, and most steps end before they would send a second. The server keeps the last
+ * `details` of a running activity: a shell step's recent output, for `ptq logs`.
  */
 export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
-  ctx.heartbeat(details());
   beating++;
   let sentAt = Date.now();
   // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
