@@ -123,26 +123,17 @@ async function recordTypical({ client, taskQueue, save }: Recording): Promise<vo
     await ended(handle);
     await save('inline', handle);
   }
-  // Cancelled while a task runs.
-  const cancelled = await startRun(
-    client,
-    Plan.parse({ tasks: [{ id: 'long', run: { type: 'shell', command: ['sleep', '600'] } }] }),
-    { id: 'fixture-cancel', taskQueue },
-  );
-  await new Promise((r) => setTimeout(r, 500));
-  await cancelled.cancel();
-  await ended(cancelled);
-  await save('cancelled', cancelled);
-  // Cancelled by the cancel signal, while a task runs.
-  const signalled = await startRun(
-    client,
-    Plan.parse({ tasks: [{ id: 'long', run: { type: 'shell', command: ['sleep', '600'] } }] }),
-    { id: 'fixture-cancel-signal', taskQueue },
-  );
-  await new Promise((r) => setTimeout(r, 500));
-  await signalled.signal('cancel', 'enough');
-  await ended(signalled);
-  await save('cancel-signal', signalled);
+  // Cancelled while a task runs: by Temporal's cancel, and by the cancel signal.
+  const cancelWhileRunning = async (name: string, id: string, cancel: (handle: WorkflowHandle) => Promise<void>) => {
+    const long = Plan.parse({ tasks: [{ id: 'long', run: { type: 'shell', command: ['sleep', '600'] } }] });
+    const handle = await startRun(client, long, { id, taskQueue });
+    await new Promise((r) => setTimeout(r, 500));
+    await cancel(handle);
+    await ended(handle);
+    await save(name, handle);
+  };
+  await cancelWhileRunning('cancelled', 'fixture-cancel', (handle) => handle.cancel().then(() => undefined));
+  await cancelWhileRunning('cancel-signal', 'fixture-cancel-signal', (handle) => handle.signal('cancel', 'enough'));
   // Fail-fast: one failure cancels the running task and skips the rest.
   const failFast = await startRun(
     client,
