@@ -6,9 +6,9 @@ import { progressView } from '../src/cli/render';
 import type { Progress } from '../src/core';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
-import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
-import { startLoadServer, type LoadServer } from './support/loadServer';
+import { attemptAlive, killWorkerHalfway, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { waitFor } from './support/processes';
+import { useLoadServer } from './support/localHttp';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
 jest.setTimeout(600_000);
@@ -16,18 +16,10 @@ jest.setTimeout(600_000);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 describe('maxConcurrency: auto on the real server', () => {
-  let server: LoadServer;
-  beforeAll(async () => {
-    // 3 s while at most 20 requests are open, five times that above: the run's best M is about 20. A
-    // service this slow keeps ptq's own time per task (a second or more on a loaded machine) from
-    // hiding the jump, and from leaving the server with far fewer requests open than M.
-    server = await startLoadServer((inFlight) => (inFlight <= 20 ? 3000 : 15000));
-    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
-  });
-  afterAll(async () => {
-    await server.close();
-    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
-  });
+  // 3 s while at most 20 requests are open, five times that above: the run's best M is about 20. A
+  // service this slow keeps ptq's own time per task (a second or more on a loaded machine) from
+  // hiding the jump, and from leaving the server with far fewer requests open than M.
+  const server = useLoadServer((inFlight) => (inFlight <= 20 ? 3000 : 15000));
 
   it('200 GETs as tasks: the requests open at the server settle between 15 and 30, all succeed, never above max', () =>
     withWorker(async ({ client, taskQueue }) => {
@@ -142,13 +134,7 @@ describe('maxConcurrency: auto under a worker crash', () => {
     });
     const id = runId('auto-m-kill');
     const handle = await startRun(client, p, { id, taskQueue: queue });
-    const ended = () => readLedger(ledger).filter((a) => a.ended).length;
-    await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
-    workers[0].child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 100));
-    const orphans = readLedger(ledger).filter((a) => !a.ended);
-    workers.push(await startWorkerProcess(queue));
+    const { killedAt, orphans } = await killWorkerHalfway(workers, queue, ledger, n);
     // The new worker replays the run, controller included, and goes on with an automatic M.
     const progress = await waitFor(() => getProgress(client, id).catch(() => undefined), 30_000);
     expect(progress.maxConcurrencyAuto).toEqual({ min: 2, max: 16 });

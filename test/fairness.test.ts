@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectClient } from '../src/client';
 import { plan, runId, withWorker } from './helpers';
-import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, killWorkerHalfway, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
-import { startLoadServer, throughputOf, type LoadServer, type Served } from './support/loadServer';
+import { throughputOf, type LoadServer, type Served } from './support/loadServer';
+import { useLoadServer } from './support/localHttp';
 
 jest.setTimeout(600_000);
 
@@ -44,17 +45,9 @@ const servedUnder = (server: LoadServer, tag: string) => server.served.filter((s
 const secondHalf = (served: Served[]) => [...served].sort((a, b) => a.start - b.start).slice(served.length / 2);
 
 describe('maxParallel: auto on the real server', () => {
-  let server: LoadServer;
-  beforeAll(async () => {
-    // 1 s while at most 20 requests are in flight, three times that above: the best limit is 20. A
-    // service this slow keeps ptq's own per-item time (larger on a loaded machine) out of the signal.
-    server = await startLoadServer((inFlight) => (inFlight <= 20 ? 1000 : 3000));
-    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
-  });
-  afterAll(async () => {
-    await server.close();
-    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
-  });
+  // 1 s while at most 20 requests are in flight, three times that above: the best limit is 20. A
+  // service this slow keeps ptq's own per-item time (larger on a loaded machine) out of the signal.
+  const server = useLoadServer((inFlight) => (inFlight <= 20 ? 1000 : 3000));
 
   it('settles between 15 and 30 where latency triples above 20, with at least 70% of the best fixed throughput once settled', () =>
     withWorker(async ({ client, taskQueue }) => {
@@ -112,17 +105,9 @@ describe('maxParallel: auto on the real server', () => {
 });
 
 describe('fairness between runs on the real server', () => {
-  let server: LoadServer;
-  beforeAll(async () => {
-    // 0.5 to 1.5 s a request, spread by item: with one fixed time, the big run's items would end
-    // in lockstep and free the 20 slots in waves a second apart, which no real API does.
-    server = await startLoadServer((_, path) => 500 + ((Number(/\d+$/.exec(path)?.[0]) * 7919) % 1000));
-    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
-  });
-  afterAll(async () => {
-    await server.close();
-    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
-  });
+  // 0.5 to 1.5 s a request, spread by item: with one fixed time, the big run's items would end
+  // in lockstep and free the 20 slots in waves a second apart, which no real API does.
+  const server = useLoadServer((_, path) => 500 + ((Number(/\d+$/.exec(path)?.[0]) * 7919) % 1000));
 
   it('a 40-item run started after a 2,000-item run at maxParallel 200 on 20 slots ends within 3x its time alone, far sooner than with one shared key', () =>
     withWorker(
@@ -219,13 +204,7 @@ describe('maxParallel: auto under a worker crash', () => {
     });
     const id = runId('auto-kill');
     const handle = await startRun(client, p, { id, taskQueue: queue });
-    const ended = () => readLedger(ledger).filter((a) => a.ended).length;
-    await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
-    workers[0].child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 100));
-    const orphans = readLedger(ledger).filter((a) => !a.ended);
-    workers.push(await startWorkerProcess(queue));
+    const { killedAt, orphans } = await killWorkerHalfway(workers, queue, ledger, n);
     // The new worker replays the map, controller included, and goes on with the same automatic limit.
     const progress = await waitFor(
       () =>

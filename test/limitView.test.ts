@@ -1,8 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Connection } from '@temporalio/client';
 import { startRun, summaryOf } from '../src/client';
 import { taskWorkflowId } from '../src/shared';
@@ -10,30 +8,7 @@ import { LimitStore } from '../src/temporal/limits';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
 import { waitFor } from './support/processes';
-
-/** A local API that records when each request came, and answers 429 to the first `throttleFirst`. */
-class RecordingApi {
-  readonly hits: Array<{ at: number; status: number }> = [];
-  throttleFirst = 0;
-  private server?: Server;
-  base = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((_req, res) => {
-      const status = this.hits.length < this.throttleFirst ? 429 : 200;
-      this.hits.push({ at: Date.now(), status });
-      if (status === 429) res.writeHead(429, { 'retry-after': '1' }).end('slow down');
-      else res.writeHead(200).end('ok');
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+import { useRecordingApi } from './support/recordingApi';
 
 const BIN = join(__dirname, '..', 'bin', 'ptq.js');
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
@@ -48,24 +23,16 @@ const limitedMap = (name: string, items: number, maxParallel: number) => ({
 });
 
 describe('what a run shows of its rate limits', () => {
-  const api = new RecordingApi();
+  const api = useRecordingApi();
   let connection: Connection;
   let store: LimitStore;
 
   beforeAll(async () => {
-    await api.start();
-    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
     store = new LimitStore(connection.workflowService, 'default');
   });
   afterAll(async () => {
-    await api.stop();
     await connection.close();
-    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
-  });
-  beforeEach(() => {
-    api.hits.length = 0;
-    api.throttleFirst = 0;
   });
 
   it('the summary of a 40-item map (in two shards) under 5/s: 40 steps, most waited, the longest about 7 s, about 5/s', () =>

@@ -2,8 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Connection, type Client } from '@temporalio/client';
 import { taskWorkflowId } from '../src/shared';
 import { startRun, summaryOf } from '../src/client';
@@ -14,45 +12,7 @@ import { ptq } from './support/cli';
 import { LIMITS_NAMESPACE } from './support/namespaces';
 import { startWorkerProcess } from './support/workers';
 import { waitFor } from './support/processes';
-
-/** One request the local API saw: when, and under which key (`?key=`). */
-interface Hit {
-  at: number;
-  key: string;
-  item: string;
-  status: number;
-}
-
-/**
- * A local API that records when each request came. `throttleAbove`: answers 429 with
- * `Retry-After: 1` to a request that would make more than that many in the last second.
- */
-class RecordingApi {
-  readonly hits: Hit[] = [];
-  throttleAbove = Infinity;
-  private server?: Server;
-  base = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req: IncomingMessage, res) => {
-      const at = Date.now();
-      const url = new URL(req.url ?? '/', 'http://x');
-      const key = url.searchParams.get('key') ?? '';
-      const recent = this.hits.filter((h) => h.status === 200 && h.at > at - 1000).length;
-      const status = recent >= this.throttleAbove ? 429 : 200;
-      this.hits.push({ at, key, item: url.pathname, status });
-      if (status === 429) res.writeHead(429, { 'retry-after': '1' }).end('slow down');
-      else res.writeHead(200).end('ok');
-    });
-    await new Promise<void>((r) => this.server?.listen(0, '127.0.0.1', r));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise((r) => this.server?.close(r));
-  }
-}
+import { useRecordingApi, type Hit } from './support/recordingApi';
 
 /** The most hits in any window of `ms` (sliding), from `from` on. */
 function maxIn(ms: number, hits: Hit[], from = 0): number {
@@ -121,7 +81,7 @@ const urlMap = (id: string, items: number, extra: Record<string, unknown>) => ({
 });
 
 describe('named rate limits, held by the Temporal server', () => {
-  const api = new RecordingApi();
+  const api = useRecordingApi();
   let connection: Connection;
   let store: LimitStore;
   /**
@@ -132,20 +92,12 @@ describe('named rate limits, held by the Temporal server', () => {
   let alone: LimitStore;
 
   beforeAll(async () => {
-    await api.start();
-    process.env.PTQ_HTTP_ALLOW_HOSTS = '127.0.0.1';
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
     store = new LimitStore(connection.workflowService, 'default');
     alone = new LimitStore(connection.workflowService, LIMITS_NAMESPACE);
   });
   afterAll(async () => {
-    await api.stop();
     await connection.close();
-    delete process.env.PTQ_HTTP_ALLOW_HOSTS;
-  });
-  beforeEach(() => {
-    api.hits.length = 0;
-    api.throttleAbove = Infinity;
   });
 
   it('two runs share one limit at 20/s: no second holds more than 25 requests from both, 15/s or more arrive (the server alone lets twice the rate through in a second)', () =>

@@ -11,7 +11,7 @@ import { taskWorkflowId } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
 import { connectClient } from '../src/client';
 import { FakeLlm } from './support/fakeLlm';
-import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, killWorkerHalfway, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 import { ptq, ptqDevRun } from './support/cli';
 import { runningWith, waitFor } from './support/processes';
@@ -473,13 +473,7 @@ describe('map under a worker crash', () => {
       ],
     });
     const handle = await startRun(client, p, { id: runId('map-kill'), taskQueue: queue });
-    const ended = () => readLedger(ledger).filter((a) => a.ended).length;
-    await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
-    workers[0].child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await new Promise((r) => setTimeout(r, 100));
-    const orphans = readLedger(ledger).filter((a) => !a.ended);
-    workers.push(await startWorkerProcess(queue));
+    const { killedAt, orphans } = await killWorkerHalfway(workers, queue, ledger, n);
     const summary = await summaryOf(handle);
     expect(summary.status).toBe('succeeded');
     expect(orphans.filter(attemptAlive)).toEqual([]);

@@ -18,6 +18,8 @@ export interface DevServerOptions {
   db?: string;
   /** Namespaces to create besides `default`, with the same search attributes. */
   namespaces?: string[];
+  /** Dynamic config besides LOW_LATENCY_CONFIG (the replay recorder has Temporal suggest continue-as-new early). */
+  dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
 }
 
@@ -92,7 +94,7 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   for (const namespace of options.namespaces ?? []) args.push('--namespace', namespace);
   if (options.db) args.push('--db-filename', options.db);
   args.push('--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
-  for (const [key, value] of Object.entries(LOW_LATENCY_CONFIG)) {
+  for (const [key, value] of Object.entries({ ...LOW_LATENCY_CONFIG, ...options.dynamicConfig })) {
     args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   }
   args.push(...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']));

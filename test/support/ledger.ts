@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { runningWith } from './processes';
+import { runningWith, waitFor } from './processes';
+import { startWorkerProcess, type WorkerProcess } from './workers';
 
 /**
  * A ledger that tasks write to as they really run: `start`, a `tick` every 100 ms while alive, and
@@ -104,4 +105,26 @@ export function ledgerProblems(attempts: Attempt[], taskIds: string[], crashAt?:
  */
 export function attemptAlive(attempt: Attempt): boolean {
   return runningWith(attempt.attempt).length > 0;
+}
+
+/**
+ * A crash halfway through a run of `n` ledger tasks (or items): once half of them ended and some
+ * are mid-step, kills the last of `workers` with -9 and starts another on `queue` (added to
+ * `workers`, for the caller to kill at the end). Returns when it killed it, and the attempts that
+ * were running then: the caller checks none of them lives on.
+ */
+export async function killWorkerHalfway(
+  workers: WorkerProcess[],
+  queue: string,
+  ledger: string,
+  n: number,
+): Promise<{ killedAt: number; orphans: Attempt[] }> {
+  const ended = () => readLedger(ledger).filter((a) => a.ended).length;
+  await waitFor(() => (ended() >= n / 2 && readLedger(ledger).some((a) => !a.ended)) || undefined, 60_000);
+  workers[workers.length - 1].child.kill('SIGKILL');
+  const killedAt = Date.now();
+  await new Promise((r) => setTimeout(r, 100));
+  const orphans = readLedger(ledger).filter((a) => !a.ended);
+  workers.push(await startWorkerProcess(queue));
+  return { killedAt, orphans };
 }
