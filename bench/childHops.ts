@@ -6,10 +6,14 @@ import { dataConverter } from '../src/temporal/codec';
 import { hopPartRows, hopParts, partMedian, type HopParts } from './hopParts';
 import { gaps, noop, pct, ratioRow, stamps, type BenchContext, type Rows } from './support';
 
-/** One chain's hops: the gaps the activities saw, and the parts from the server's event times. */
+/**
+ * One chain's hops: the gaps the activities saw, the parts from the server's event times, and the
+ * CPU this process (both workers and the client) spent per hop.
+ */
 interface Hops {
   gaps: number[];
   parts: HopParts[];
+  cpu: number[];
 }
 
 /**
@@ -37,18 +41,26 @@ export async function childHops(
     activities: { noop },
     maxConcurrentActivityTaskExecutions: 500,
   });
-  const bareChain = async (queue: string): Promise<Hops> => {
+  const hops = async (chain: () => Promise<string>, ids: string): Promise<Hops> => {
     stamps.clear();
-    const workflowId = `child-chain-${randomUUID()}`;
-    await client.workflow.execute('bareChildChain', { taskQueue: queue, workflowId, args: [n] });
-    return { gaps: gaps(n, 'b'), parts: await hopParts(client, workflowId) };
+    const before = process.cpuUsage();
+    const workflowId = await chain();
+    const { user, system } = process.cpuUsage(before);
+    const cpu = [(user + system) / 1000 / n];
+    return { gaps: gaps(n, ids), parts: await hopParts(client, workflowId), cpu };
   };
-  const ptqChain = async (): Promise<Hops> => {
-    stamps.clear();
-    const handle = await startRun(client, plan, { taskQueue });
-    await summaryOf(handle);
-    return { gaps: gaps(n, prefix), parts: await hopParts(client, handle.workflowId) };
-  };
+  const bareChain = (queue: string) =>
+    hops(async () => {
+      const workflowId = `child-chain-${randomUUID()}`;
+      await client.workflow.execute('bareChildChain', { taskQueue: queue, workflowId, args: [n] });
+      return workflowId;
+    }, 'b');
+  const ptqChain = () =>
+    hops(async () => {
+      const handle = await startRun(client, plan, { taskQueue });
+      await summaryOf(handle);
+      return handle.workflowId;
+    }, prefix);
   const runs = { ptq: [] as Hops[], bare: [] as Hops[], inPtq: [] as Hops[] };
   try {
     await bareWorker.runUntil(async () => {
@@ -80,6 +92,16 @@ export async function childHops(
         '',
         0,
       ),
+      ratioRow(
+        `CPU per hop of this process (workers and client), child vs bare child chain (ms)`,
+        median(ptq.cpu),
+        median(bare.cpu),
+      ),
+      ratioRow(
+        `CPU per hop, bare child chain: in ptq's workflow bundle vs a bare one (ms)`,
+        median(inPtq.cpu),
+        median(bare.cpu),
+      ),
       ...hopPartRows(ptq.parts, bare.parts),
       ratioRow(
         "hop part, child chain, p50: a bare child's first workflow task, in ptq's bundle vs a bare one (ms)",
@@ -92,5 +114,11 @@ export async function childHops(
 
 /** The hops of all rounds together. */
 function pooled(runs: Hops[]): Hops {
-  return { gaps: runs.flatMap((r) => r.gaps).sort((a, b) => a - b), parts: runs.flatMap((r) => r.parts) };
+  const gaps = runs.flatMap((r) => r.gaps).sort((a, b) => a - b);
+  return { gaps, parts: runs.flatMap((r) => r.parts), cpu: runs.flatMap((r) => r.cpu) };
+}
+
+/** The middle round's. */
+function median(xs: number[]): number {
+  return [...xs].sort((a, b) => a - b)[xs.length >> 1];
 }
