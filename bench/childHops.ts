@@ -21,7 +21,7 @@ interface Hops {
  * child workflows, the bare one both in a bare workflow bundle (bareChildren.ts, on a worker of its
  * own) and in ptq's. Each hop is split into its parts, so ptq's own share stands apart from
  * Temporal's: its workflow code (ptq vs bare), and its bundle, whose modules every new workflow
- * loads (bare in ptq's bundle vs bare). Rounds are interleaved and their hops pooled: one chain of
+ * loads (bare in ptq's bundle vs bare). Rounds are interleaved, each in another order, and their hops pooled: one chain of
  * 50 moves by several ms between runs on a shared machine. Returns ptq's gaps for the rows against
  * a bare activity chain.
  */
@@ -64,11 +64,13 @@ export async function childHops(
   const runs = { ptq: [] as Hops[], bare: [] as Hops[], inPtq: [] as Hops[] };
   try {
     await bareWorker.runUntil(async () => {
-      for (let r = 0; r < (quick ? 1 : 3); r++) {
-        runs.bare.push(await bareChain(bareQueue));
-        runs.inPtq.push(await bareChain(taskQueue));
-        runs.ptq.push(await ptqChain());
-      }
+      const chains = [
+        async () => runs.bare.push(await bareChain(bareQueue)),
+        async () => runs.inPtq.push(await bareChain(taskQueue)),
+        async () => runs.ptq.push(await ptqChain()),
+      ];
+      // Each round starts with another one: the load of the others on the machine drifts.
+      for (let r = 0; r < (quick ? 1 : 3); r++) for (let k = 0; k < 3; k++) await chains[(r + k) % 3]();
     });
   } finally {
     await connection.close();
