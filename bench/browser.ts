@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { Plan, type Step } from '../src/core';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { chromiumProcesses } from '../test/support/browser';
 import type { BenchContext, Rows } from './support';
 
@@ -44,7 +45,10 @@ export async function browser({ client, address, quick }: BenchContext): Promise
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const dir = mkdtempSync(join(tmpdir(), 'ptq-bench-browser-'));
   const bundle = join(dir, 'workflows.js');
-  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code);
+  writeFileSync(
+    bundle,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+  );
   const naive = join(dir, 'naive.js');
   writeFileSync(naive, NAIVE(require.resolve('playwright-core')));
   const pooled: Step = { type: 'browser', url: `${base}/{{item}}`, extract: { title: 'title' } };

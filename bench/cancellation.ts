@@ -10,6 +10,7 @@ import { dataConverter } from '../src/temporal/codec';
 import { startRun } from '../src/client';
 import { Plan, type Execution } from '../src/core';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { alive, readPid, writePid } from '../test/support/processes';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
@@ -111,6 +112,7 @@ async function heartbeatCost(
     connection,
     taskQueue: candidateQueue,
     workflowsPath: require.resolve('./workflows'),
+    bundlerOptions: { preloadModules: PRELOAD_MODULES },
     dataConverter,
     activities: createActivities(),
     maxConcurrentActivityTaskExecutions: 500,

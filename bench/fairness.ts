@@ -6,6 +6,7 @@ import { createActivities } from '../src/activities';
 import { Plan, type Fairness } from '../src/core';
 import { mapProgressQuery, taskWorkflowId } from '../src/shared';
 import { dataConverter } from '../src/temporal/codec';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { jainIndex, startLoadServer, throughputOf, type LoadServer } from '../test/support/loadServer';
 import { ratioRow, type BenchContext, type Rows } from './support';
 
@@ -48,6 +49,7 @@ export async function fairness({ client, address }: BenchContext): Promise<Rows>
     connection,
     taskQueue,
     workflowsPath: require.resolve('./workflows'),
+    bundlerOptions: { preloadModules: PRELOAD_MODULES },
     dataConverter,
     activities: createActivities({}),
     maxConcurrentActivityTaskExecutions: SLOTS,

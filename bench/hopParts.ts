@@ -5,7 +5,7 @@ import type { Rows } from './support';
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** What one hop of a chain of child workflows is made of, in ms, from the server's event times. */
-interface HopParts {
+export interface HopParts {
   /** The child's last activity done -> the child closed: its last workflow task. */
   childClose: number;
   /** The child closed -> the parent asked for the next child: the parent's turn (wait + its workflow task). */
@@ -82,8 +82,8 @@ export function hopPartRows(ptq: HopParts[], bare: HopParts[]): Rows {
     activityStart: 'activity scheduled -> started',
   };
   return (Object.keys(labels) as Array<keyof HopParts>).map((k) => {
-    const a = median(ptq.map((p) => p[k]));
-    const b = median(bare.map((p) => p[k]));
+    const a = partMedian(ptq, k);
+    const b = partMedian(bare, k);
     return [
       `hop part, child chain, p50: ${labels[k]} (ms)`,
       a.toFixed(1),
@@ -94,7 +94,8 @@ export function hopPartRows(ptq: HopParts[], bare: HopParts[]): Rows {
   });
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
+/** The median of one part over hops. */
+export function partMedian(hops: HopParts[], part: keyof HopParts): number {
+  const s = hops.map((p) => p[part]).sort((a, b) => a - b);
   return s.length ? s[s.length >> 1] : NaN;
 }

@@ -8,6 +8,7 @@ import { createInterface } from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { Plan } from '../src/core';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { onWorker } from './scale';
 import type { BenchContext, Rows } from './support';
 
@@ -35,7 +36,10 @@ export async function million({ client, address }: BenchContext): Promise<Rows> 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/i/{{item}}`;
   const bundle = join(mkdtempSync(join(tmpdir(), 'ptq-bench-bundle-')), 'workflows.js');
-  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code);
+  writeFileSync(
+    bundle,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+  );
   try {
     const bareN = Math.min(n, BARE_ITEMS);
     const bare = await onWorker(address, bundle, async (taskQueue) => {

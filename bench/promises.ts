@@ -5,6 +5,7 @@ import { createActivities } from '../src/activities';
 import { startRun, summaryOf } from '../src/client';
 import { dataConverter } from '../src/temporal/codec';
 import { Plan } from '../src/core';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { noop, noopTask, ratioRow, type BenchContext, type Rows } from './support';
 
 /**
@@ -21,6 +22,7 @@ export async function promises({ client, address }: BenchContext): Promise<Rows>
     connection,
     taskQueue,
     workflowsPath: require.resolve('./workflows'),
+    bundlerOptions: { preloadModules: PRELOAD_MODULES },
     dataConverter,
     activities: createActivities({ userActivities: { noop } }),
     debugMode: true,

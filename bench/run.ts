@@ -30,6 +30,7 @@ import { createActivities } from '../src/activities';
 import { dataConverter } from '../src/temporal/codec';
 import { startDevServer } from '../src/temporal/devServer';
 import { HEARTBEAT_THROTTLE } from '../src/worker';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { browser } from './browser';
 import { cancellation } from './cancellation';
 import { dashboard } from './dashboard';
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('./workflows'),
+    bundlerOptions: { preloadModules: PRELOAD_MODULES },
     dataConverter,
     activities: createActivities({ userActivities: { noop } }),
     maxConcurrentActivityTaskExecutions: 500,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { MAX_TASKS, Plan, type Execution } from '../src/core';
+import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
 import { generationCosts, type GenerationCosts } from './generations';
 import { noopTask, type BenchContext, type Rows } from './support';
 
@@ -21,7 +22,10 @@ import { noopTask, type BenchContext, type Rows } from './support';
 export async function scale({ client, address, quick }: BenchContext): Promise<Rows> {
   const rows: Rows = [];
   const bundle = join(mkdtempSync(join(tmpdir(), 'ptq-bench-bundle-')), 'workflows.js');
-  writeFileSync(bundle, (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows') })).code);
+  writeFileSync(
+    bundle,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+  );
   const cases: Array<[number, Execution]> = [
     [10_000, 'auto'],
     [MAX_TASKS, 'auto'],

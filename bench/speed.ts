@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { startRun, summaryOf } from '../src/client';
 import { Plan, type Execution } from '../src/core';
-import { hopPartRows, hopParts } from './hopParts';
-import { noopTask, ratioRow, stamps, type BenchContext, type Rows } from './support';
+import { childHops } from './childHops';
+import { gaps, noopTask, pct, ratioRow, stamps, type BenchContext, type Rows } from './support';
 
 /** N no-op tasks at M: ptq with child and with inline tasks vs bare activities and bare children. */
 export async function throughput({ client, taskQueue, quick }: BenchContext): Promise<Rows> {
@@ -63,8 +63,12 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2;
 }
 
-/** A chain of no-op tasks: predecessor done -> successor started, vs a bare activity chain. */
-export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
+/**
+ * A chain of no-op tasks: predecessor done -> successor started, vs a bare activity chain; child
+ * tasks also against bare child workflows, hop by hop (childHops.ts).
+ */
+export async function hops(ctx: BenchContext): Promise<Rows> {
+  const { client, taskQueue } = ctx;
   const n = 50;
   const chain = (execution: Execution) =>
     Plan.parse({
@@ -73,34 +77,23 @@ export async function hops({ client, taskQueue }: BenchContext): Promise<Rows> {
       defaults: { execution },
       tasks: Array.from({ length: n }, (_, i) => noopTask(`h${i}`, i ? [`h${i - 1}`] : [])),
     });
+  stamps.clear();
   await client.workflow.execute('bareChain', { taskQueue, workflowId: `chain-${randomUUID()}`, args: [n] });
   const bare = gaps(n, 'c');
-  const bareChildren = `child-chain-${randomUUID()}`;
-  await client.workflow.execute('bareChildChain', { taskQueue, workflowId: bareChildren, args: [n] });
-  const bareChild = gaps(n, 'b');
-  const rows: Rows = [];
-  for (const execution of ['child', 'inline'] as const) {
-    stamps.clear();
-    const handle = await startRun(client, chain(execution), { taskQueue });
-    await summaryOf(handle);
-    const ptq = gaps(n, 'h');
-    if (execution === 'child')
-      rows.push(
-        ratioRow(
-          `per-hop latency p50, chain of ${n}, child vs bare child chain (ms)`,
-          pct(ptq, 50),
-          pct(bareChild, 50),
-          '',
-          0,
-        ),
-        ...hopPartRows(await hopParts(client, handle.workflowId), await hopParts(client, bareChildren)),
-      );
-    rows.push(
-      ratioRow(`per-hop latency p50, chain of ${n}, ${execution} (ms)`, pct(ptq, 50), pct(bare, 50), '<= 2x', 0),
-      ratioRow(`per-hop latency p99, chain of ${n}, ${execution} (ms)`, pct(ptq, 99), pct(bare, 99), '', 0),
-    );
-  }
-  return [...rows, await sleepHops(client, taskQueue)];
+  const child = await childHops(ctx, chain('child'), 'h');
+  stamps.clear();
+  await summaryOf(await startRun(client, chain('inline'), { taskQueue }));
+  const inline = gaps(n, 'h');
+  const latency = (execution: Execution, ptq: number[]) => [
+    ratioRow(`per-hop latency p50, chain of ${n}, ${execution} (ms)`, pct(ptq, 50), pct(bare, 50), '<= 2x', 0),
+    ratioRow(`per-hop latency p99, chain of ${n}, ${execution} (ms)`, pct(ptq, 99), pct(bare, 99), '', 0),
+  ];
+  return [
+    ...child.rows,
+    ...latency('child', child.gaps),
+    ...latency('inline', inline),
+    await sleepHops(client, taskQueue),
+  ];
 }
 
 /**
@@ -126,17 +119,4 @@ async function sleepHops(client: BenchContext['client'], taskQueue: string): Pro
   await summaryOf(await startRun(client, plan, { taskQueue }));
   const ptq = (Date.now() - t1 - n * ms) / n;
   return ratioRow(`sleep chain of ${n} x ${ms} ms, default mode: time over the sleeps per task (ms)`, ptq, bare, '', 0);
-}
-
-/** Predecessor's activity end to successor's activity start, from stamps taken on the worker. */
-function gaps(n: number, prefix: string): number[] {
-  const out: number[] = [];
-  for (let i = 1; i < n; i++)
-    out.push((stamps.get(`${prefix}${i}`)?.start ?? NaN) - (stamps.get(`${prefix}${i - 1}`)?.end ?? NaN));
-  return out.sort((a, b) => a - b);
-}
-
-/** The p-th percentile of sorted numbers. */
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }

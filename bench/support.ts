@@ -45,3 +45,16 @@ export const ratioRow = (what: string, value: number, base: number, target = '',
 ];
 
 export const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** Predecessor's activity end to successor's activity start, from stamps taken on the worker. */
+export function gaps(n: number, prefix: string): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < n; i++)
+    out.push((stamps.get(`${prefix}${i}`)?.start ?? NaN) - (stamps.get(`${prefix}${i - 1}`)?.end ?? NaN));
+  return out.sort((a, b) => a - b);
+}
+
+/** The p-th percentile of sorted numbers. */
+export function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}

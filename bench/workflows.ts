@@ -1,9 +1,10 @@
-import { ActivityCancellationType, executeChild, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, sleep, workflowInfo } from '@temporalio/workflow';
 import type { BuiltinActivities } from '../src/activities';
 import type { ShellStep } from '../src/core/plan/plan';
 
-/** ptq's own workflows plus the baselines below, bundled together for the benchmarks. */
+/** ptq's own workflows plus the baselines, bundled together for the benchmarks. */
 export * from '../src/workflows';
+export { bareChildChain, bareChildFanOut, noopChild } from './bareChildren';
 
 const { noop } = proxyActivities<{ noop(input: unknown): Promise<unknown> }>({ startToCloseTimeout: '1m' });
 
@@ -30,32 +31,6 @@ export async function bareChain(n: number): Promise<number> {
 export async function bareSleepChain(n: number, ms: number): Promise<number> {
   for (let i = 0; i < n; i++) await sleep(ms);
   return n;
-}
-
-/** Baseline: the same fan-out with one bare child workflow per item, to separate Temporal's cost of
- * a child from ptq's own bookkeeping. */
-export async function bareChildFanOut(n: number, m: number): Promise<number> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < n) {
-      const i = next++;
-      await executeChild(noopChild, { workflowId: `${workflowInfo().workflowId}/${i}`, args: [`t${i}`] });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(n, m) }, lane));
-  return n;
-}
-
-/** Baseline: n bare children one after another, each one activity: a child hop without ptq. */
-export async function bareChildChain(n: number): Promise<number> {
-  for (let i = 0; i < n; i++)
-    await executeChild(noopChild, { workflowId: `${workflowInfo().workflowId}/${i}`, args: [`b${i}`] });
-  return n;
-}
-
-/** The child of `bareChildFanOut`: one activity. */
-export async function noopChild(id: string): Promise<void> {
-  await noop({ id });
 }
 
 const { runItemBatch } = proxyActivities<BuiltinActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '30s' });

@@ -9,6 +9,7 @@ import { DEFAULT_TASK_QUEUE } from './shared';
 import { LimitPollers } from './activities/limits/pollers';
 import { LimitStore } from './temporal/limits';
 import { stepSlots } from './temporal/stepSlots';
+import { PRELOAD_MODULES } from './temporal/workflowBundle';
 
 /**
  * How often a running step's heartbeat may reach the server. A cancel reaches an activity only in
@@ -24,7 +25,10 @@ export interface PtqWorkerOptions extends ConnectionFlags {
   taskQueue?: string;
   /** Activities callable by name from plans' `activity` steps. */
   activities?: Record<string, UserActivity>;
-  /** A prebuilt workflow bundle (tests build one once); otherwise the workflows are bundled here. */
+  /**
+   * A prebuilt workflow bundle (tests build one once, with `preloadModules: PRELOAD_MODULES`);
+   * otherwise the workflows are bundled here.
+   */
   workflowBundle?: { code: string } | { codePath: string };
   /** A fixed count of activity slots; unset, they follow the worker's memory use (`stepSlots`). */
   maxConcurrentActivityTaskExecutions?: number;
@@ -73,7 +77,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: require.resolve('./workflows') }),
+      : { workflowsPath: require.resolve('./workflows'), bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
     maxCachedWorkflows: options.maxCachedWorkflows,
     interceptors: { activity: [logTaskInterceptor] },
   });

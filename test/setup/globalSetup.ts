@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
+import { PRELOAD_MODULES } from '../../src/temporal/workflowBundle';
 import { LIMITS_NAMESPACE } from '../support/namespaces';
 
 declare global {
@@ -23,7 +24,11 @@ export default async function globalSetup(): Promise<void> {
       namespaces: [LIMITS_NAMESPACE],
       log: (l) => console.log(l),
     }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: quietLogger }),
+    bundleWorkflowCode({
+      workflowsPath: require.resolve('../../src/workflows'),
+      preloadModules: PRELOAD_MODULES,
+      logger: quietLogger,
+    }),
   ]);
   const bundlePath = join(tmpdir(), `ptq-workflows-${process.pid}.js`);
   writeFileSync(bundlePath, bundle.code);

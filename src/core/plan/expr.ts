@@ -31,18 +31,26 @@ export interface ConditionBudget {
 
 const legacy = new Map<string, ParseResult>();
 const bounded = new Map<string, ParseResult | string>();
-const environment = new Environment({ unlistedVariablesAreDyn: true, limits: LIMITS });
 
 /** What the metered evaluator counts down; undefined outside a bounded evaluation. */
 let meter: { left: number } | undefined;
-meterEvaluator();
+
+/**
+ * The environment of bounded conditions, made when the first one compiles: every workflow loads
+ * this module (its own copy: see temporal/workflowBundle.ts), and most, a child task's, have none.
+ */
+let made: Environment | undefined;
+function environment(): Environment {
+  if (!made) made = meterEvaluator(new Environment({ unlistedVariablesAreDyn: true, limits: LIMITS }));
+  return made;
+}
 
 /**
  * Every node of an expression is evaluated through the environment's evaluator's `run` (children
  * and comprehension steps included). The library does not export the evaluator, but a function
  * it calls gets it as `this`: that is how its `run` is wrapped with the step count, once.
  */
-function meterEvaluator(): void {
+function meterEvaluator(env: Environment): Environment {
   type Evaluator = { run: (ast: ASTNode, ctx: unknown) => unknown };
   let wrapped = false;
   const wrap = (evaluator: Evaluator) => {
@@ -56,11 +64,12 @@ function meterEvaluator(): void {
       return value;
     };
   };
-  environment.registerFunction('__ptq_evaluator(): bool', function (this: Evaluator) {
+  env.registerFunction('__ptq_evaluator(): bool', function (this: Evaluator) {
     wrap(this);
     return true;
   });
-  environment.evaluate('__ptq_evaluator()', {});
+  env.evaluate('__ptq_evaluator()', {});
+  return env;
 }
 
 /** What a value costs beyond its node: 1 step per 16 items, entries or characters. */
@@ -77,7 +86,7 @@ function compile(expression: string): ParseResult | string {
   let program = bounded.get(expression);
   if (program === undefined) {
     try {
-      const parsed = environment.parse(expression);
+      const parsed = environment().parse(expression);
       const problems = celProblems(parsed.ast, MAX_CONDITION_STEPS);
       program = problems.length ? problems[0] : parsed;
     } catch (err) {
