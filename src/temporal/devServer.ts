@@ -70,6 +70,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
       return await startOnce(options);
     } catch (err) {
       if (!(err instanceof PortTaken) || attempt === START_ATTEMPTS) throw err;
+      options.log?.(`${err.message}; starting it again`);
     }
   }
 }

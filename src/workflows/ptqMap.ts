@@ -137,7 +137,7 @@ class MapRun {
     const setting = this.itemSetting();
     const base = {
       mapId: workflowInfo().workflowId,
-      setting: sharded ? wideSetting(setting, spec) : setting,
+      setting: sharded ? wideSetting(setting, input, opened.total) : setting,
       batchSize: this.batchSize,
       continueAsNewAfter: input.continueAsNewAfter,
     };
@@ -390,9 +390,14 @@ class MapRun {
   }
 }
 
-/** A sharded map's item setting: a heartbeat timeout for its activities in flight, unless the plan sets one. */
-function wideSetting(setting: ItemSetting, spec: RunMapInput['task']['map']): ItemSetting {
+/**
+ * A sharded map's item setting: a heartbeat timeout for the activities it can hold in flight (its
+ * limit, the run's M and its item count bound them), unless the plan sets one.
+ */
+function wideSetting(setting: ItemSetting, input: RunMapInput, total: number): ItemSetting {
   if (setting.task.heartbeatTimeout !== undefined || setting.defaults.heartbeatTimeout !== undefined) return setting;
-  const heartbeatTimeout = wideItemHeartbeatMs(Math.ceil(Number(spec.maxParallel) / (spec.batch ?? 1)));
+  const { maxParallel, batch = 1 } = input.task.map;
+  const items = Math.min(maxParallel === 'auto' ? total : maxParallel, input.runCap, total);
+  const heartbeatTimeout = wideItemHeartbeatMs(Math.ceil(items / batch));
   return { ...setting, defaults: { ...setting.defaults, heartbeatTimeout } };
 }

@@ -4,7 +4,7 @@ import type { Step, Usage } from '../../core';
 import { ITEM_OUTPUT_CHARS } from '../../core/schedule/map';
 import type { TemplateContext } from '../../core/plan/template';
 import { sumUsage } from '../../core/report/usage';
-import type { StepResult } from '../steps/stepResult';
+import { heartbeatNow, type StepResult } from '../steps/stepResult';
 import { runHttp } from '../steps/http';
 import { runLlm } from '../steps/llm';
 import { runShell } from '../steps/shell';
@@ -63,7 +63,7 @@ export async function runItemBatch(input: {
       }
     }
     results.push(result);
-    ctx.heartbeat();
+    heartbeatNow();
   }
   return results;
 }

@@ -5,7 +5,7 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Usage } from '../../core';
 import { isRetried, type FailureType, type RetriedSometimes } from '../../core/failures';
 import { mask, maskValue } from './secrets';
-import { heartbeatSpacing } from '../../core/schedule/heartbeats';
+import { HEARTBEAT_BUDGET, heartbeatSpacing } from '../../core/schedule/heartbeats';
 
 /*
  * What a step activity hands back and how: its result (output released as the workflow says), its
@@ -141,24 +141,38 @@ export function stepCancelled(message: string, output: string, release?: OutputR
 
 /** Steps of this worker that heartbeat now. */
 let beating = 0;
+/** When each running activity last heartbeat (or began to): the steps of one batch item share it. */
+const lastBeat = new WeakMap<Context, number>();
+
+/** Heartbeats now, and counts it for the spacing of the activity's later heartbeats. */
+export function heartbeatNow(details?: unknown): void {
+  const ctx = Context.current();
+  ctx.heartbeat(details);
+  lastBeat.set(ctx, Date.now());
+}
 
 /**
- * Heartbeats on an interval until stopped, spaced by `heartbeatSpacing` (core/schedule/heartbeats.ts). Cancellation reaches an
- * activity only through heartbeat responses, so long steps must keep heartbeating for cancel to land
- * promptly. The first one waits for the first interval, not the start: every heartbeat is a write on
- * the server, and most steps end before they would send a second. The server keeps the last
- * `details` of a running activity: a shell step's recent output, for `ptq logs`.
+ * Heartbeats on an interval until stopped, spaced by `heartbeatSpacing` (core/schedule/heartbeats.ts).
+ * Cancellation reaches an activity only through heartbeat responses, so long steps must keep
+ * heartbeating for cancel to land promptly. An activity heartbeats at its start while the worker is
+ * under its budget (`ptq watch` finds a failing step's task in those details), and later steps of the
+ * same activity (a batch's items) go on from its last heartbeat, so none goes longer than the spacing.
+ * The server keeps the last `details` of a running activity: a shell step's recent output, for `ptq logs`.
  */
 export function keepHeartbeating(details: () => unknown = () => undefined, intervalMs = 500): () => void {
   const ctx = Context.current();
+  if (!lastBeat.has(ctx)) {
+    if (beating < HEARTBEAT_BUDGET) ctx.heartbeat(details());
+    lastBeat.set(ctx, Date.now());
+  }
   beating++;
-  let sentAt = Date.now();
   // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
   // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
   const timer = setInterval(() => {
     const now = Date.now();
-    if (ctx.cancellationSignal.aborted || now - sentAt < heartbeatSpacing(beating, ctx.info.heartbeatTimeoutMs)) return;
-    sentAt = now;
+    const since = now - (lastBeat.get(ctx) ?? 0);
+    if (ctx.cancellationSignal.aborted || since < heartbeatSpacing(beating, ctx.info.heartbeatTimeoutMs)) return;
+    lastBeat.set(ctx, now);
     ctx.heartbeat(details());
   }, intervalMs);
   let stopped = false;

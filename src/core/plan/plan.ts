@@ -541,7 +541,7 @@ export const Task = z
     retry: RetrySpec.optional(),
     timeout: Timeout.optional().describe('Per-attempt timeout of each step.'),
     heartbeatTimeout: HeartbeatTimeout.optional().describe(
-      'How soon a step whose worker died is retried elsewhere. Default 10s.',
+      'How soon a step whose worker died is retried elsewhere. Default 10s (more for items of a map above 500 in flight).',
     ),
     execution: Execution.optional().describe(
       '"auto" (default): inline when estimated under 10s and without llm or agent steps, else a child; "child": own child workflow; "inline": activities of the run.',
