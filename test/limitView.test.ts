@@ -8,6 +8,7 @@ import { LimitStore } from '../src/temporal/limits';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
 import { waitFor } from './support/processes';
+import { ONE_ATTEMPT_NAMESPACE } from './support/namespaces';
 import { useRecordingApi } from './support/recordingApi';
 
 const BIN = join(__dirname, '..', 'bin', 'ptq.js');
@@ -76,25 +77,29 @@ describe('what a run shows of its rate limits', () => {
     }));
 
   it('an adaptive limit: the summary counts the 429s the API answered, as many as it recorded', () =>
-    withWorker(async ({ client, taskQueue }) => {
-      const name = limitName();
-      api.throttleFirst = 6;
-      const p = plan({
-        maxConcurrency: 20,
-        params: { base: { default: api.base } },
-        limits: { [name]: { rate: '50/s', adaptive: true } },
-        tasks: [{ ...limitedMap(name, 20, 20), retry: { maximumAttempts: 1 } }],
-      });
-      try {
-        const summary = await summaryOf(await startRun(client, p, { id: runId('limit-429'), taskQueue }));
-        expect(summary.status).toBe('succeeded');
-        const throttled = api.hits.filter((h) => h.status === 429).length;
-        expect(throttled).toBe(6);
-        expect(summary.limits).toEqual([expect.objectContaining({ name, started: 20, throttled })]);
-      } finally {
-        await store.delete(name);
-      }
-    }));
+    withWorker(
+      async ({ client, taskQueue }) => {
+        const name = limitName();
+        const alone = new LimitStore(connection.workflowService, ONE_ATTEMPT_NAMESPACE);
+        api.throttleFirst = 6;
+        const p = plan({
+          maxConcurrency: 20,
+          params: { base: { default: api.base } },
+          limits: { [name]: { rate: '50/s', adaptive: true } },
+          tasks: [{ ...limitedMap(name, 20, 20), retry: { maximumAttempts: 1 } }],
+        });
+        try {
+          const summary = await summaryOf(await startRun(client, p, { id: runId('limit-429'), taskQueue }));
+          expect(summary.status).toBe('succeeded');
+          const throttled = api.hits.filter((h) => h.status === 429).length;
+          expect(throttled).toBe(6);
+          expect(summary.limits).toEqual([expect.objectContaining({ name, started: 20, throttled })]);
+        } finally {
+          await alone.delete(name);
+        }
+      },
+      { namespace: ONE_ATTEMPT_NAMESPACE },
+    ));
 
   it('`ptq watch` (--json, plain, on a terminal) and the Web UI details of the run and the map say the map waits for the limit', () =>
     withWorker(async ({ client, taskQueue }) => {
