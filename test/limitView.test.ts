@@ -8,11 +8,14 @@ import { LimitStore } from '../src/temporal/limits';
 import { plan, runId, withWorker } from './helpers';
 import { ptq } from './support/cli';
 import { waitFor } from './support/processes';
-import { ONE_ATTEMPT_NAMESPACE } from './support/namespaces';
+import { LIMIT_VIEW_NAMESPACE } from './support/namespaces';
 import { useRecordingApi } from './support/recordingApi';
 
 const BIN = join(__dirname, '..', 'bin', 'ptq.js');
 const tmux = (...args: string[]) => execFileSync('tmux', args, { encoding: 'utf8' });
+
+/** A worker and client of the tests' own namespace (see LIMIT_VIEW_NAMESPACE). */
+const inNamespace = <T>(fn: Parameters<typeof withWorker<T>>[0]) => withWorker(fn, { namespace: LIMIT_VIEW_NAMESPACE });
 
 const limitName = () => `api-${randomUUID().slice(0, 8)}`;
 
@@ -30,14 +33,17 @@ describe('what a run shows of its rate limits', () => {
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS as string });
-    store = new LimitStore(connection.workflowService, 'default');
+    store = new LimitStore(connection.workflowService, LIMIT_VIEW_NAMESPACE);
+    // The CLI runs of these tests (`ptq result`, `ptq watch`) look there too.
+    process.env.TEMPORAL_NAMESPACE = LIMIT_VIEW_NAMESPACE;
   });
   afterAll(async () => {
+    delete process.env.TEMPORAL_NAMESPACE;
     await connection.close();
   });
 
   it('the summary of a 40-item map (in two shards) under 5/s: 40 steps, most waited, the longest about 7 s, about 5/s', () =>
-    withWorker(async ({ client, taskQueue }) => {
+    inNamespace(async ({ client, taskQueue }) => {
       const name = limitName();
       await store.set(name, { rate: 5 });
       const p = plan({
@@ -77,32 +83,28 @@ describe('what a run shows of its rate limits', () => {
     }));
 
   it('an adaptive limit: the summary counts the 429s the API answered, as many as it recorded', () =>
-    withWorker(
-      async ({ client, taskQueue }) => {
-        const name = limitName();
-        const alone = new LimitStore(connection.workflowService, ONE_ATTEMPT_NAMESPACE);
-        api.throttleFirst = 6;
-        const p = plan({
-          maxConcurrency: 20,
-          params: { base: { default: api.base } },
-          limits: { [name]: { rate: '50/s', adaptive: true } },
-          tasks: [{ ...limitedMap(name, 20, 20), retry: { maximumAttempts: 1 } }],
-        });
-        try {
-          const summary = await summaryOf(await startRun(client, p, { id: runId('limit-429'), taskQueue }));
-          expect(summary.status).toBe('succeeded');
-          const throttled = api.hits.filter((h) => h.status === 429).length;
-          expect(throttled).toBe(6);
-          expect(summary.limits).toEqual([expect.objectContaining({ name, started: 20, throttled })]);
-        } finally {
-          await alone.delete(name);
-        }
-      },
-      { namespace: ONE_ATTEMPT_NAMESPACE },
-    ));
+    inNamespace(async ({ client, taskQueue }) => {
+      const name = limitName();
+      api.throttleFirst = 6;
+      const p = plan({
+        maxConcurrency: 20,
+        params: { base: { default: api.base } },
+        limits: { [name]: { rate: '50/s', adaptive: true } },
+        tasks: [{ ...limitedMap(name, 20, 20), retry: { maximumAttempts: 1 } }],
+      });
+      try {
+        const summary = await summaryOf(await startRun(client, p, { id: runId('limit-429'), taskQueue }));
+        expect(summary.status).toBe('succeeded');
+        const throttled = api.hits.filter((h) => h.status === 429).length;
+        expect(throttled).toBe(6);
+        expect(summary.limits).toEqual([expect.objectContaining({ name, started: 20, throttled })]);
+      } finally {
+        await store.delete(name);
+      }
+    }));
 
   it('`ptq watch` (--json, plain, on a terminal) and the Web UI details of the run and the map say the map waits for the limit', () =>
-    withWorker(async ({ client, taskQueue }) => {
+    inNamespace(async ({ client, taskQueue }) => {
       const name = limitName();
       await store.set(name, { rate: 3 });
       // 45 items at 3/s wait about 15 s: time for two `ptq watch` processes to start on a loaded machine.
@@ -120,7 +122,7 @@ describe('what a run shows of its rate limits', () => {
         const watching = Promise.all([ptq(['watch', id, '--json']), ptq(['watch', id])]);
         // The live view on a terminal (tmux) puts it on the map's row.
         const session = `ptq-limit-watch-${process.pid}`;
-        const env = `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS}`;
+        const env = `TEMPORAL_ADDRESS=${process.env.TEMPORAL_ADDRESS} TEMPORAL_NAMESPACE=${LIMIT_VIEW_NAMESPACE}`;
         tmux(
           'new-session',
           '-d',
@@ -182,7 +184,7 @@ describe('what a run shows of its rate limits', () => {
     }));
 
   it("the run's look at its waits costs at most one local activity per 3 s of a 400-item limited map", () =>
-    withWorker(async ({ client, taskQueue }) => {
+    inNamespace(async ({ client, taskQueue }) => {
       const name = limitName();
       await store.set(name, { rate: 50 });
       const p = plan({

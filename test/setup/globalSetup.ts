@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
 import { PRELOAD_MODULES } from '../../src/temporal/workflowBundle';
-import { LIMITS_NAMESPACE, ONE_ATTEMPT_NAMESPACE } from '../support/namespaces';
+import { LIMITS_NAMESPACE, LIMIT_VIEW_NAMESPACE } from '../support/namespaces';
 
 declare global {
   var ptqDevServer: DevServer | undefined;
@@ -21,7 +21,7 @@ export default async function globalSetup(): Promise<void> {
       headless: true,
       db: join(tmpdir(), `ptq-test-${process.pid}.db`),
       // Rate-limit tests measure one worker under a limit; a limit of `default` is polled by every test's worker.
-      namespaces: [LIMITS_NAMESPACE, ONE_ATTEMPT_NAMESPACE],
+      namespaces: [LIMITS_NAMESPACE, LIMIT_VIEW_NAMESPACE],
       log: (l) => console.log(l),
     }),
     bundleWorkflowCode({
