@@ -107,11 +107,19 @@ async function startOnce(options: DevServerOptions): Promise<DevServer> {
   process.once('exit', stopWithUs);
   child.once('exit', () => process.off('exit', stopWithUs));
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (c: string) => (stderr = (stderr + c).slice(-4000)));
+  // Checked as it arrives: a port taken from under the CLI can also end in a Go panic, whose stack
+  // trace pushes the cause out of what is kept (CI: `ptq dev` exited with code 2).
+  let portTaken = false;
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => {
+    stderr = (stderr + c).slice(-16_000);
+    portTaken ||= stderr.includes('address already in use');
+  });
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => {
-      const message = `Temporal dev server exited with code ${code}: ${stderr.trim().split('\n').pop() ?? ''}`;
-      reject(stderr.includes('address already in use') ? new PortTaken(message) : new PtqError(message));
+      const lines = stderr.trim().split('\n');
+      const why = lines.find((l) => /^panic:|level=ERROR/.test(l)) ?? lines.pop() ?? '';
+      const message = `Temporal dev server exited with code ${code}: ${why}`;
+      reject(portTaken ? new PortTaken(message) : new PtqError(message));
     }),
   );
   exited.catch(() => undefined);
