@@ -2,7 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { failureOf } from '../core/failures';
 import type { Plan } from '../core/plan/plan';
 import type { PlanSource } from '../shared';
-import { inputOfExecution } from '../temporal/planSource';
+import { inputOfHolder } from '../temporal/planSource';
 
 /** Plans this worker read lately, by run: a worker mostly runs the next generation of a run it ran. */
 const CACHED_PLANS = 8;
@@ -27,10 +27,7 @@ export async function loadPlan(workflowId: string, from: PlanSource): Promise<Pl
 }
 
 async function read(workflowId: string, runId: string): Promise<Plan> {
-  const input = await inputOfExecution(Context.current().client, workflowId, runId).catch((err: unknown) => {
-    if ((err as { code?: number }).code !== 5) throw err; // gRPC NOT_FOUND: deleted past retention
-    return undefined;
-  });
+  const input = await inputOfHolder(Context.current().client, workflowId, runId);
   if (input?.plan) return input.plan;
   throw ApplicationFailure.create(
     failureOf('PlanValidationError', `the plan of ${workflowId} is gone: its run ${runId} is no longer on the server`),

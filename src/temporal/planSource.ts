@@ -26,9 +26,13 @@ export async function inputOfExecution(
  */
 export async function planOfInput(client: Client, workflowId: string, input?: RunPlanInput): Promise<Plan | undefined> {
   if (input?.plan || !input?.planFrom) return input?.plan;
-  const held = await inputOfExecution(client, workflowId, input.planFrom.runId).catch((err: unknown) => {
+  return (await inputOfHolder(client, workflowId, input.planFrom.runId))?.plan;
+}
+
+/** The input of the run that holds a plan, or undefined once that run is gone (deleted past retention). */
+export function inputOfHolder(client: Client, workflowId: string, runId: string): Promise<RunPlanInput | undefined> {
+  return inputOfExecution(client, workflowId, runId).catch((err: unknown) => {
     if ((err as { code?: number }).code === 5) return undefined; // gRPC NOT_FOUND
     throw err;
   });
-  return held?.plan;
 }

@@ -145,8 +145,7 @@ let beating = 0;
 const lastBeat = new WeakMap<Context, number>();
 
 /** Heartbeats now, and counts it for the spacing of the activity's later heartbeats. */
-export function heartbeatNow(details?: unknown): void {
-  const ctx = Context.current();
+export function heartbeatNow(details?: unknown, ctx = Context.current()): void {
   ctx.heartbeat(details);
   lastBeat.set(ctx, Date.now());
 }
@@ -169,11 +168,9 @@ export function keepHeartbeating(details: () => unknown = () => undefined, inter
   // Once cancelled, an attempt stops beating: a timed-out attempt whose program lives on for a
   // retry (adoption.ts) would otherwise revive itself on the server, and the retry would not come.
   const timer = setInterval(() => {
-    const now = Date.now();
-    const since = now - (lastBeat.get(ctx) ?? 0);
+    const since = Date.now() - (lastBeat.get(ctx) ?? 0);
     if (ctx.cancellationSignal.aborted || since < heartbeatSpacing(beating, ctx.info.heartbeatTimeoutMs)) return;
-    lastBeat.set(ctx, now);
-    ctx.heartbeat(details());
+    heartbeatNow(details(), ctx);
   }, intervalMs);
   let stopped = false;
   return () => {
