@@ -133,12 +133,21 @@ describe('map: dynamic fan-out on the real server', () => {
     withWorker(async ({ client, taskQueue }) => {
       const pids = mkdtempSync(join(dir, 'pids-'));
       const script = join(dir, 'item.js');
-      // Items 1, 4 and 6 are broken and answer at once; the others record their index and sleep.
+      // Items 1, 4 and 6 are broken; the others record their index and sleep. A broken item answers
+      // once the sleepers before it have started (7, then 8 with item 10, then 9 with item 11), so a
+      // slow machine can't end item 6 before item 11's process has recorded itself.
       writeFileSync(
         script,
         `const [i, dir] = process.argv.slice(2);
-         if ([1, 4, 6].includes(Number(i))) { setTimeout(() => console.log(JSON.stringify({ broken: true })), 200 * Number(i)); }
-         else { require('fs').writeFileSync(dir + '/' + i, ''); setTimeout(() => {}, 60000); }`,
+         const fs = require('fs');
+         const after = { 1: 7, 4: 8, 6: 9 }[i];
+         if (after) {
+           const poll = setInterval(() => {
+             if (fs.readdirSync(dir).length < after) return;
+             clearInterval(poll);
+             console.log(JSON.stringify({ broken: true }));
+           }, 50);
+         } else { fs.writeFileSync(dir + '/' + i, ''); setTimeout(() => {}, 60000); }`,
       );
       const p = plan({
         maxConcurrency: 20,
