@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { Plan, type Step } from '../src/core';
-import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
+import { BUNDLE_OPTIONS } from '../src/temporal/workflowBundle';
 import { chromiumProcesses } from '../test/support/browser';
 import type { BenchContext, Rows } from './support';
 
@@ -47,7 +47,7 @@ export async function browser({ client, address, quick }: BenchContext): Promise
   const bundle = join(dir, 'workflows.js');
   writeFileSync(
     bundle,
-    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), ...BUNDLE_OPTIONS })).code,
   );
   const naive = join(dir, 'naive.js');
   writeFileSync(naive, NAIVE(require.resolve('playwright-core')));

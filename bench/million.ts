@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { Plan } from '../src/core';
-import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
+import { BUNDLE_OPTIONS } from '../src/temporal/workflowBundle';
 import { onWorker } from './scale';
 import type { BenchContext, Rows } from './support';
 
@@ -38,7 +38,7 @@ export async function million({ client, address }: BenchContext): Promise<Rows> 
   const bundle = join(mkdtempSync(join(tmpdir(), 'ptq-bench-bundle-')), 'workflows.js');
   writeFileSync(
     bundle,
-    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), ...BUNDLE_OPTIONS })).code,
   );
   try {
     const bareN = Math.min(n, BARE_ITEMS);

@@ -37,6 +37,7 @@ import { dashboard } from './dashboard';
 import { fairness } from './fairness';
 import { faults } from './faults';
 import { files } from './files';
+import { generation } from './generation';
 import { limits } from './limits';
 import { map, mapScale, mapWide } from './map';
 import { million } from './million';
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   const all = process.argv.includes('--all');
   if (stgDir && !all) return printTable(['benchmark', 'ptq', 'worst', 'hits', 'target'], await stg(stgDir, exact));
   if (only === 'files') return printTable(HEADER, files(quick));
+  if (only === 'generation') return printTable(HEADER, generation());
   // Maps keep their spools and results here, not in the home directory.
   process.env.PTQ_DATA_DIR ??= mkdtempSync(join(tmpdir(), 'ptq-bench-data-'));
   const server = await startDevServer({ headless: true, log: (l) => console.error(l) });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startRun, summaryOf } from '../src/client';
 import { MAX_TASKS, Plan, type Execution } from '../src/core';
-import { PRELOAD_MODULES } from '../src/temporal/workflowBundle';
+import { BUNDLE_OPTIONS } from '../src/temporal/workflowBundle';
 import { generationCosts, type GenerationCosts } from './generations';
 import { noopTask, type BenchContext, type Rows } from './support';
 
@@ -24,7 +24,7 @@ export async function scale({ client, address, quick }: BenchContext): Promise<R
   const bundle = join(mkdtempSync(join(tmpdir(), 'ptq-bench-bundle-')), 'workflows.js');
   writeFileSync(
     bundle,
-    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), preloadModules: PRELOAD_MODULES })).code,
+    (await bundleWorkflowCode({ workflowsPath: require.resolve('./workflows'), ...BUNDLE_OPTIONS })).code,
   );
   const cases: Array<[number, Execution]> = [
     [10_000, 'auto'],

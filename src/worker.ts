@@ -26,7 +26,7 @@ export interface PtqWorkerOptions extends ConnectionFlags {
   /** Activities callable by name from plans' `activity` steps. */
   activities?: Record<string, UserActivity>;
   /**
-   * A prebuilt workflow bundle (tests build one once, with `preloadModules: PRELOAD_MODULES`);
+   * A prebuilt workflow bundle (tests build one once, with `BUNDLE_OPTIONS`);
    * otherwise the workflows are bundled here.
    */
   workflowBundle?: { code: string } | { codePath: string };

@@ -73,7 +73,10 @@ export class GzipCodec implements PayloadCodec {
 }
 
 /** The data converter of every ptq worker and client: both sides must agree on it. */
-export const dataConverter: DataConverter = { payloadCodecs: [new GzipCodec()] };
+export const dataConverter: DataConverter = {
+  payloadConverterPath: require.resolve('./payloadConverter'),
+  payloadCodecs: [new GzipCodec()],
+};
 
 function isGzipped(p: Payload): p is Payload & { data: Uint8Array } {
   return !!p.data && !!p.metadata?.encoding && new TextDecoder().decode(p.metadata.encoding) === ENCODING;

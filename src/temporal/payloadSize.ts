@@ -1,5 +1,6 @@
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { Payload } from '@temporalio/common';
 import { GzipCodec } from './codec';
+import { payloadConverter } from './payloadConverter';
 import { MAX_PAYLOAD_BYTES } from '../core/plan/limits';
 
 /**
@@ -7,7 +8,7 @@ import { MAX_PAYLOAD_BYTES } from '../core/plan/limits';
  * Temporal would refuse is refused here first, with a line that says why and what to do.
  */
 export async function encodedSize(value: unknown): Promise<number> {
-  return gzippedSize(defaultPayloadConverter.toPayload(value));
+  return gzippedSize(payloadConverter.toPayload(value));
 }
 
 /**

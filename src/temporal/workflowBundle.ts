@@ -10,3 +10,13 @@
  * module exports.
  */
 export const PRELOAD_MODULES = ['@marcbachmann/cel-js'];
+
+/**
+ * What every prebuilt bundle of ptq's workflows is made with (tests and benches build one; a worker
+ * given `workflowsPath` bundles the same itself): the shared modules, and ptq's payload converter,
+ * which workflow code must use as the client and activities do (see payloadConverter.ts).
+ */
+export const BUNDLE_OPTIONS = {
+  preloadModules: PRELOAD_MODULES,
+  payloadConverterPath: require.resolve('./payloadConverter'),
+};

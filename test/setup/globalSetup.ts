@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer, type DevServer } from '../../src/temporal/devServer';
-import { PRELOAD_MODULES } from '../../src/temporal/workflowBundle';
+import { BUNDLE_OPTIONS } from '../../src/temporal/workflowBundle';
 import { LIMITS_NAMESPACE, LIMIT_VIEW_NAMESPACE } from '../support/namespaces';
 
 declare global {
@@ -26,7 +26,7 @@ export default async function globalSetup(): Promise<void> {
     }),
     bundleWorkflowCode({
       workflowsPath: require.resolve('../../src/workflows'),
-      preloadModules: PRELOAD_MODULES,
+      ...BUNDLE_OPTIONS,
       logger: quietLogger,
     }),
   ]);
