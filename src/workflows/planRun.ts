@@ -424,8 +424,7 @@ export class PlanRun {
       ...this.input,
       ...planToCarry(this.plan, this.input.planFrom),
       resume: {
-        // The live state, not a copy: it is serialized once, by continueAsNew, as it is then.
-        state: this.scheduler.state,
+        state: this.scheduler.carried(),
         startedAt: this.startedAt,
         generation,
         ...(this.workspace ? { workspace: this.workspace.open } : {}),

@@ -212,6 +212,8 @@ export function fileOverlaps(
   return { pairs, more: false };
 }
 
+const NO_RESOURCES: string[] = [];
+
 /**
  * The mutexes each task holds, by task index: its declared `resources`, its group's worktree
  * with `isolation: group`, and its file mutexes (see `FileLocks`; found here unless given).
@@ -219,6 +221,9 @@ export function fileOverlaps(
 export function taskResources(plan: Pick<Plan, 'tasks' | 'workspace'>, locks?: FileLocks): string[][] {
   // With `isolation: group`, a group's tasks share one worktree, so they take turns in it.
   const shared = plan.workspace?.isolation === 'group';
+  // Most plans hold no mutex at all: a run restored in every generation need not look for file overlaps.
+  if (!plan.tasks.some((t) => t.resources?.length || t.files?.length || (shared && t.group)))
+    return plan.tasks.map(() => NO_RESOURCES);
   const { patterns, held } = locks ?? fileLocks(plan.tasks.map((t) => t.files));
   const names = patterns.map((p) => `file:${p}`);
   return plan.tasks.map((task, i) => [
