@@ -2,8 +2,6 @@ import { performance } from 'node:perf_hooks';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { MAX_TASKS, Plan } from '../src/core';
 import { fileLocks } from '../src/core/plan/files';
-import { fromCarried } from '../src/core/schedule/carried';
-import { buildGraph } from '../src/core/schedule/graph';
 import { Scheduler, SEARCH_GENERATION } from '../src/core/schedule/scheduler';
 import { payloadConverter } from '../src/temporal/payloadConverter';
 import { noopTask, type Rows } from './support';
@@ -11,10 +9,8 @@ import { noopTask, type Rows } from './support';
 /**
  * What the first workflow task of a later generation of the biggest plan spends its CPU on, part by
  * part, each next to the way it replaced, in the same process: decoding the carried input and the
- * plan the local activity reads (ptq's payload converter vs the SDK's), the carried state as
- * columns vs records, and restoring the scheduler (vs the old restore's work: the graph and a search
- * for file overlaps). Then the last workflow task's encoding of the next input, and all the parts of
- * the first task together. The state is the core's own, for a 50,000-task plan halfway: 25,000
+ * plan the local activity reads (ptq's payload converter vs the SDK's), restoring the scheduler, and
+ * all three together; then the last workflow task's encoding of the next input. The state is the core's own, for a 50,000-task plan halfway: 25,000
  * succeeded, 200 running. No server needed: `npm run bench -- --only generation`. Medians of 7
  * rounds after 2 warm-ups.
  */
@@ -27,24 +23,20 @@ export function generation(): Rows {
     planFrom: { runId: 'r', at: 0 },
     resume: { state, startedAt: 0, generation: 3 },
   });
-  const records = sdk.toPayload(input(scheduler.state)) as Payload;
-  const columns = sdk.toPayload(input(scheduler.carried())) as Payload;
+  const carried = sdk.toPayload(input(scheduler.state)) as Payload;
   const planPayload = sdk.toPayload(plan) as Payload;
   type Input = ReturnType<typeof input>;
-  const restored = (p: Payload, from = payloadConverter) =>
-    Scheduler.restore(plan, fromCarried(from.fromPayload<Input>(p).resume.state as Scheduler['state']));
-  const oldRestore = (p: Payload) => {
-    const state = sdk.fromPayload<Input>(p).resume.state as Scheduler['state'];
-    buildGraph(plan);
-    fileLocks(plan.tasks.map((t) => t.files));
-    return state;
+  // Before, a restore also searched the plan's `files` for overlaps, though no task declares any.
+  const oldRestore = (p: Plan, state: Scheduler['state']) => {
+    fileLocks(p.tasks.map((t) => t.files));
+    return Scheduler.restore(p, state);
   };
   const kb = (p: Payload) => `${Math.round((p.data?.length ?? 0) / 1024)} KB`;
   return [
     row(
-      `generation: decode the carried input (records, ${kb(records)}): ptq's converter vs the SDK's`,
-      () => payloadConverter.fromPayload(records),
-      () => sdk.fromPayload(records),
+      `generation: decode the carried input (${kb(carried)}): ptq's converter vs the SDK's`,
+      () => payloadConverter.fromPayload(carried),
+      () => sdk.fromPayload(carried),
     ),
     row(
       `generation: decode the plan (${kb(planPayload)}): ptq's converter vs the SDK's`,
@@ -52,26 +44,24 @@ export function generation(): Rows {
       () => sdk.fromPayload(planPayload),
     ),
     row(
-      `generation: decode the carried state, columns (${kb(columns)}) vs records, both ptq's converter`,
-      () => fromCarried(payloadConverter.fromPayload<Input>(columns).resume.state as Scheduler['state']),
-      () => payloadConverter.fromPayload(records),
-    ),
-    row(
-      'generation: restore the scheduler vs the old restore (graph, file overlaps), 50,000 tasks',
+      'generation: restore the scheduler, 50,000 tasks: ptq vs the old restore',
       () => Scheduler.restore(plan, scheduler.state),
-      () => {
-        buildGraph(plan);
-        fileLocks(plan.tasks.map((t) => t.files));
-      },
+      () => oldRestore(plan, scheduler.state),
     ),
     row(
       `generation: the first workflow task's parts together: input, plan, restore`,
-      () => [restored(columns), payloadConverter.fromPayload(planPayload)],
-      () => [oldRestore(records), sdk.fromPayload(planPayload)],
+      () => {
+        const { state } = payloadConverter.fromPayload<Input>(carried).resume;
+        return Scheduler.restore(payloadConverter.fromPayload(planPayload), state as Scheduler['state']);
+      },
+      () => {
+        const { state } = sdk.fromPayload<Input>(carried).resume;
+        return oldRestore(sdk.fromPayload(planPayload), state as Scheduler['state']);
+      },
     ),
     row(
-      `generation: encode the next input (the last workflow task): columns, ptq's converter vs records, the SDK's`,
-      () => payloadConverter.toPayload(input(scheduler.carried())),
+      `generation: encode the next input (the last workflow task): ptq's converter vs the SDK's`,
+      () => payloadConverter.toPayload(input(scheduler.state)),
       () => sdk.toPayload(input(scheduler.state)),
     ),
   ];

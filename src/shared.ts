@@ -8,7 +8,6 @@ import type { MapItem } from './workflows/mapItems';
 import type { EventPage } from './core/report/events';
 import type { Progress } from './core/report/progress';
 import type { SchedulerState } from './core/schedule/scheduler';
-import type { CarriedState } from './core/schedule/carried';
 import type { TaskSummary } from './core/report/summary';
 import type { TaskRow } from './core/report/taskRows';
 import type { PlanRequestInput } from './planner/request';
@@ -56,8 +55,7 @@ export interface RunPlanInput {
   params?: Record<string, string | number | boolean>;
   /** Set by continue-as-new: where the previous run left off. */
   resume?: {
-    /** Columns since they were carried so (see core/schedule/carried.ts); records before. */
-    state: SchedulerState | CarriedState;
+    state: SchedulerState;
     startedAt: number;
     generation: number;
     workspace?: OpenWorkspace;

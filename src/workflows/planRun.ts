@@ -424,7 +424,8 @@ export class PlanRun {
       ...this.input,
       ...planToCarry(this.plan, this.input.planFrom),
       resume: {
-        state: this.scheduler.carried(),
+        // The live state, not a copy: it is serialized once, by continueAsNew, as it is then.
+        state: this.scheduler.state,
         startedAt: this.startedAt,
         generation,
         ...(this.workspace ? { workspace: this.workspace.open } : {}),

@@ -1,5 +1,4 @@
 import { taskResources, type FileLocks } from '../plan/files';
-import { fromCarried, toCarried, type CarriedState } from './carried';
 import { buildGraph, type Graph } from './graph';
 import { heapPop, heapPush, heapRemove, type Key } from './heap';
 import { assertConcurrency, MAX_RUNNING_TASKS } from '../plan/limits';
@@ -226,14 +225,9 @@ export class Scheduler {
     return { rank: inverse(byStart), hold: true };
   }
 
-  /** Resumes from a snapshot, e.g. after continue-as-new, in either form (file mutexes as in `create`). */
-  static restore(plan: Plan, state: SchedulerState | CarriedState, fileLocks?: FileLocks): Scheduler {
-    return new Scheduler(plan, fromCarried(state), fileLocks);
-  }
-
-  /** The state for the next generation (see carried.ts). */
-  carried(): CarriedState {
-    return toCarried(this.state);
+  /** Resumes from a snapshot, e.g. after continue-as-new (file mutexes as in `create`). */
+  static restore(plan: Plan, state: SchedulerState, fileLocks?: FileLocks): Scheduler {
+    return new Scheduler(plan, state, fileLocks);
   }
 
   /** Ready task ids, best first. */
