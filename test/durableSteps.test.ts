@@ -9,7 +9,7 @@ import type { Execution } from '../src/core';
 import { freePort, startDevServer, type DevServer } from '../src/temporal/devServer';
 import { plan, runId } from './helpers';
 import { journalEntries, reportedSteps } from './support/history';
-import { attemptAlive, ledgerProblems, ledgerTask, readLedger } from './support/ledger';
+import { attemptAlive, ledgerProblems, ledgerTask, readLedger, type Attempt } from './support/ledger';
 import { waitFor } from './support/processes';
 import { startWorkerProcess, type WorkerProcess } from './support/workers';
 
@@ -22,6 +22,18 @@ import { startWorkerProcess, type WorkerProcess } from './support/workers';
 jest.setTimeout(180_000);
 
 const RETRY = { maximumAttempts: 10, initialInterval: '100ms' };
+
+/** Steps that end before the worker is killed, in the kill -9 tests. */
+const ENDED_BEFORE_KILL = 5;
+/**
+ * How much longer (in 100 ms ticks) the other steps run, so that none ends while the worker dies.
+ * A worker killed with -9 is not gone at once: its main thread, which its steps' PID namespaces
+ * die with, exited up to 210 ms after the kill on 2 busy cores (its other threads within about
+ * 10 ms; the last thread out frees the 400 MB). A step that ends meanwhile ends unjournaled and runs
+ * again, as one ending the instant before the kill would (CI: three steps still running at the kill
+ * ended within 0.3 s of it, each twice).
+ */
+const LATE_TICKS = 40;
 
 describe('durable steps', () => {
   const workers: WorkerProcess[] = [];
@@ -133,12 +145,12 @@ describe('durable steps', () => {
         const dir = mkdtempSync(join(tmpdir(), 'ptq-journal-'));
         const ledger = join(dir, 'ledger');
         const env = { TEMPORAL_ADDRESS: server.address, PTQ_DATA_DIR: join(dir, 'data') };
-        // 8 steps of about 2 s that end 300 ms apart.
+        // 8 steps: 5 of 2-3 s that end 300 ms apart, then 3 that end some 4 s later (see LATE_TICKS).
         const ids = Array.from({ length: 8 }, (_, i) => `t${i}`);
         const p = plan({
           maxConcurrency: ids.length,
           defaults: { execution, heartbeatTimeout: '2s', retry: RETRY },
-          tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i)),
+          tasks: ids.map((id, i) => ledgerTask(id, ledger, 20 + 3 * i + (i < ENDED_BEFORE_KILL ? 0 : LATE_TICKS))),
         });
         const queue = `durable-${randomUUID()}`;
         const a = await worker(queue, env);
@@ -149,15 +161,22 @@ describe('durable steps', () => {
         const ended = () => readLedger(ledger).filter((x) => x.ended);
         await waitFor(() => ended().length >= 1, 60_000);
         process.kill(server.process.pid as number, 'SIGSTOP');
+        let running: Attempt[];
         try {
-          while (ended().length < 5) await new Promise((r) => setTimeout(r, 5));
+          while (ended().length < ENDED_BEFORE_KILL) await new Promise((r) => setTimeout(r, 5));
           // The kill comes the moment every step that ended is journaled: a worker killed in the few
           // milliseconds between a program's exit and its journal entry still runs it again.
           await waitFor(() => journalEntries(env.PTQ_DATA_DIR) >= ended().length, 10_000);
+          running = readLedger(ledger).filter((x) => !x.ended);
           a.child.kill('SIGKILL');
+          await a.exited;
         } finally {
           process.kill(server.process.pid as number, 'SIGCONT');
         }
+        // The steps still running died with the worker (their PID namespaces): none ended.
+        await waitFor(() => running.every((x) => !attemptAlive(x)), 5_000);
+        const endedLater = readLedger(ledger).filter((x) => x.ended && running.some((y) => y.attempt === x.attempt));
+        expect(endedLater.map((x) => x.task)).toEqual([]);
         const endedBefore = ended().map((x) => x.task);
         await worker(queue, env);
         expect((await summaryOf(handle)).status).toBe('succeeded');
