@@ -10,9 +10,9 @@ import { noopTask, type Rows } from './support';
  * What the first workflow task of a later generation of the biggest plan spends its CPU on, part by
  * part, each next to the way it replaced, in the same process: decoding the carried input and the
  * plan the local activity reads (ptq's payload converter vs the SDK's), restoring the scheduler, and
- * all three together; then the last workflow task's encoding of the next input. The state is the core's own, for a 50,000-task plan halfway: 25,000
- * succeeded, 200 running. No server needed: `npm run bench -- --only generation`. Medians of 7
- * rounds after 2 warm-ups.
+ * all three together; then the last workflow task's encoding of the next input. The state is the
+ * core's own, for a 50,000-task plan halfway: 25,000 succeeded, 200 running. No server needed:
+ * `npm run bench -- --only generation`. Medians of 7 rounds after 2 warm-ups.
  */
 export function generation(): Rows {
   const tasks = Array.from({ length: MAX_TASKS }, (_, i) => noopTask(`s${i}`, i % 100 === 99 ? [`s${i - 1}`] : []));
@@ -26,7 +26,8 @@ export function generation(): Rows {
   const carried = sdk.toPayload(input(scheduler.state)) as Payload;
   const planPayload = sdk.toPayload(plan) as Payload;
   type Input = ReturnType<typeof input>;
-  // Before, a restore also searched the plan's `files` for overlaps, though no task declares any.
+  // Before, a restore also searched the plan's `files` for overlaps, though no task declares any. This
+  // adds that search to today's restore: close to the old one, which also built an array per task.
   const oldRestore = (p: Plan, state: Scheduler['state']) => {
     fileLocks(p.tasks.map((t) => t.files));
     return Scheduler.restore(p, state);

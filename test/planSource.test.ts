@@ -8,6 +8,7 @@ import { planOfRun } from '../src/client/runView';
 import { GzipCodec } from '../src/temporal/codec';
 import type { RunPlanInput } from '../src/shared';
 import { generationsOf, plan, runId, withWorker } from './helpers';
+import { localResults } from './support/history';
 import { ledgerProblems, ledgerTask, readLedger } from './support/ledger';
 import { waitFor } from './support/processes';
 import { recorder, workTask } from './support/recorder';
@@ -58,6 +59,10 @@ describe('a plan across continue-as-new', () => {
           expect(input.planFrom?.runId).toBe(gens[0].runId);
           expect(input.resume?.generation).toBeGreaterThan(0);
           expect(json.length).toBeLessThan(first.json.length / 20);
+          // It read the plan as the JSON payload the converter makes of it: the Web UI shows it.
+          const [read] = await localResults(client, id, 'loadPlan', g.runId);
+          expect(Buffer.from(read.metadata?.encoding ?? []).toString()).toBe('json/plain');
+          expect(Buffer.from(read.data ?? []).toString()).toBe(JSON.stringify(first.input.plan));
         }
       },
       { activities },

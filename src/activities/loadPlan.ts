@@ -1,4 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { encodingKeys, METADATA_ENCODING_KEY, RawValue } from '@temporalio/common';
+import type { Plan } from '../core/plan/plan';
 import { failureOf } from '../core/failures';
 import type { PlanSource } from '../shared';
 import { inputOfHolder } from '../temporal/planSource';
@@ -9,23 +11,28 @@ const cache = new Map<string, Promise<Uint8Array>>();
 
 /**
  * A continued run's plan, read from the input of the run of the same workflow that holds it (see
- * `PlanSource`), as its JSON in UTF-8. A local activity: the result is recorded in the calling
- * run's history, so replay needs no server read. A history never changes, so the plan read once is
- * kept for the worker's next generations of the run (the cache is memoization, not state). Bytes,
- * not the plan: a 50,000-task plan is 5 MB of JSON that the worker would otherwise write again for
- * every generation (the workflow parses it either way), and 5 MB kept, not the 10x that the parsed
- * plan takes in memory.
+ * `PlanSource`). A local activity: the result is recorded in the calling run's history, so replay
+ * needs no server read. A history never changes, so the plan read once is kept for the worker's
+ * next generations of the run (the cache is memoization, not state). It is kept as its JSON, and
+ * sent as the very payload the JSON converter would make of it: a 50,000-task plan is 5 MB of JSON
+ * that the worker otherwise wrote again for every generation, and its parsed form takes about 10x
+ * that in memory. The codec still gzips it each time.
  */
-export async function loadPlan(workflowId: string, from: PlanSource): Promise<Uint8Array> {
+export async function loadPlan(workflowId: string, from: PlanSource): Promise<Plan> {
   const key = `${workflowId}\n${from.runId}`;
-  let plan = cache.get(key);
-  if (!plan) {
-    plan = read(workflowId, from.runId);
-    cache.set(key, plan);
-    plan.catch(() => cache.delete(key));
+  let json = cache.get(key);
+  if (!json) {
+    json = read(workflowId, from.runId);
+    cache.set(key, json);
+    json.catch(() => cache.delete(key));
     if (cache.size > CACHED_PLANS) cache.delete(cache.keys().next().value as string);
   }
-  return plan;
+  const data = await json;
+  // The payload converter passes a RawValue's payload through as it is; the workflow gets the plan.
+  return RawValue.fromPayload({
+    metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON },
+    data,
+  }) as unknown as Plan;
 }
 
 async function read(workflowId: string, runId: string): Promise<Uint8Array> {

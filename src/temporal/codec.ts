@@ -73,8 +73,11 @@ export class GzipCodec implements PayloadCodec {
 }
 
 /** The data converter of every ptq worker and client: both sides must agree on it. */
+/** ptq's payload converter (see payloadConverter.ts), for the data converter and workflow bundles. */
+export const PAYLOAD_CONVERTER_PATH = require.resolve('./payloadConverter');
+
 export const dataConverter: DataConverter = {
-  payloadConverterPath: require.resolve('./payloadConverter'),
+  payloadConverterPath: PAYLOAD_CONVERTER_PATH,
   payloadCodecs: [new GzipCodec()],
 };
 

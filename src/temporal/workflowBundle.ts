@@ -1,3 +1,5 @@
+import { PAYLOAD_CONVERTER_PATH } from './codec';
+
 /**
  * Modules that all workflows on a worker share instead of each loading its own copy. The SDK
  * keeps one V8 context per worker and gives every new workflow fresh copies of the bundle's
@@ -12,11 +14,11 @@
 export const PRELOAD_MODULES = ['@marcbachmann/cel-js'];
 
 /**
- * What every prebuilt bundle of ptq's workflows is made with (tests and benches build one; a worker
- * given `workflowsPath` bundles the same itself): the shared modules, and ptq's payload converter,
- * which workflow code must use as the client and activities do (see payloadConverter.ts).
+ * What every bundle of ptq's workflows is made with (tests and benches prebuild one; a worker given
+ * `workflowsPath` bundles its own, and the SDK adds the data converter's payload converter): the
+ * shared modules, and ptq's payload converter. Its bytes are the SDK's; it is there for speed.
  */
 export const BUNDLE_OPTIONS = {
   preloadModules: PRELOAD_MODULES,
-  payloadConverterPath: require.resolve('./payloadConverter'),
+  payloadConverterPath: PAYLOAD_CONVERTER_PATH,
 };

@@ -19,13 +19,9 @@ const { loadPlan } = proxyLocalActivities<BuiltinActivities>({
  */
 const HOLD_MS = 12 * 60 * 60 * 1000;
 
-/**
- * A continued run's plan, read from the run that holds it (a local activity, so it is in this run's
- * history): its JSON bytes, or in runs recorded before, the plan itself.
- */
-export async function loadedPlan(from: PlanSource): Promise<Plan> {
-  const plan: Uint8Array | Plan = await loadPlan(workflowInfo().workflowId, from);
-  return ArrayBuffer.isView(plan) ? (JSON.parse(new TextDecoder().decode(plan)) as Plan) : plan;
+/** A continued run's plan, read from the run that holds it (a local activity, so it is in this run's history). */
+export function loadedPlan(from: PlanSource): Promise<Plan> {
+  return loadPlan(workflowInfo().workflowId, from);
 }
 
 /**

@@ -32,19 +32,31 @@ function payloadsIn(value: unknown, out: Payload[] = []): Payload[] {
   return out;
 }
 
-/** What each `stopTasks` local activity of a run returned: how many programs it stopped, in order. */
-export async function localStops(client: Client, workflowId: string): Promise<number[]> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const decode = async (p?: Payload | null) =>
-    p ? JSON.parse(Buffer.from((await new GzipCodec().decode([p]))[0].data ?? []).toString('utf8')) : undefined;
-  const stops: number[] = [];
+/** What each local activity of this type returned in a run (codec undone, still payloads), in order. */
+export async function localResults(
+  client: Client,
+  workflowId: string,
+  type: string,
+  runId?: string,
+): Promise<Payload[]> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+  const decoded = async (p?: Payload | null) => (p ? (await new GzipCodec().decode([p]))[0] : undefined);
+  const json = (p?: Payload) => (p ? JSON.parse(Buffer.from(p.data ?? []).toString('utf8')) : undefined);
+  const results: Payload[] = [];
   for (const event of history.events ?? []) {
     const details = event.markerRecordedEventAttributes?.details;
     // A local activity's marker: `data` says which activity it was, `result` what it returned.
-    const which = await decode(details?.data?.payloads?.[0]);
-    if (which?.activity_type === 'stopTasks') stops.push(await decode(details?.result?.payloads?.[0]));
+    if (json(await decoded(details?.data?.payloads?.[0]))?.activity_type !== type) continue;
+    const result = await decoded(details?.result?.payloads?.[0]);
+    if (result) results.push(result);
   }
-  return stops;
+  return results;
+}
+
+/** What each `stopTasks` local activity of a run returned: how many programs it stopped, in order. */
+export async function localStops(client: Client, workflowId: string): Promise<number[]> {
+  const results = await localResults(client, workflowId, 'stopTasks');
+  return results.map((p) => JSON.parse(Buffer.from(p.data ?? []).toString('utf8')));
 }
 
 /** How the shell steps of a run (and of its children) ended in Temporal: counts per kind of end. */

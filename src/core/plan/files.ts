@@ -212,13 +212,14 @@ export function fileOverlaps(
   return { pairs, more: false };
 }
 
-const NO_RESOURCES: string[] = [];
+/** Shared by every task without a mutex: frozen, so no caller can give them all one. */
+const NO_RESOURCES = Object.freeze([]) as readonly string[];
 
 /**
  * The mutexes each task holds, by task index: its declared `resources`, its group's worktree
  * with `isolation: group`, and its file mutexes (see `FileLocks`; found here unless given).
  */
-export function taskResources(plan: Pick<Plan, 'tasks' | 'workspace'>, locks?: FileLocks): string[][] {
+export function taskResources(plan: Pick<Plan, 'tasks' | 'workspace'>, locks?: FileLocks): Array<readonly string[]> {
   // With `isolation: group`, a group's tasks share one worktree, so they take turns in it.
   const shared = plan.workspace?.isolation === 'group';
   // Most plans hold no mutex at all: a run restored in every generation need not look for file overlaps.

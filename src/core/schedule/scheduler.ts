@@ -68,7 +68,7 @@ export class Scheduler {
   readonly graph: Graph;
   private readonly key: Key;
   /** Each task's mutexes: its `resources` and those of its overlapping `files`. */
-  private readonly resources: string[][];
+  private readonly resources: Array<readonly string[]>;
   /** Each task's level for the `levels` policy (see `barrierLevels`). */
   private readonly level: number[];
   /** Told of every status change, e.g. by the run's event log. */
