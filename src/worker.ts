@@ -9,7 +9,7 @@ import { DEFAULT_TASK_QUEUE } from './shared';
 import { LimitPollers } from './activities/limits/pollers';
 import { LimitStore } from './temporal/limits';
 import { stepSlots } from './temporal/stepSlots';
-import { BUNDLE_OPTIONS } from './temporal/workflowBundle';
+import { PRELOAD_MODULES } from './temporal/workflowBundle';
 
 /**
  * How often a running step's heartbeat may reach the server. A cancel reaches an activity only in
@@ -77,10 +77,7 @@ export async function createWorker(options: PtqWorkerOptions = {}): Promise<Work
     taskQueue: options.taskQueue ?? DEFAULT_TASK_QUEUE,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : {
-          workflowsPath: require.resolve('./workflows'),
-          bundlerOptions: { preloadModules: BUNDLE_OPTIONS.preloadModules },
-        }),
+      : { workflowsPath: require.resolve('./workflows'), bundlerOptions: { preloadModules: PRELOAD_MODULES } }),
     maxCachedWorkflows: options.maxCachedWorkflows,
     interceptors: { activity: [logTaskInterceptor] },
   });

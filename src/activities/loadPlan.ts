@@ -1,8 +1,9 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { encodingKeys, METADATA_ENCODING_KEY, RawValue } from '@temporalio/common';
+import { RawValue } from '@temporalio/common';
 import type { Plan } from '../core/plan/plan';
 import { failureOf } from '../core/failures';
 import type { PlanSource } from '../shared';
+import { jsonPayload } from '../temporal/payloadConverter';
 import { inputOfHolder } from '../temporal/planSource';
 
 /** Plans this worker read lately, by run: a worker mostly runs the next generation of a run it ran. */
@@ -29,10 +30,7 @@ export async function loadPlan(workflowId: string, from: PlanSource): Promise<Pl
   }
   const data = await json;
   // The payload converter passes a RawValue's payload through as it is; the workflow gets the plan.
-  return RawValue.fromPayload({
-    metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON },
-    data,
-  }) as unknown as Plan;
+  return RawValue.fromPayload(jsonPayload(data)) as unknown as Plan;
 }
 
 async function read(workflowId: string, runId: string): Promise<Uint8Array> {

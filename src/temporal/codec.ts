@@ -72,10 +72,10 @@ export class GzipCodec implements PayloadCodec {
   }
 }
 
-/** The data converter of every ptq worker and client: both sides must agree on it. */
 /** ptq's payload converter (see payloadConverter.ts), for the data converter and workflow bundles. */
 export const PAYLOAD_CONVERTER_PATH = require.resolve('./payloadConverter');
 
+/** The data converter of every ptq worker and client: both sides must agree on it. */
 export const dataConverter: DataConverter = {
   payloadConverterPath: PAYLOAD_CONVERTER_PATH,
   payloadCodecs: [new GzipCodec()],

@@ -10,6 +10,11 @@ import {
   type PayloadConverterWithEncoding,
 } from '@temporalio/common';
 
+/** The payload the JSON converter makes of a value whose JSON text, in UTF-8, is `data`. */
+export function jsonPayload(data: Uint8Array): Payload {
+  return { metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON }, data };
+}
+
 /**
  * JSON payloads as the SDK's own converter makes them, byte for byte, but encoded and decoded with
  * the platform's UTF-8 `TextEncoder`/`TextDecoder`. The SDK's converter uses a UTF-8 codec written
@@ -31,10 +36,7 @@ class NativeJsonPayloadConverter implements PayloadConverterWithEncoding {
     } catch {
       return undefined;
     }
-    return {
-      metadata: { [METADATA_ENCODING_KEY]: encodingKeys.METADATA_ENCODING_JSON },
-      data: this.encoder.encode(json),
-    };
+    return jsonPayload(this.encoder.encode(json));
   }
 
   fromPayload<T>(payload: Payload): T {

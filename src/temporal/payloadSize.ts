@@ -1,6 +1,6 @@
 import type { Payload } from '@temporalio/common';
 import { GzipCodec } from './codec';
-import { payloadConverter } from './payloadConverter';
+import { jsonPayload, payloadConverter } from './payloadConverter';
 import { MAX_PAYLOAD_BYTES } from '../core/plan/limits';
 
 /**
@@ -17,10 +17,8 @@ export async function encodedSize(value: unknown): Promise<number> {
  * stringifying and parsing the value again.
  */
 export async function encodedJsonSize(json: string): Promise<number> {
-  return gzippedSize({ metadata: { encoding: JSON_ENCODING }, data: new TextEncoder().encode(json) });
+  return gzippedSize(jsonPayload(new TextEncoder().encode(json)));
 }
-
-const JSON_ENCODING = new TextEncoder().encode('json/plain');
 
 async function gzippedSize(payload: Payload): Promise<number> {
   const [encoded] = await new GzipCodec().encode([payload]);
